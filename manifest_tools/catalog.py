@@ -1,0 +1,132 @@
+"""The table of rules: id -> short and full description and the source it comes from.
+
+It feeds ``--help``, the README's rule list and SARIF's ``rules``. Ids are stable: never
+reuse or renumber one. Ranges: MT1xx reading, MT2xx schema, MT3xx cross-field,
+MT4xx SIGNATURE files, MT5xx get-status output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GUIDE = "AWS Import/Export Developer Guide (2010-06-01)"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    short: str
+    full: str
+    source: str = ""
+
+
+_RULES = [
+    # --- MT1xx: reading the bytes (manifest parser) ---
+    Rule("MT100", "yaml-syntax", "Manifest is not well formed",
+         "The file could not be read as a manifest (YAML syntax). AWS rejected such files with "
+         "MalformedManifestException.", GUIDE),
+    Rule("MT101", "invalid-utf8", "Byte that is not UTF-8",
+         "Manifests are UTF-8 text (the API takes 'the UTF-8 encoded text of the manifest')."
+         , GUIDE),
+    Rule("MT102", "byte-order-mark", "File starts with a UTF-8 byte order mark",
+         "Tolerated for reading, but the BOM is part of the signed bytes and many tools "
+         "mishandle it; save the file without a BOM."),
+    Rule("MT103", "compact-form", "Compact key:value form",
+         "Lines such as 'bucket:mybucket' (no space after the colon) are what AWS itself "
+         "writes and are accepted, but standard YAML tools read them as one string. Reported "
+         "once per file."),
+    Rule("MT104", "flattened-address", "returnAddress fields not indented",
+         "Address lines written unindented under an empty 'returnAddress:' (as in AWS's own "
+         "documentation) are read as the address, but standard YAML tools misread them.",
+         GUIDE),
+    Rule("MT105", "tab-indentation", "Tab in indentation",
+         "YAML forbids tabs in indentation; the structure of the file is ambiguous."),
+    Rule("MT106", "duplicate-key", "Duplicate key",
+         "A key appears twice in one mapping; which value AWS used is undefined."),
+    Rule("MT107", "anchor-alias", "Anchor or alias",
+         "YAML anchors and aliases have no meaning in a manifest and are never expanded."),
+    Rule("MT108", "tag", "YAML tag",
+         "Explicit YAML tags (!!str, !foo) have no meaning in a manifest."),
+    Rule("MT109", "not-a-mapping", "Top level is not a mapping",
+         "A manifest is a mapping of field names to values."),
+    Rule("MT110", "empty", "Empty manifest", "The file holds no manifest at all."),
+    Rule("MT111", "multiple-documents", "More than one YAML document",
+         "A manifest is one document; '---' separators start another one."),
+    Rule("MT112", "complex-key", "Key that is not text",
+         "Field names are plain text; lists or mappings used as keys are not."),
+    # --- MT2xx: schema ---
+    Rule("MT201", "missing-field", "Required field missing",
+         "A field the job type requires is absent (MissingManifestFieldException).", GUIDE),
+    Rule("MT202", "invalid-value", "Invalid field value",
+         "A field's value does not have the form AWS accepts (InvalidManifestFieldException).",
+         GUIDE),
+    Rule("MT203", "unknown-field", "Unknown field",
+         "A field no AWS guide documents. AWS ignored or rejected such fields; check the "
+         "spelling."),
+    Rule("MT204", "misspelled-field", "Misspelled field",
+         "A field that is a known misspelling of a manifest field (did you mean ...?)."),
+    Rule("MT205", "job-type", "Job type cannot be determined",
+         "The job type (S3 import, S3 export, EBS import, Glacier import) is read from the "
+         "fields present; pass --job-type when it is ambiguous."),
+    Rule("MT206", "wrong-structure", "Wrong structure",
+         "A field holds a list or mapping where text is expected, or the reverse."),
+    # --- MT3xx: cross-field rules ---
+    Rule("MT301", "log-prefix-length", "logPrefix too long",
+         "logPrefix + 'import-log-'/'export-log-' + the job id must fit in 1024 bytes.", GUIDE),
+    Rule("MT302", "export-password", "Export without trueCryptPassword or pinCode",
+         "S3 export jobs must give trueCryptPassword or pinCode to encrypt the device.", GUIDE),
+    Rule("MT303", "expedited-us-only", "expeditedShipping outside the US",
+         "serviceLevel expeditedShipping is available only for return addresses in the US.",
+         GUIDE),
+    Rule("MT304", "bucket-dns", "Bucket name not DNS-compatible",
+         "Bucket names should be 3-63 characters of lowercase letters, digits, '.' and '-'; "
+         "AWS only warned about others.", GUIDE),
+    Rule("MT305", "country-code", "Two-letter country code",
+         "AWS's examples spell the return country out (e.g. 'USA'); a two-letter code may be "
+         "misread by the carrier.", GUIDE),
+    Rule("MT306", "legacy-version", "Legacy manifestVersion 1.x",
+         "manifestVersion 1.x belongs to the 2009 e-mail workflow; use 2.0 (S3) or 3.0 "
+         "(EBS, Glacier).", GUIDE),
+    Rule("MT307", "access-key-missing", "accessKeyId missing",
+         "The 2010 guide requires accessKeyId; later examples omit it.", GUIDE),
+    Rule("MT308", "po-box", "PO box in return address",
+         "AWS cannot return devices to a PO box.", GUIDE),
+    # --- MT4xx: SIGNATURE files ---
+    Rule("MT401", "signature-unknown-key", "Unknown key in SIGNATURE",
+         "A SIGNATURE file holds exactly version, signingMethod, jobId and signature.", GUIDE),
+    Rule("MT402", "signature-missing-key", "Missing key in SIGNATURE",
+         "A SIGNATURE file holds exactly version, signingMethod, jobId and signature.", GUIDE),
+    Rule("MT403", "signature-version", "Unsupported SIGNATURE version",
+         "SIGNATURE files are version 2.0 (or the older 1.0).", GUIDE),
+    Rule("MT404", "signature-method", "Unsupported signingMethod",
+         "The only signing method is HmacSHA1.", GUIDE),
+    Rule("MT405", "signature-value", "Malformed signature value",
+         "The signature is 28 characters of base64 encoding 20 bytes (HMAC-SHA1).", GUIDE),
+    Rule("MT406", "job-id-shape", "Unusual job id",
+         "Job ids are 5 characters of 1-9 and A-Z without O; later AWS documents only say "
+         "'string', so this is a warning.", GUIDE),
+    Rule("MT407", "job-id-invalid", "Invalid job id",
+         "A job id never contains '/', whitespace or control characters."),
+    Rule("MT408", "signature-duplicate-key", "Duplicate key in SIGNATURE",
+         "Each key appears once."),
+    Rule("MT409", "signature-syntax", "Malformed SIGNATURE line",
+         "Each line is 'key:value'."),
+    # --- MT5xx: get-status output ---
+    Rule("MT501", "status-format", "Unrecognised get-status output",
+         "Expected the output of 'aws importexport get-status' or 'create-job' as json, yaml "
+         "or text."),
+    Rule("MT502", "status-reconstructed", "get-status text was reconstructed",
+         "The text rendering had lost its TABs (documentation, e-mail); columns were "
+         "recovered by anchoring on fields of known shape."),
+    Rule("MT503", "status-uncertain", "get-status field read with uncertainty",
+         "A field's boundaries could not be fixed with certainty."),
+    Rule("MT504", "status-value", "Invalid get-status field",
+         "A field's value does not have the shape AWS prints."),
+]
+
+RULES: dict[str, Rule] = {r.id: r for r in _RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    return RULES[rule_id]

@@ -1,0 +1,58 @@
+"""The one finding type: every problem the toolkit reports is a ``Diagnostic``.
+
+Modelled on yamllint's problems and cfn-lint's matches: a small frozen object with a stable
+rule id, a severity and a 1-based position in the *original* bytes of the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding.
+
+    ``line`` and ``column`` are 1-based and count characters (Unicode code points) of the
+    original input, before any normalisation the reader did. ``pointer`` is a JSON Pointer
+    (RFC 6901) into the parsed document, ``""`` for the whole document.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    line: int = 1
+    column: int = 1
+    pointer: str = ""
+    end_line: int | None = None
+    end_column: int | None = None
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (self.line, self.column, self.rule, self.message)
+
+
+def error(rule: str, message: str, line: int = 1, column: int = 1, pointer: str = "",
+          hint: str | None = None) -> Diagnostic:
+    return Diagnostic(rule, Severity.ERROR, message, line, column, pointer, hint=hint)
+
+
+def warning(rule: str, message: str, line: int = 1, column: int = 1, pointer: str = "",
+            hint: str | None = None) -> Diagnostic:
+    return Diagnostic(rule, Severity.WARNING, message, line, column, pointer, hint=hint)
+
+
+def pointer_join(base: str, token: str | int) -> str:
+    """Append one reference token to a JSON Pointer, escaping ``~`` and ``/`` (RFC 6901)."""
+    text = str(token).replace("~", "~0").replace("/", "~1")
+    return f"{base}/{text}"
