@@ -1,0 +1,46 @@
+"""The one place secrets are hidden: ``trueCryptPassword`` and ``pinCode`` values.
+
+Redaction is by key name, never by searching for the secret's value, so a password that
+also appears inside another value (a street name, a bucket) does not blank that value and
+nothing can leak by a near miss. Every renderer, the status summary and the manifest diff
+go through here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+SECRET_FIELDS = frozenset({"trueCryptPassword", "pinCode"})
+MASK = "****"
+
+# A manifest line that sets a secret, in either form AWS writes: `key: value`, `key:value`,
+# indented or as a list item, quoted or not. Group 1 keeps everything up to the value.
+_SECRET_LINE = re.compile(
+    r"^(?P<head>[ \t]*(?:-[ \t]+)?[\"']?(?:trueCryptPassword|pinCode)[\"']?[ \t]*:[ \t]*)"
+    r"(?P<value>[^\r\n]*?)(?P<tail>[ \t]*(?:\r\n|\n|\r)?)$",
+    re.MULTILINE,
+)
+
+
+def redact_manifest_text(text: str) -> str:
+    """Replace the value of every secret field line in manifest text with ``****``."""
+
+    def _mask(match: re.Match[str]) -> str:
+        value = match.group("value")
+        return match.group("head") + (MASK if value else "") + match.group("tail")
+
+    return _SECRET_LINE.sub(_mask, text)
+
+
+def redact_tree(tree: Any) -> Any:
+    """Return a copy of a parsed manifest (dicts, lists, strings) with secret values masked."""
+    if isinstance(tree, Mapping):
+        return {
+            k: (MASK if k in SECRET_FIELDS and isinstance(v, str) and v else redact_tree(v))
+            for k, v in tree.items()
+        }
+    if isinstance(tree, list):
+        return [redact_tree(item) for item in tree]
+    return tree
