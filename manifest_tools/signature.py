@@ -1,0 +1,291 @@
+"""The SIGNATURE file: compute, render, parse and verify it.
+
+Algorithm (AWS Import/Export Developer Guide, 2009, "SIGNATURE File Parameters"; see
+docs/domain.md section 4)::
+
+    signature = base64(HMAC-SHA1(key=secret access key,
+                                 message=jobId + "\\n" + canonical manifest bytes))
+
+where the canonical manifest bytes are the file's bytes with every ``\\r\\n`` replaced by
+``\\n`` and nothing else changed. We always sign bytes, never YAML re-serialised from parsed
+data, so the output is byte-identical to what AWS's own tool produced.
+
+File layout (as printed by get-status in ``SignatureFileContents``)::
+
+    version:2.0
+    signingMethod:HmacSHA1
+    jobId:EX1ID
+    signature:ktKDXpdbEXAMPLEyGFJmQO744UHw=
+
+Trailing newline: the public record does not say whether the file ends with a newline.
+DECISION: :func:`render_signature_file` always writes one final ``\\n`` (a POSIX text file,
+so ``cat`` and editors do not complain); :func:`parse_signature_file` accepts the file with
+or without it, and with CRLF line ends.
+
+``cryptography`` is imported inside the functions that need it so that commands which never
+sign (``--help``, ``validate``) do not pay for loading it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic, error, warning
+from .errors import BadSignature, SignatureError, UsageError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.hmac import HMAC
+
+SIGNING_METHOD = "HmacSHA1"
+# Newest first: "2.0" is what get-status prints today, "1.0" the older e-mail era files.
+VERSIONS = ("2.0", "1.0")
+
+# Key order as AWS writes it (domain.md section 4); render uses it, parse requires all four.
+_KEYS = ("version", "signingMethod", "jobId", "signature")
+
+# 5 characters of 1-9 and A-Z without O (easily confused with 0), not case-sensitive.
+_JOB_ID_SHAPE = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
+# 20 bytes of HMAC-SHA1 are always exactly 28 base64 characters ending in one '='.
+_SIGNATURE_LENGTH = 20
+_BOM = "\ufeff"
+
+
+def canonical_manifest(data: bytes) -> bytes:
+    """The bytes that are signed: every CRLF becomes LF, nothing else changes.
+
+    A lone ``\\r`` and a leading BOM stay: they are part of what AWS signed (domain.md 4).
+    """
+    return data.replace(b"\r\n", b"\n")
+
+
+def _key_bytes(secret_key: str | bytes) -> bytes:
+    return secret_key if isinstance(secret_key, bytes) else secret_key.encode("utf-8")
+
+
+def _hmac(manifest: bytes, job_id: str, secret_key: str | bytes) -> HMAC:
+    # Lazy import: see the module docstring.
+    from cryptography.hazmat.primitives import hashes, hmac
+
+    mac = hmac.HMAC(_key_bytes(secret_key), hashes.SHA1())
+    mac.update(job_id.encode("utf-8") + b"\n" + canonical_manifest(manifest))
+    return mac
+
+
+def compute_signature(manifest: bytes, job_id: str, secret_key: str | bytes) -> str:
+    """``base64(HMAC-SHA1(key, job_id + "\\n" + canonical_manifest(manifest)))``: 28 chars."""
+    digest = _hmac(manifest, job_id, secret_key).finalize()
+    return base64.b64encode(digest).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureFile:
+    """The four fields of a SIGNATURE file. Every field is public: the repr is safe."""
+
+    version: str
+    signing_method: str
+    job_id: str
+    signature: str
+
+
+def _job_id_problem(job_id: str) -> tuple[int, str] | None:
+    """(0-based index, reason) of the first character no job id may hold, else None.
+
+    A job id is written into a ``key:value`` line and into S3 log keys, so '/', whitespace
+    and control characters can never be part of one (catalog MT407).
+    """
+    for index, char in enumerate(job_id):
+        if char == "/":
+            return index, "'/'"
+        if char.isspace():
+            return index, f"whitespace ({char!r})"
+        if ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            return index, f"a control character ({char!r})"
+    return None
+
+
+def sign(manifest: bytes, job_id: str, secret_key: str | bytes,
+         version: str = "2.0") -> SignatureFile:
+    """Sign ``manifest`` for ``job_id``; raises UsageError for an unusable version or job id."""
+    if version not in VERSIONS:
+        raise UsageError(f"unsupported SIGNATURE version {version!r} (expected one of "
+                         f"{', '.join(VERSIONS)})")
+    if not job_id:
+        raise UsageError("the job id is empty")
+    problem = _job_id_problem(job_id)
+    if problem is not None:
+        raise UsageError(f"job id {job_id!r} contains {problem[1]} at position "
+                         f"{problem[0] + 1}")
+    return SignatureFile(version, SIGNING_METHOD, job_id,
+                         compute_signature(manifest, job_id, secret_key))
+
+
+def render_signature_file(sig: SignatureFile) -> bytes:
+    """The file's bytes: four ``key:value`` lines in AWS's order, each ended by ``\\n``."""
+    values = (sig.version, sig.signing_method, sig.job_id, sig.signature)
+    for key, value in zip(_KEYS, values, strict=True):
+        # A line break inside a value would forge or break the next line of the file.
+        if "\n" in value or "\r" in value:
+            raise UsageError(f"SIGNATURE field {key} contains a line break")
+    return "".join(f"{key}:{value}\n" for key, value in zip(_KEYS, values, strict=True)
+                   ).encode("utf-8")
+
+
+def _decode(data: bytes) -> tuple[str, list[Diagnostic]]:
+    """Decode UTF-8; each undecodable byte becomes U+FFFD and the first one is reported."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line = data.count(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+        found = error("MT409", f"byte 0x{data[start]:02x} is not UTF-8; a SIGNATURE file is "
+                      "ASCII text", line, column)
+        return data.decode("utf-8", "replace"), [found]
+
+
+def _check_value(key: str, value: str, line: int, column: int) -> list[Diagnostic]:
+    """Findings for one recognised key's value; ``column`` is where the value starts."""
+    found: list[Diagnostic] = []
+    if key == "version" and value not in VERSIONS:
+        found.append(error("MT403", f"unsupported SIGNATURE version {value!r} (expected "
+                           f"{' or '.join(VERSIONS)})", line, column, hint="version:2.0"))
+    elif key == "signingMethod" and value != SIGNING_METHOD:
+        found.append(error("MT404", f"unsupported signingMethod {value!r} (expected "
+                           f"{SIGNING_METHOD})", line, column))
+    elif key == "signature":
+        try:
+            decoded = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            found.append(error("MT405", "signature is not valid base64", line, column))
+        else:
+            if len(decoded) != _SIGNATURE_LENGTH:
+                found.append(error("MT405", f"signature decodes to {len(decoded)} bytes; "
+                                   f"HMAC-SHA1 gives {_SIGNATURE_LENGTH} (28 base64 "
+                                   "characters)", line, column))
+    elif key == "jobId":
+        problem = _job_id_problem(value)
+        if not value:
+            found.append(error("MT407", "the job id is empty", line, column))
+        elif problem is not None:
+            found.append(error("MT407", f"job id contains {problem[1]}", line,
+                               column + problem[0]))
+        elif not _JOB_ID_SHAPE.fullmatch(value):
+            found.append(warning("MT406", f"job id {value!r} is not 5 characters of 1-9 and "
+                                 "A-Z without O", line, column))
+    return found
+
+
+def parse_signature_file(data: bytes) -> tuple[SignatureFile | None, list[Diagnostic]]:
+    """Read a SIGNATURE file leniently and report every problem with its position.
+
+    Positions are 1-based lines and columns (code points) of the original bytes. The
+    SignatureFile is returned whenever all four keys were found, even if some finding is
+    an error (a bad version, say): callers decide from the diagnostics. ``None`` means a
+    key was missing. CRLF line ends and a missing final newline are accepted silently.
+    """
+    text, found = _decode(data)
+    lines = text.split("\n") if text else []
+    # A final "\n" ends the last line rather than starting an empty one.
+    ends_with_newline = len(lines) > 1 and lines[-1] == ""
+    if ends_with_newline:
+        lines.pop()
+    values: dict[str, str] = {}
+    for number, raw in enumerate(lines, start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        offset = 0  # code points skipped at the start of the line (a BOM)
+        if number == 1 and line.startswith(_BOM):
+            found.append(warning("MT409", "the file starts with a UTF-8 byte order mark",
+                                 1, 1))
+            line, offset = line[1:], 1
+        if not line.strip():
+            found.append(warning("MT409", "blank line", number, 1))
+            continue
+        key_raw, sep, value_raw = line.partition(":")
+        if not sep:
+            found.append(error("MT409", "line is not 'key:value' (no ':')", number,
+                               offset + 1))
+            continue
+        key = key_raw.strip(" \t")
+        value = value_raw.strip(" \t")
+        value_column = offset + len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip(
+            " \t")))
+        if key != key_raw or value != value_raw:
+            # AWS writes no spaces around ':'; we read through them but say so.
+            found.append(warning("MT409", "spaces or tabs around the key or value; AWS "
+                                 "writes 'key:value'", number, offset + 1))
+        if key not in _KEYS:
+            near = [k for k in _KEYS if k.lower() == key.lower()]
+            found.append(error("MT401", f"unknown key {key!r}", number,
+                               offset + 1 + len(key_raw) - len(key_raw.lstrip(" \t")),
+                               hint=f"did you mean {near[0]!r}?" if near else None))
+            continue
+        if key in values:
+            found.append(error("MT408", f"duplicate key {key!r} (the first value is used)",
+                               number, offset + 1 + len(key_raw) - len(key_raw.lstrip(" \t"))))
+            continue
+        values[key] = value
+        found.extend(_check_value(key, value, number, value_column))
+    # Missing keys are reported where they would have to be added: the end of the file.
+    if ends_with_newline:
+        end_line, end_column = len(lines) + 1, 1
+    else:
+        last = lines[-1] if lines else ""
+        end_line, end_column = max(len(lines), 1), len(last) + 1
+    for key in _KEYS:
+        if key not in values:
+            found.append(error("MT402", f"missing key {key!r}", end_line, end_column))
+    found.sort(key=Diagnostic.sort_key)
+    if any(key not in values for key in _KEYS):
+        return None, found
+    return SignatureFile(values["version"], values["signingMethod"], values["jobId"],
+                         values["signature"]), found
+
+
+def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | bytes,
+           job_id: str | None = None) -> None:
+    """Check ``signature`` against the recomputed HMAC in constant time.
+
+    ``job_id`` defaults to the SignatureFile's own; a bare signature string needs it.
+    Raises BadSignature (with the recomputed and the given value, never the key) on a
+    mismatch, SignatureError for a signingMethod other than HmacSHA1, UsageError when no
+    job id is known.
+    """
+    if isinstance(signature, SignatureFile):
+        if signature.signing_method != SIGNING_METHOD:
+            raise SignatureError(f"cannot verify signingMethod {signature.signing_method!r} "
+                                 f"(only {SIGNING_METHOD})")
+        given = signature.signature
+        if job_id is None:
+            job_id = signature.job_id
+    else:
+        given = signature
+    if job_id is None:
+        raise UsageError("verify() needs a job id when the signature is given as a string")
+    mac = _hmac(manifest, job_id, secret_key)
+    try:
+        given_bytes = base64.b64decode(given, validate=True)
+    except (binascii.Error, ValueError):
+        given_bytes = None
+    if given_bytes is not None:
+        # Lazy import, as in _hmac: the exception type lives with the primitive.
+        from cryptography.exceptions import InvalidSignature
+
+        # HMAC.verify compares in constant time; we only recompute the expected value
+        # after a mismatch, to report it.
+        try:
+            mac.copy().verify(given_bytes)
+        except InvalidSignature:
+            pass
+        else:
+            # b64decode ignores nothing under validate=True, but non-canonical padding bits
+            # would still decode to the right bytes: require the exact text too.
+            if base64.b64encode(given_bytes).decode("ascii") == given:
+                return
+    expected = base64.b64encode(mac.finalize()).decode("ascii")
+    raise BadSignature(f"signature {given!r} does not match the manifest and job id "
+                       f"{job_id!r} (expected {expected!r})", expected=expected, actual=given)
