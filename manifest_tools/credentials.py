@@ -1,0 +1,157 @@
+"""Where the AWS secret access key comes from, without ever showing it.
+
+Sources, first match wins:
+
+1. ``key_file``: a file holding only the key (surrounding whitespace stripped); ``"-"``
+   reads it from ``stdin``. Like ssh with a private key, a key file that group or others
+   may read still works but yields a warning in :attr:`SecretKey.warnings`.
+2. The environment variable ``AWS_SECRET_ACCESS_KEY`` (skipped when ``profile`` is given
+   explicitly: botocore lets an explicitly named profile override environment
+   credentials, and a user who typed ``--profile`` means that profile).
+3. The AWS shared credentials file (``AWS_SHARED_CREDENTIALS_FILE``, default
+   ``~/.aws/credentials``), section ``profile``, else ``$AWS_PROFILE``, else ``default``,
+   option ``aws_secret_access_key`` - the same file and names the AWS CLI uses.
+
+The key's value never appears in an exception message, a repr or a str: messages name the
+source (a path, a variable, a profile) only.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from .errors import InputError, MissingKeyError
+
+ENV_SECRET = "AWS_SECRET_ACCESS_KEY"
+ENV_PROFILE = "AWS_PROFILE"
+ENV_CREDENTIALS_FILE = "AWS_SHARED_CREDENTIALS_FILE"
+DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
+CREDENTIALS_OPTION = "aws_secret_access_key"
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    """A secret access key and where it came from; repr and str never show the value."""
+
+    value: str = field(repr=False)
+    source: str
+    warnings: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"SecretKey(source={self.source!r}, value=<redacted>)"
+
+    def __str__(self) -> str:
+        return f"<secret key from {self.source}>"
+
+
+def _from_text(raw: bytes, where: str, path: str | None) -> str:
+    """The key in a key file's bytes; errors name ``where`` only, never the bytes."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"key file {where} is not UTF-8 text", path) from None
+    key = text.strip()
+    if not key:
+        raise MissingKeyError(f"key file {where} is empty")
+    # A secret access key is one token. Several lines usually mean the user pointed at a
+    # credentials file or a CSV export: signing with that would give a wrong SIGNATURE.
+    if any(char.isspace() for char in key):
+        raise InputError(f"key file {where} holds more than the secret access key (it "
+                         "contains whitespace or several lines); put only the key in it",
+                         path)
+    return key
+
+
+def _read_key_file(key_file: str, stdin: BinaryIO | None) -> SecretKey:
+    if key_file == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return SecretKey(_from_text(stream.read(), "<stdin>", None), "--key-file -")
+    warnings: tuple[str, ...] = ()
+    try:
+        with open(key_file, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise InputError(f"key file {key_file} is a directory", key_file)
+            raw = handle.read()
+    except FileNotFoundError:
+        raise MissingKeyError(f"key file {key_file} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"key file {key_file} is a directory", key_file) from None
+    except OSError as exc:
+        # exc.strerror only: str(exc) is safe too, but keep messages uniform.
+        raise InputError(f"cannot read key file {key_file}: {exc.strerror}", key_file) from None
+    if stat.S_IMODE(mode) & 0o077:
+        # ssh refuses such private keys; we only warn, the CLI prints it.
+        warnings = (f"key file {key_file} is accessible by others (mode "
+                    f"{stat.S_IMODE(mode):04o}); restrict it with: chmod 600 {key_file}",)
+    return SecretKey(_from_text(raw, key_file, key_file), f"--key-file {key_file}", warnings)
+
+
+def _credentials_path(env: Mapping[str, str]) -> tuple[str, str]:
+    """(path to open, path to show) of the shared credentials file."""
+    shown = env.get(ENV_CREDENTIALS_FILE) or DEFAULT_CREDENTIALS_FILE
+    if shown.startswith("~") and env.get("HOME") and shown[1:2] in ("", "/", os.sep):
+        # Honour a HOME given in ``env`` (tests, embedding) before the process's own.
+        return env["HOME"] + shown[1:], shown
+    return os.path.expanduser(shown), shown
+
+
+def _read_credentials_file(env: Mapping[str, str], section: str) -> SecretKey | None:
+    path, shown = _credentials_path(env)
+    # RawConfigParser: no '%' interpolation (a secret key may contain '%'); strict=False
+    # lets a repeated section or option win by position, as botocore's reader does.
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle, source=shown)
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise InputError(f"credentials file {shown} is not UTF-8 text", path) from None
+    except configparser.Error as exc:
+        # The parser's own message quotes the offending line, which may hold a key: give
+        # line numbers only.
+        numbers = [str(n) for n, _ in getattr(exc, "errors", ())]
+        if not numbers and getattr(exc, "lineno", None) is not None:
+            numbers = [str(exc.lineno)]  # type: ignore[attr-defined]
+        where = f" (line {', '.join(numbers)})" if numbers else ""
+        raise InputError(f"credentials file {shown} is not valid INI{where}", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read credentials file {shown}: {exc.strerror}",
+                         path) from None
+    if not parser.has_section(section):
+        return None
+    value = parser.get(section, CREDENTIALS_OPTION, fallback="").strip()
+    if not value:
+        return None
+    return SecretKey(value, f"{shown} [{section}]")
+
+
+def load_secret_key(key_file: str | None = None, profile: str | None = None,
+                    env: Mapping[str, str] | None = None,
+                    stdin: BinaryIO | None = None) -> SecretKey:
+    """Find the secret access key (see the module docstring for the order)."""
+    if env is None:
+        env = os.environ
+    if key_file is not None:
+        return _read_key_file(key_file, stdin)
+    if profile is None:
+        value = env.get(ENV_SECRET, "").strip()
+        if value:
+            return SecretKey(value, ENV_SECRET)
+    section = profile or env.get(ENV_PROFILE) or "default"
+    found = _read_credentials_file(env, section)
+    if found is not None:
+        return found
+    _, shown = _credentials_path(env)
+    env_part = (f"{ENV_SECRET} (not consulted because a profile was named)"
+                if profile is not None else f"the environment variable {ENV_SECRET}")
+    raise MissingKeyError(f"no secret access key found: tried --key-file (not given), "
+                          f"{env_part}, and {CREDENTIALS_OPTION} in section [{section}] of "
+                          f"{shown}")
