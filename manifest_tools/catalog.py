@@ -55,6 +55,10 @@ _RULES = [
          "A manifest is one document; '---' separators start another one."),
     Rule("MT112", "complex-key", "Key that is not text",
          "Field names are plain text; lists or mappings used as keys are not."),
+    Rule("MT113", "control-character", "Control character",
+         "NUL and other control characters cannot appear in a manifest (YAML forbids them)."),
+    Rule("MT114", "too-deep", "Nesting too deep",
+         "A manifest nests at most a few levels; deeper input is refused unread."),
     # --- MT2xx: schema ---
     Rule("MT201", "missing-field", "Required field missing",
          "A field the job type requires is absent (MissingManifestFieldException).", GUIDE),

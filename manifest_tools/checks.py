@@ -1,0 +1,144 @@
+"""Cross-field rules the JSON Schemas cannot express, each with its own rule id.
+
+Each rule is a small function ``(manifest, job_type) -> Iterator[Diagnostic]`` registered in
+``CHECKS``; they see plain strings, dicts and lists (never YAML types) and use the
+manifest's span table for positions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .diagnostics import Diagnostic, error, warning
+from .jobtype import JobType
+from .manifest import Manifest
+
+Check = Callable[[Manifest, JobType], Iterator[Diagnostic]]
+
+# "logPrefix + export-log-JOBID cannot be longer than 1024 bytes" (Developer Guide, Working
+# with Amazon S3 Export Manifests / Prefixing Log File Names). Job ids are 5 characters.
+LOG_KEY_LIMIT = 1024
+JOB_ID_LENGTH = 5
+US_NAMES = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states",
+                      "united states of america"})
+_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_LIKE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+_PO_BOX = re.compile(r"\b(p\.?\s*o\.?\s*box|post\s+office\s+box)\b", re.IGNORECASE)
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def check_log_prefix(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    prefix = _text(m.data, "logPrefix")
+    if prefix is None:
+        return
+    phrase = "export-log-" if job_type is JobType.EXPORT else "import-log-"
+    size = len(prefix.encode("utf-8")) + len(phrase) + JOB_ID_LENGTH
+    if size > LOG_KEY_LIMIT:
+        yield error("MT301", f"logPrefix: logPrefix + '{phrase}' + job id is {size} bytes; AWS "
+                    f"allows at most {LOG_KEY_LIMIT}", *m.position("/logPrefix"), "/logPrefix")
+
+
+def check_export_password(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    if job_type is not JobType.EXPORT:
+        return
+    if _text(m.data, "trueCryptPassword") or _text(m.data, "pinCode"):
+        return
+    yield error("MT302", "an S3 export needs trueCryptPassword or pinCode: AWS encrypts the "
+                "exported data with it", 1, 1, "",
+                hint="add 'trueCryptPassword: <password>' or 'pinCode: <pin>'")
+
+
+def check_expedited(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    level = _text(m.data, "serviceLevel")
+    if level is None or level.strip() != "expeditedShipping":
+        return
+    address = m.data.get("returnAddress")
+    country = address.get("country") if isinstance(address, dict) else None
+    if isinstance(country, str) and country.strip().lower() in US_NAMES:
+        return
+    shown = repr(country) if isinstance(country, str) else "missing"
+    yield error("MT303", f"serviceLevel: expeditedShipping is only for US return addresses "
+                f"(returnAddress.country is {shown})", *m.position("/serviceLevel"),
+                "/serviceLevel")
+
+
+def _bucket_fields(m: Manifest) -> Iterator[tuple[str, str]]:
+    for key in ("bucket", "logBucket"):
+        value = _text(m.data, key)
+        if value is not None:
+            yield f"/{key}", value
+    operations = m.data.get("operations")
+    if isinstance(operations, list):
+        for n, item in enumerate(operations):
+            if isinstance(item, dict) and isinstance(item.get("exportBucket"), str):
+                yield f"/operations/{n}/exportBucket", item["exportBucket"]
+
+
+def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    for pointer, name in _bucket_fields(m):
+        if not name:
+            continue  # the schema reports empty values
+        if _DNS_BUCKET.match(name) and ".." not in name and not _IP_LIKE.match(name):
+            continue
+        label = pointer.strip("/").replace("/", ".")
+        yield warning("MT304", f"{label}: bucket name {name!r} is not DNS-compatible (3-63 "
+                      "lowercase letters, digits, '.' and '-'); AWS accepted it with a warning",
+                      *m.position(pointer), pointer)
+
+
+def check_country_code(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    address = m.data.get("returnAddress")
+    country = address.get("country") if isinstance(address, dict) else None
+    if isinstance(country, str) and re.fullmatch(r"[A-Za-z]{2}", country.strip()):
+        pointer = "/returnAddress/country"
+        yield warning("MT305", f"returnAddress.country: {country.strip()!r} is a two-letter code; "
+                      "AWS's examples spell the country out (e.g. 'USA')",
+                      *m.position(pointer), pointer)
+
+
+def check_legacy_version(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    version = _text(m.data, "manifestVersion")
+    if version is not None and re.fullmatch(r"1\.\d+", version.strip()):
+        yield warning("MT306", f"manifestVersion {version.strip()} is a legacy version of the "
+                      "2009 e-mail workflow; use 2.0 (S3) or 3.0 (EBS, Glacier)",
+                      *m.position("/manifestVersion"), "/manifestVersion")
+
+
+def check_access_key(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    if "accessKeyId" not in m.data:
+        yield warning("MT307", "accessKeyId is missing: the 2010 guide requires it (the Access "
+                      "Key ID that makes the CreateJob request)", 1, 1, "/accessKeyId")
+
+
+def check_po_box(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    address = m.data.get("returnAddress")
+    if not isinstance(address, dict):
+        return
+    for key in ("street1", "street2", "street3"):
+        value = address.get(key)
+        if isinstance(value, str) and _PO_BOX.search(value):
+            pointer = f"/returnAddress/{key}"
+            yield warning("MT308", f"returnAddress.{key}: AWS cannot return a device to a PO box",
+                          *m.position(pointer), pointer)
+
+
+CHECKS: tuple[Check, ...] = (
+    check_log_prefix,
+    check_export_password,
+    check_expedited,
+    check_bucket_dns,
+    check_country_code,
+    check_legacy_version,
+    check_access_key,
+    check_po_box,
+)
+
+
+def cross_field_diagnostics(m: Manifest, job_type: JobType) -> list[Diagnostic]:
+    return [diag for check in CHECKS for diag in check(m, job_type)]

@@ -1,0 +1,68 @@
+"""Read an input once, by name ('-' is standard input), refusing what is not a small file.
+
+Limits are checked before anything is parsed, so a huge or endless input (a FIFO, /dev/zero)
+costs a bounded amount of time and memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .errors import InputError
+
+MiB = 1024 * 1024
+# A manifest is a few KB; 1 MiB is generous. get-status output echoes a manifest and adds
+# little, but pasted e-mails can be long: 16 MiB.
+MANIFEST_LIMIT = 1 * MiB
+STATUS_LIMIT = 16 * MiB
+SIGNATURE_LIMIT = 64 * 1024
+STDIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str  # what messages call it: the path as given, or "<stdin>"
+    data: bytes
+
+
+def read_source(path: str, limit: int, stdin: BinaryIO | None = None) -> Source:
+    """Read ``path`` (or stdin for ``-``) up to ``limit`` bytes; raise InputError otherwise."""
+    if path == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return Source("<stdin>", _read_limited(stream, limit, "<stdin>"))
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path}: is a directory, not a file", path)
+    if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+        raise InputError(f"{path}: {info.st_size} bytes is larger than the limit of {limit} "
+                         "bytes", path)
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer must not hang; reads are made blocking
+        # again below so a FIFO with a writer is still read to its end.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+    try:
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as stream:
+            return Source(path, _read_limited(stream, limit, path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+
+
+def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
+    data = stream.read(limit + 1)
+    if data is None:
+        data = b""
+    if len(data) > limit:
+        raise InputError(f"{name}: larger than the limit of {limit} bytes", name)
+    return data
