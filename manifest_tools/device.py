@@ -1,0 +1,284 @@
+"""Write the SIGNATURE file into a device's root directory, atomically, or not at all.
+
+AWS looks for a file named exactly ``SIGNATURE`` in the root directory of the device; a
+missing or wrong file aborts the job (ProgressCode MissingSignature / InvalidSignature,
+domain.md sections 1 and 4) and the device comes back unprocessed. So the write must never
+leave a half-written or silently replaced file:
+
+1. write into a temporary file in the same directory (same filesystem, so the rename is
+   atomic), flush it to the medium with ``fsync``;
+2. ``os.replace`` it onto ``SIGNATURE``, then ``fsync`` the directory so the rename itself
+   is durable (a USB disk may be unplugged right after we return);
+3. read the file back and compare it with what we meant to write.
+
+Any failure removes the temporary file and keeps the previous SIGNATURE (or none); after
+the rename (directory fsync, read-back), the previous contents are put back.
+KeyboardInterrupt and SystemExit get the same clean-up and then propagate unchanged.
+Each step is a small function calling ``os`` directly, so tests can inject faults
+(``os.write``, ``os.fsync``, ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import DeviceError, ExistingSignatureError, InputError, UsageError
+
+SIGNATURE_NAME = "SIGNATURE"
+TEMP_PREFIX = ".SIGNATURE."
+TEMP_SUFFIX = ".tmp"
+# Errors with which a filesystem says "fsync on a directory is not supported here" (some
+# FUSE and network filesystems); the rename has still happened, so they are not failures.
+_DIR_FSYNC_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EISDIR})
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: str
+    action: Literal["written", "unchanged", "replaced"]
+    previous_job_id: str | None
+    warnings: tuple[str, ...]
+
+
+def is_mount_root(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is the root directory of a mounted filesystem."""
+    return os.path.ismount(path)
+
+
+def _reason(exc: BaseException) -> str:
+    """'ENOSPC (No space left on device)' for an OSError, the type name otherwise."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        name = errno.errorcode.get(exc.errno, str(exc.errno))
+        return f"{name} ({exc.strerror or os.strerror(exc.errno)})"
+    return type(exc).__name__ + (f": {exc}" if str(exc) else "")
+
+
+def _job_id(data: bytes) -> str | None:
+    # Imported here: signature.py is light, but device code should not depend on it at
+    # import time for a job id that is only used in messages.
+    from .signature import parse_signature_file
+
+    parsed, _ = parse_signature_file(data)
+    return parsed.job_id if parsed is not None else None
+
+
+def _check_root(root: str) -> None:
+    try:
+        info = os.lstat(root)
+    except FileNotFoundError:
+        raise InputError(f"device root {root} does not exist", root) from None
+    except OSError as exc:
+        raise InputError(f"cannot inspect device root {root}: {_reason(exc)}", root) from None
+    if stat.S_ISLNK(info.st_mode):
+        # A symlink may point anywhere (a stale mount point, the local disk): refuse rather
+        # than guess which directory will be shipped.
+        raise DeviceError(f"device root {root} is a symbolic link; give the real mount point "
+                          f"({os.path.realpath(root)})", root)
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError(f"device root {root} is not a directory", root)
+
+
+def _read_existing(target: str) -> bytes | None:
+    """The current SIGNATURE's bytes, None if there is none; refuses anything odd."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DeviceError(f"cannot inspect {target}: {_reason(exc)}", target) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise DeviceError(f"{target} is a symbolic link; AWS needs a regular file there. "
+                          "Remove it and try again.", target)
+    if stat.S_ISDIR(info.st_mode):
+        raise DeviceError(f"{target} is a directory; AWS needs a regular file there. "
+                          "Remove it and try again.", target)
+    if not stat.S_ISREG(info.st_mode):
+        raise DeviceError(f"{target} is not a regular file", target)
+    try:
+        return _read_file(target)
+    except OSError as exc:
+        raise DeviceError(f"cannot read {target}: {_reason(exc)}", target) from None
+
+
+def _read_file(path: str) -> bytes:
+    # O_NOFOLLOW: never read through a symlink swapped in after our lstat.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(root: str) -> None:
+    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _DIR_FSYNC_UNSUPPORTED:
+            raise
+    finally:
+        os.close(fd)
+
+
+def _drop_cache(fd: int) -> None:
+    # Best effort: after fsync the pages are clean, so dropping them makes the read-back
+    # come from the medium rather than from memory (Linux; a no-op elsewhere).
+    fadvise = getattr(os, "posix_fadvise", None)
+    if fadvise is not None:
+        with contextlib.suppress(OSError):
+            fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def _write_temp(root: str, data: bytes) -> str:
+    """Create, fill and fsync a temporary file in ``root``; returns its path.
+
+    On failure the temporary file is removed before the exception propagates.
+    """
+    fd, temp = tempfile.mkstemp(dir=root, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+    try:
+        # mkstemp makes 0600; SIGNATURE holds nothing secret and other tools (and AWS's
+        # readers) should see it. Best effort: FAT/exFAT cannot store modes at all.
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, 0o644)
+        _write_all(fd, data)
+        os.fsync(fd)
+        _drop_cache(fd)
+    except BaseException:
+        os.close(fd)
+        _remove_quietly(temp)
+        raise
+    os.close(fd)
+    return temp
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _replace(root: str, target: str, data: bytes) -> None:
+    """Steps 1-2 of the module docstring; the temp file never outlives a failure."""
+    temp = _write_temp(root, data)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    _fsync_dir(root)
+
+
+def _restore(root: str, target: str, previous: bytes | None) -> str:
+    """Put the previous SIGNATURE back after a failure past the rename; says how it went."""
+    try:
+        if previous is None:
+            _remove_quietly(target)
+            _fsync_dir(root)
+        else:
+            _replace(root, target, previous)
+    except BaseException as exc:
+        # Could not undo: say so plainly so the user checks the device before shipping.
+        return (f"; restoring the previous state also failed ({_reason(exc)}): check "
+                f"{target} before shipping")
+    return "; the previous SIGNATURE was restored" if previous is not None else (
+        "; the new file was removed")
+
+
+def _stale_temps(root: str) -> list[str]:
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return []
+    return sorted(n for n in names if n.startswith(TEMP_PREFIX) and n.endswith(TEMP_SUFFIX))
+
+
+def _case_variants(root: str) -> list[str]:
+    """Other spellings of SIGNATURE next to it (only possible on case-sensitive media)."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return []
+    return sorted(n for n in names if n.upper() == SIGNATURE_NAME and n != SIGNATURE_NAME)
+
+
+def write_signature(device_root: str | os.PathLike[str], contents: bytes,
+                    force: bool = False) -> WriteResult:
+    """Write ``contents`` as ``<device_root>/SIGNATURE`` (see the module docstring).
+
+    Raises InputError (root missing or not a directory), DeviceError (root or SIGNATURE
+    is a symlink, SIGNATURE is a directory, any I/O failure: the device is then left as
+    it was), ExistingSignatureError (a different SIGNATURE exists and ``force`` is false).
+    KeyboardInterrupt and SystemExit propagate unchanged after the same clean-up.
+    """
+    if not contents:
+        raise UsageError("refusing to write an empty SIGNATURE file")
+    root = os.fspath(device_root)
+    # "mnt/usb/" and "mnt/usb" name the same root, but lstat("link/") follows the link.
+    stripped = root.rstrip("/" + os.sep)
+    root = stripped or root[:1]
+    _check_root(root)
+    target = os.path.join(root, SIGNATURE_NAME)
+
+    warnings: list[str] = []
+    if not is_mount_root(root):
+        warnings.append(f"AWS looks for SIGNATURE only in the root directory of the device; "
+                        f"{root} is not the root of a mounted filesystem")
+    for name in _case_variants(root):
+        warnings.append(f"{os.path.join(root, name)} also exists; AWS reads only the file "
+                        "named exactly SIGNATURE, remove the other one")
+
+    previous = _read_existing(target)
+    previous_job_id = _job_id(previous) if previous is not None else None
+    if previous == contents:
+        return WriteResult(target, "unchanged", previous_job_id, tuple(warnings))
+    if previous is not None and not force:
+        new_job_id = _job_id(contents)
+        raise ExistingSignatureError(
+            f"{target} already holds a different SIGNATURE (job {previous_job_id or '?'}; "
+            f"new job {new_job_id or '?'}); use --force to replace it",
+            target, previous_job_id, new_job_id)
+
+    temp: str | None = None
+    renamed = False
+    try:
+        temp = _write_temp(root, contents)  # removes its own file if it fails
+        os.replace(temp, target)
+        renamed = True
+        _fsync_dir(root)
+        written = _read_file(target)
+        if written != contents:
+            raise DeviceError(f"{target} reads back different from what was written "
+                              "(faulty device?)", target)
+    except BaseException as exc:
+        if temp is not None and not renamed:
+            _remove_quietly(temp)
+        # Past the rename the new file is in place: put the previous state back.
+        tail = _restore(root, target, previous) if renamed else ""
+        if isinstance(exc, DeviceError):
+            raise DeviceError(f"{exc}{tail}", target) from exc
+        if isinstance(exc, Exception):
+            raise DeviceError(f"could not write {target}: {_reason(exc)}{tail}",
+                              target) from exc
+        raise  # KeyboardInterrupt, SystemExit: cleaned up, now let them through
+
+    for name in _stale_temps(root):
+        warnings.append(f"{os.path.join(root, name)} is left over from an interrupted write; "
+                        "remove it (AWS would import it as an ordinary file)")
+    action: Literal["written", "replaced"] = "written" if previous is None else "replaced"
+    return WriteResult(target, action, previous_job_id, tuple(warnings))
+
