@@ -127,6 +127,8 @@ _RULES = [
          "A field's boundaries could not be fixed with certainty."),
     Rule("MT504", "status-value", "Invalid get-status field",
          "A field's value does not have the shape AWS prints."),
+    Rule("MT505", "status-unknown-member", "Unknown get-status member",
+         "A member that neither get-status nor create-job returns; it is ignored."),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
