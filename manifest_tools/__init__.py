@@ -49,7 +49,26 @@ _EXPORTS = {
     "validate_bytes": "validate",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BadSignature",
+    "DeviceError",
+    "Diagnostic",
+    "ExistingSignatureError",
+    "FileResult",
+    "FindingsError",
+    "InputError",
+    "JobType",
+    "Manifest",
+    "ManifestToolsError",
+    "MissingKeyError",
+    "Severity",
+    "SignatureError",
+    "StatusFormatError",
+    "UsageError",
+    "__version__",
+    "parse_manifest",
+    "validate_bytes",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,7 @@ class JobType(StrEnum):
         return _SCHEMA_FILES[self]
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return _TITLES[self]
 
 

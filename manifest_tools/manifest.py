@@ -161,13 +161,16 @@ def _normalise(text: str, diags: list[Diagnostic], positions: _Positions) -> tup
 
 def _events(text: str) -> Iterator[Any]:
     try:
-        from ruamel.yaml.cyaml import CParser
-    except ImportError:  # pragma: no cover - ruamel.yaml.clib missing: slower, same events
+        from ruamel.yaml import cyaml
+
+        # AttributeError without ruamel.yaml.clib; getattr: CParser is not in the type stubs.
+        c_parser = getattr(cyaml, "CParser")  # noqa: B009
+    except (ImportError, AttributeError):  # pragma: no cover - no clib: slower, same events
         from ruamel.yaml import YAML
 
         yield from YAML(typ="safe", pure=True).parse(text)
         return
-    parser = CParser(text)
+    parser = c_parser(text)
     while True:
         event = parser.get_event()
         yield event

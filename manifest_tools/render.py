@@ -119,7 +119,7 @@ def _relative(path: str) -> str:
 def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
     """SARIF 2.1.0 (OASIS), one run, rules from the catalogue."""
     used = sorted({d.rule for r in results for d in r.diagnostics})
-    rule_ids = sorted(RULES) if not used else used
+    rule_ids = used if used else sorted(RULES)
     index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
     rules = [{
         "id": RULES[rule_id].id,

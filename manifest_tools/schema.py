@@ -144,24 +144,30 @@ def _convert(err: ValidationError, manifest: Manifest) -> Iterator[Diagnostic]:
     pointer = _pointer(path)
     name = _field(path)
     kind = err.validator
+    expected: Any = err.validator_value
     value = err.instance
     if kind in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
 
-        best = best_match(err.context)
+        # Skip the branches that fail only because they are for numbers (the forms editors
+        # see in standard YAML): our values are always text.
+        relevant = [e for e in err.context or ()
+                    if e.validator != "type" and _for_text(e.schema)] or list(err.context or ())
+        best = best_match(relevant)
         if best is not None:
             yield from _convert(best, manifest)
             return
     if kind == "required" and isinstance(value, Mapping):
-        for missing in err.validator_value:
+        for missing in expected:
             if missing not in value:
                 where = manifest.position(pointer, key=True)
                 yield error("MT201", f"{_field([*path, missing])}: required field is missing",
                             *where, pointer_join(pointer, missing))
         return
+    schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
     if kind == "additionalProperties" and isinstance(value, Mapping):
-        known = set(err.schema.get("properties", {}))
-        patterns = err.schema.get("patternProperties", {})
+        known = set(schema.get("properties", {}))
+        patterns = schema.get("patternProperties", {})
         for extra in value:
             if extra in known or _matches_any(extra, patterns):
                 continue
@@ -173,11 +179,11 @@ def _convert(err: ValidationError, manifest: Manifest) -> Iterator[Diagnostic]:
     if kind == "type":
         expected = err.validator_value
         expected_list = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(sorted({_TYPE_NAMES.get(t, t) for t in expected_list}))
+        wanted = " or ".join(sorted({_TYPE_NAMES.get(str(t), str(t)) for t in expected_list}))
         yield error("MT206", f"{name}: expected {wanted}, found {_kind(value)}", *where, pointer)
         return
     if kind == "enum":
-        allowed = ", ".join(str(v) for v in err.validator_value if isinstance(v, str))
+        allowed = ", ".join(dict.fromkeys(str(v) for v in expected))
         yield error("MT202", f"{name}: {_shown(path, value)} is not one of: {allowed}", *where,
                     pointer)
         return
@@ -200,16 +206,36 @@ def _convert(err: ValidationError, manifest: Manifest) -> Iterator[Diagnostic]:
         return
     if kind == "pattern":
         yield error("MT202", f"{name}: {_shown(path, value)} does not have the expected form "
-                    f"({_describe(err.schema)})", *where, pointer)
+                    f"({_describe(schema)})", *where, pointer)
         return
     yield error("MT202", f"{name}: {_shown(path, value)} is not valid ({kind})", *where, pointer)
 
 
+# What each schema pattern means, in words for the message.
+PATTERN_FORMS = {
+    r"^([Yy][Ee][Ss]|[Nn][Oo])$": "yes or no",
+    r"^[A-Z0-9]{20}$": "20 upper-case letters and digits",
+    r"^(2\.0|1\.[0-9]+)$": "2.0 for S3 jobs",
+    r"^([Nn][Tt][Ff][Ss]|[Ee][Xx][Tt][234]|[Ff][Aa][Tt]32)$": "NTFS, EXT4, EXT2, EXT3 or FAT32",
+}
+
+
 def _describe(schema: Mapping[str, Any]) -> str:
-    hint = schema.get("x-form")
-    if isinstance(hint, str):
-        return hint
-    return f"pattern {schema.get('pattern')}"
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and pattern in PATTERN_FORMS:
+        return PATTERN_FORMS[pattern]
+    if isinstance(pattern, str) and "@" in pattern:
+        return "e-mail addresses separated by ';'"
+    return f"pattern {pattern}"
+
+
+def _for_text(schema: Any) -> bool:
+    """False for a schema branch that only applies to numbers."""
+    if not isinstance(schema, Mapping):
+        return True
+    declared = schema.get("type")
+    types = declared if isinstance(declared, list) else [declared]
+    return declared is None or "string" in types
 
 
 def _matches_any(name: str, patterns: Mapping[str, Any]) -> bool:

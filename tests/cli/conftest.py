@@ -1,0 +1,40 @@
+"""Run the real console entry point (``cli.main``) in-process, stdout and stderr apart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+
+from manifest_tools.cli import main
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+RunCli = Callable[..., Run]
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    def _run(*argv: str, input: bytes | str | None = None,
+             env: Mapping[str, str | None] | None = None) -> Run:
+        runner = CliRunner()
+        with runner.isolation(input=input, env=dict(env or {})) as streams:
+            try:
+                main(list(argv))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            else:  # pragma: no cover - main always exits
+                code = -1
+            out = streams[0].getvalue().decode("utf-8")
+            err = streams[1].getvalue().decode("utf-8")
+        return Run(code, out, err)
+
+    return _run
