@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import IntEnum, StrEnum
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -26,6 +26,9 @@ from .errors import (
     UsageError,
 )
 from .jobtype import JobType
+
+if TYPE_CHECKING:
+    from .status import StatusReading
 
 
 class ExitCode(IntEnum):
@@ -160,6 +163,281 @@ def init(job_type: Annotated[JobType, typer.Option("--job-type", case_sensitive=
     from .skeletons import SKELETONS
 
     typer.echo(SKELETONS[job_type], nl=False)
+    return int(ExitCode.OK)
+
+
+# --- keys, SIGNATURE files, devices -------------------------------------------------------
+
+KeyFileOption = Annotated[str | None, typer.Option(
+    "--key-file", metavar="PATH", help="File holding the secret access key ('-' reads stdin). "
+    "Otherwise AWS_SECRET_ACCESS_KEY, then the AWS shared credentials file.")]
+ProfileOption = Annotated[str | None, typer.Option(
+    "--profile", help="Profile of the AWS shared credentials file (default: AWS_PROFILE, "
+    "then 'default').")]
+ShowSecretsOption = Annotated[bool, typer.Option(
+    "--show-secrets", help="Show trueCryptPassword and pinCode values instead of ****.")]
+
+
+def _load_key(key_file: str | None, profile: str | None) -> str:
+    """The secret key from the documented sources; never from argv, never printed."""
+    from .credentials import load_secret_key
+
+    key = load_secret_key(key_file=key_file, profile=profile)
+    for message in key.warnings:
+        _err(f"warning: {message}")
+    return key.value
+
+
+def _optional_key(key_file: str | None, profile: str | None) -> tuple[str | None, str]:
+    """For verify: a key when one is configured; an explicit --key-file must work."""
+    if key_file is not None:
+        return _load_key(key_file, profile), ""
+    try:
+        return _load_key(None, profile), ""
+    except MissingKeyError as exc:
+        return None, f"no secret key found ({exc})"
+
+
+def _manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -> bytes:
+    """Read a manifest; with ``check``, validation errors stop the command (exit 1)."""
+    from .source import MANIFEST_LIMIT, read_source
+
+    source = read_source(path, MANIFEST_LIMIT)
+    if check:
+        from .render import RENDERERS, RenderOptions
+        from .validate import validate_bytes
+
+        result = validate_bytes(source.data, source.name, job_type)
+        if not result.valid:
+            typer.echo(RENDERERS["text"]([result], RenderOptions(quiet=True)), err=True,
+                       nl=False)
+            raise FindingsError(f"{source.name} is not a valid manifest; fix it or pass "
+                                "--no-validate")
+    return source.data
+
+
+def _signature_contents(manifest: str, job_id: str, version: str, key_file: str | None,
+                        profile: str | None, check: bool) -> bytes:
+    from .signature import render_signature_file, sign
+
+    data = _manifest_bytes(manifest, check=check)
+    return render_signature_file(sign(data, job_id, _load_key(key_file, profile), version))
+
+
+class SignatureVersion(StrEnum):
+    V2 = "2.0"
+    V1 = "1.0"
+
+
+@app.command("sign")
+def sign_command(
+    manifest: Annotated[str, typer.Argument(metavar="MANIFEST", help="Manifest file ('-': "
+                                            "stdin). Its bytes are signed exactly as read.")],
+    job_id: Annotated[str, typer.Option("--job-id", help="The JobId CreateJob returned.")],
+    signature_version: Annotated[SignatureVersion, typer.Option(
+        "--signature-version", help="SIGNATURE file layout version.")] = SignatureVersion.V2,
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                               help="Write the file here instead of "
+                                               "stdout.")] = None,
+    no_validate: Annotated[bool, typer.Option("--no-validate", help="Sign even if the "
+                                              "manifest has errors.")] = False,
+    key_file: KeyFileOption = None,
+    profile: ProfileOption = None,
+) -> int:
+    """Compute the SIGNATURE file for a manifest and job id (HMAC-SHA1, AWS's algorithm)."""
+    contents = _signature_contents(manifest, job_id, signature_version.value, key_file,
+                                   profile, check=not no_validate)
+    if output is None:
+        sys.stdout.buffer.write(contents)
+        sys.stdout.flush()
+    else:
+        try:
+            with open(output, "wb") as stream:
+                stream.write(contents)
+        except OSError as exc:
+            raise InputError(f"{output}: cannot write: {exc.strerror}", output) from None
+        _err(f"wrote {output}")
+    return int(ExitCode.OK)
+
+
+def _status_reading(path: str) -> StatusReading:
+    from .source import STATUS_LIMIT, read_source
+    from .status import read_status
+
+    reading = read_status(read_source(path, STATUS_LIMIT).data)
+    for d in reading.diagnostics:
+        _err(f"{path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}")
+    return reading
+
+
+@app.command("write-signature")
+def write_signature_command(
+    device_root: Annotated[str, typer.Argument(metavar="DEVICE_ROOT",
+                                               help="Root folder of the mounted device.")],
+    status: Annotated[str | None, typer.Option("--status", metavar="FILE", help="get-status "
+                                               "or create-job output, any form ('-': "
+                                               "stdin).")] = None,
+    manifest: Annotated[str | None, typer.Option("--manifest", metavar="M",
+                                                 help="Sign this manifest (needs --job-id "
+                                                 "and a key).")] = None,
+    job_id: Annotated[str | None, typer.Option("--job-id", help="Job id for "
+                                               "--manifest.")] = None,
+    signature_file: Annotated[str | None, typer.Option("--signature-file", metavar="F",
+                                                       help="An existing SIGNATURE "
+                                                       "file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a different existing "
+                                        "SIGNATURE.")] = False,
+    key_file: KeyFileOption = None,
+    profile: ProfileOption = None,
+) -> int:
+    """Write SIGNATURE into a device root atomically, read it back and compare."""
+    from .device import write_signature
+    from .signature import parse_signature_file
+    from .source import SIGNATURE_LIMIT, read_source
+
+    sources = [name for name, value in (("--status", status), ("--manifest", manifest),
+                                        ("--signature-file", signature_file)) if value]
+    if len(sources) != 1:
+        raise UsageError("give exactly one of --status, --manifest (with --job-id) or "
+                         "--signature-file")
+    if manifest is not None:
+        if job_id is None:
+            raise UsageError("--manifest needs --job-id")
+        contents = _signature_contents(manifest, job_id, "2.0", key_file, profile, check=True)
+    elif status is not None:
+        reading = _status_reading(status)
+        text = reading.status.SignatureFileContents
+        if text is None:
+            raise FindingsError(f"{status}: the status output has no SignatureFileContents")
+        contents = text.encode("utf-8")
+    else:
+        assert signature_file is not None
+        contents = read_source(signature_file, SIGNATURE_LIMIT).data
+    parsed, findings = parse_signature_file(contents)
+    errors = [d for d in findings if d.is_error]
+    if parsed is None or errors:
+        for d in errors:
+            _err(f"SIGNATURE:{d.line}:{d.column}: error {d.rule} {d.message}")
+        raise FindingsError("refusing to write: the contents are not a valid SIGNATURE file")
+    result = write_signature(device_root, contents, force=force)
+    for message in result.warnings:
+        _err(f"warning: {message}")
+    if result.action == "unchanged":
+        typer.echo(f"{result.path} already holds this SIGNATURE (job {parsed.job_id}); "
+                   "nothing written")
+    elif result.action == "replaced":
+        typer.echo(f"replaced {result.path}: job {result.previous_job_id or '?'} -> "
+                   f"{parsed.job_id} (written atomically, read back and compared)")
+    else:
+        typer.echo(f"wrote {result.path} for job {parsed.job_id} (written atomically, read "
+                   "back and compared)")
+    return int(ExitCode.OK)
+
+
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("verify")
+def verify_command(
+    status: Annotated[str | None, typer.Option("--status", metavar="FILE",
+                                               help="get-status output, any form ('-': "
+                                               "stdin).")] = None,
+    manifest: Annotated[str | None, typer.Option("--manifest", metavar="M",
+                                                 help="Your local manifest.")] = None,
+    device: Annotated[str | None, typer.Option("--device", metavar="ROOT",
+                                               help="Device root holding "
+                                               "SIGNATURE.")] = None,
+    signature_file: Annotated[str | None, typer.Option("--signature-file", metavar="F",
+                                                       help="A SIGNATURE file.")] = None,
+    output_format: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
+                                                        help="Output format.")]
+    = ReportFormat.TEXT,
+    show_secrets: ShowSecretsOption = False,
+    key_file: KeyFileOption = None,
+    profile: ProfileOption = None,
+) -> int:
+    """Check a job: SIGNATURE vs get-status, local manifest vs CurrentManifest, the HMAC."""
+    import json
+    import os
+
+    from .device import SIGNATURE_NAME
+    from .source import SIGNATURE_LIMIT, read_source
+    from .verify import verify_signature_file, verify_status
+
+    if device is not None and signature_file is not None:
+        raise UsageError("give --device or --signature-file, not both")
+    if status is None and device is None and signature_file is None:
+        raise UsageError("give --status, or --signature-file/--device with --manifest")
+    key, why = _optional_key(key_file, profile)
+    local = _manifest_bytes(manifest, check=False) if manifest is not None else None
+    label: str | None = None
+    sig_bytes: bytes | None = None
+    if device is not None:
+        if not os.path.isdir(device):
+            raise InputError(f"{device}: no such folder", device)
+        label = os.path.join(device, SIGNATURE_NAME)
+        sig_bytes = (read_source(label, SIGNATURE_LIMIT).data if os.path.lexists(label)
+                     else None)
+    elif signature_file is not None:
+        label = signature_file
+        sig_bytes = read_source(signature_file, SIGNATURE_LIMIT).data
+    if status is not None:
+        reading = _status_reading(status)
+        report = verify_status(reading.status, manifest=local, manifest_label=manifest or "",
+                               device_file=sig_bytes, device_label=label, key=key,
+                               key_missing_reason=why, show_secrets=show_secrets)
+    else:
+        if sig_bytes is None:
+            raise InputError(f"{label}: no such file", label)
+        report = verify_signature_file(sig_bytes, label or "", manifest=local,
+                                       manifest_label=manifest or "", key=key,
+                                       key_missing_reason=why)
+    if output_format is ReportFormat.JSON:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(f"verify job {report.job_id or '?'}")
+        marks = {True: "ok  ", False: "FAIL", None: "skip"}
+        for check in report.checks:
+            first, *rest = check.detail.splitlines() or [""]
+            typer.echo(f"  {marks[check.ok]}  {check.name}: {first}")
+            for line in rest:
+                typer.echo(f"        {line}")
+        failed = sum(1 for c in report.checks if c.ok is False)
+        ran = sum(1 for c in report.checks if c.ok is not None)
+        verdict = "ok" if report.ok else ("FAILED" if failed else "nothing verified")
+        typer.echo(f"result: {verdict} ({ran - failed} of {ran} checks passed, "
+                   f"{len(report.checks) - ran} skipped)")
+    if report.ok:
+        return int(ExitCode.OK)
+    return int(ExitCode.FINDINGS)
+
+
+@app.command("status")
+def status_command(
+    path: Annotated[str, typer.Argument(metavar="FILE", help="get-status or create-job "
+                                        "output, any form ('-': stdin).")],
+    output_format: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
+                                                        help="Output format.")]
+    = ReportFormat.TEXT,
+    show_secrets: ShowSecretsOption = False,
+) -> int:
+    """Summarise get-status output: where the device is, progress, what to do next."""
+    import json
+
+    from .redact import redact_manifest_text
+    from .status_summary import summarise
+
+    reading = _status_reading(path)
+    data = reading.status.to_json()
+    manifest = data.get("CurrentManifest")
+    if isinstance(manifest, str) and not show_secrets:
+        data["CurrentManifest"] = redact_manifest_text(manifest)
+    if output_format is ReportFormat.JSON:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(summarise(reading, show_secrets=show_secrets), nl=False)
     return int(ExitCode.OK)
 
 

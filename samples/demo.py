@@ -1,0 +1,70 @@
+"""`make demo`: the main job on the bundled samples, printing each command it runs.
+
+validate every sample -> sign one for a job -> write SIGNATURE into a scratch device root ->
+verify it against the manifest, then the same against a get-status output. The secret key is
+AWS's documented example key, given through a key file (never on the command line).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SAMPLES = Path(__file__).resolve().parent
+EXAMPLE_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def run(*args: str, expect: int = 0) -> None:
+    shown = " ".join(shlex.quote(a) for a in args)
+    print(f"\n$ manifest-tools {shown}", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "manifest_tools", *args], check=False)
+    if proc.returncode != expect:
+        print(f"demo: expected exit {expect}, got {proc.returncode}", file=sys.stderr)
+        sys.exit(1)
+
+
+def main() -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="manifest-tools-demo-"))
+    key_file = scratch / "secret-key"
+    key_file.write_text(EXAMPLE_KEY + "\n")
+    os.chmod(key_file, 0o600)
+    device = scratch / "device"
+    device.mkdir()
+    manifest = str(SAMPLES / "valid" / "s3-import.yaml")
+    signature = str(scratch / "SIGNATURE.s3-import")
+
+    print("1. Validate every bundled manifest (warnings shown, exit 0 when no errors)")
+    valid = sorted(str(p) for p in (SAMPLES / "valid").glob("*.yaml"))
+    run("validate", *valid)
+    print("\n   ...and one with mistakes (exit 1, every finding located)")
+    run("validate", str(SAMPLES / "invalid" / "MT303-expedited-outside-us.yaml"), expect=1)
+
+    print("\n2. Sign a manifest for job EX1ID (validates it first)")
+    run("sign", manifest, "--job-id", "EX1ID", "--key-file", str(key_file),
+        "--output", signature)
+    print(Path(signature).read_text(), end="")
+
+    print(f"\n3. Write it into a scratch device root ({device}), atomically")
+    run("write-signature", str(device), "--signature-file", signature)
+    run("write-signature", str(device), "--signature-file", signature)  # idempotent
+
+    print("\n4. Verify the device's SIGNATURE against the manifest and key")
+    run("verify", "--signature-file", str(device / "SIGNATURE"), "--manifest", manifest,
+        "--key-file", str(key_file))
+
+    print("\n5. From get-status output (any form): write, then verify everything it says")
+    status = str(SAMPLES / "status" / "get-status.txt")
+    device2 = scratch / "device2"
+    device2.mkdir()
+    run("status", status)
+    run("write-signature", str(device2), "--status", status)
+    run("verify", "--status", status, "--device", str(device2), "--key-file", str(key_file))
+    print(f"\ndemo: all steps passed (scratch files in {scratch})")
+
+
+if __name__ == "__main__":
+    main()
