@@ -37,7 +37,6 @@ CARRIERS = frozenset({"ups", "fedex", "usps", "dhl"})
 
 STRONG = -5  # a member of unmistakable shape
 INF = 1 << 30
-MAX_SOLUTIONS = 16  # optimal assignments compared to find uncertain fields
 MAX_UNITS = 20_000  # bounds the DP on hostile input; real records have a few dozen
 
 _JOB_ID = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
@@ -52,7 +51,8 @@ _DATE = re.compile(
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
 _DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _ANY_BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}")
-_LOG_KEY = re.compile(r"(?:import|export)-log-\S+")
+_LOCATION_WORD = re.compile(r"(?:^|\s)(?:AtAWS|NotReceived|Returned)(?:\s|$)")
+_LOG_KEY = re.compile(r"\S*(?:import|export)-log-\S+")
 # A manifest names its buckets; a LogBucket equal to one is a strong anchor.
 _MANIFEST_BUCKET = re.compile(r"^[ \t]*(?:logBucket|bucket)[ \t]*:[ \t]*(\S+)", re.MULTILINE)
 
@@ -225,12 +225,17 @@ class _Costs:
     def __init__(self, record: str) -> None:
         self.record = record
         self.buckets = frozenset(m.group(1) for m in _MANIFEST_BUCKET.finditer(record))
+        # WarningMessage comes from create-job, which prints no LocationCode.
+        self.get_status = _LOCATION_WORD.search(record) is not None
 
     def max_units(self, member: str, n: int) -> int:
         return n if member in _LONG else 1
 
     def absorb(self, member: str, sep: str) -> int | None:
         raise NotImplementedError
+
+    # How much worse than the best reading a rival may be and still make a field uncertain.
+    margin = 0
 
     def boundary(self, sep: str) -> int:
         return 0
@@ -240,7 +245,10 @@ class _Costs:
         if member == "CurrentManifest":
             return -2 if record.startswith("manifestVersion", a) else 0
         if member in ("LocationMessage", "ProgressMessage"):
-            return None if record.find("\n", a, b) >= 0 else 0
+            if record.find("\n", a, b) >= 0:
+                return None
+            # Messages are sentences; a lone word is as likely another column.
+            return 0 if record.find(" ", a, b) >= 0 else 1
         value = record[a:b]
         return _SHAPES[member](value, self)
 
@@ -272,7 +280,9 @@ def _carrier(v: str, c: _Costs) -> int | None:
 def _tracking(v: str, c: _Costs) -> int | None:
     if not _one_line(v):
         return None
-    return 1 if not v or " " in v else 0
+    if not v or " " in v:
+        return 1
+    return -1 if any(ch.isdigit() for ch in v) else 0
 
 
 def _warning_message(v: str, c: _Costs) -> int | None:
@@ -280,7 +290,7 @@ def _warning_message(v: str, c: _Costs) -> int | None:
     # is a warning, a single word more likely a tracking number.
     if not _one_line(v):
         return None
-    return 0 if " " in v else 1
+    return (0 if " " in v else 1) + (3 if c.get_status else 0)
 
 
 def _bucket(v: str, c: _Costs) -> int | None:
@@ -294,7 +304,7 @@ def _bucket(v: str, c: _Costs) -> int | None:
 def _log_key(v: str, c: _Costs) -> int | None:
     if not _one_line(v):
         return None
-    if _LOG_KEY.search(v):
+    if _LOG_KEY.fullmatch(v):
         return -3
     return 2 if not v or " " in v else 1
 
@@ -329,6 +339,9 @@ _SHAPES: dict[str, Callable[[str, _Costs], int | None]] = {
     "WarningMessage": _warning_message,
 }
 
+# Every get-status and create-job output has a JobId and a JobType: leaving one out costs.
+_SKIP = {"JobId": 6, "JobType": 3}
+
 JOIN = 4  # a TAB inside a value: possible (a manifest line), but rarer than a boundary
 
 
@@ -338,6 +351,9 @@ class _TextCosts(_Costs):
 
 
 class _DocCosts(_Costs):
+    # A copy has lost the TABs: readings a couple of boundary costs apart are both plausible.
+    margin = 2
+
     def max_units(self, member: str, n: int) -> int:
         if member in _LONG:
             return n
@@ -379,52 +395,89 @@ def _segment(units: _Units, costs: _Costs) -> tuple[dict[str, tuple[int, int]], 
                 c = costs.shape(member, start, spans[k - 1][1])
                 if c is not None:
                     trans[i][j].append((k, lead + absorbed + c))
+    skip = [_SKIP.get(m, 0) for m in TEXT_ORDER]
     best = [[INF] * (nm + 1) for _ in range(n + 1)]
-    best[n] = [0] * (nm + 1)
+    best[n] = [sum(skip[j:]) for j in range(nm + 1)]
     for i in range(n - 1, -1, -1):
         row = best[i]
         for j in range(nm - 1, -1, -1):
-            value = row[j + 1]
+            value = skip[j] + row[j + 1] if row[j + 1] < INF else INF
             for k, c in trans[i][j]:
                 if best[k][j + 1] < INF:
                     value = min(value, c + best[k][j + 1])
             row[j] = value
     if best[0][0] >= INF:
         _fail("the text does not split into get-status columns (JobId, JobType, ...)")
-    solutions = _optimal(trans, best, n, nm)
-    chosen = {TEXT_ORDER[j]: (spans[i][0], spans[k - 1][1]) for j, i, k in solutions[0]}
+    path = _one_optimal(trans, best, skip, n)
+    chosen = {TEXT_ORDER[j]: (spans[i][0], spans[k - 1][1]) for j, i, k in path}
     present = set(chosen)
     strong = {m for m in present & _ANCHORS
               if costs.shape(m, *chosen[m]) == STRONG}
     if "JobId" not in present or len(strong) < 2:
         _fail("no get-status record found: expected a JobId and fields such as JobType, "
               "ProgressCode or Signature")
-    tied: set[str] = set()
-    first = solutions[0]
-    for other in solutions[1:]:
-        tied |= {TEXT_ORDER[j] for j, _, _ in set(first) ^ set(other)}
-    return chosen, tied
+    return chosen, _rivals(trans, best, skip, path, n, costs.margin)
 
 
-def _optimal(trans: list[list[list[tuple[int, int]]]], best: list[list[int]], n: int,
-             nm: int) -> list[list[tuple[int, int, int]]]:
-    """Up to MAX_SOLUTIONS optimal assignments as (member, first unit, end unit) lists."""
-    out: list[list[tuple[int, int, int]]] = []
-    stack: list[tuple[int, int, list[tuple[int, int, int]]]] = [(0, 0, [])]
-    while stack and len(out) < MAX_SOLUTIONS:
-        i, j, path = stack.pop()
-        if i == n:
-            out.append(path)
-            continue
+def _one_optimal(trans: list[list[list[tuple[int, int]]]], best: list[list[int]],
+                 skip: list[int], n: int) -> list[tuple[int, int, int]]:
+    """One optimal assignment as (member, first unit, end unit); the first option wins ties."""
+    path: list[tuple[int, int, int]] = []
+    i = j = 0
+    while i < n:
         target = best[i][j]
-        nexts: list[tuple[int, int, list[tuple[int, int, int]]]] = []
         for k, c in trans[i][j]:
             if c + best[k][j + 1] == target:
-                nexts.append((k, j + 1, [*path, (j, i, k)]))
-        if j + 1 <= nm and best[i][j + 1] == target:
-            nexts.append((i, j + 1, path))
-        stack.extend(reversed(nexts))  # first option explored first: the tie-break
-    return out
+                path.append((j, i, k))
+                i = k
+                break
+        j += 1  # no transition fits: member j is absent here
+    return path
+
+
+def _rivals(trans: list[list[list[tuple[int, int]]]], best: list[list[int]], skip: list[int],
+            path: list[tuple[int, int, int]], n: int, margin: int) -> set[str]:
+    """Members that another assignment within ``margin`` of the optimum reads differently.
+
+    ``ahead[i][j]`` is the cheapest way to reach unit i with member j next; a member is
+    uncertain when some other span for it (or its absence) fits in ``ahead + span + best``.
+    """
+    nm = len(TEXT_ORDER)
+    ahead = [[INF] * (nm + 1) for _ in range(n + 1)]
+    ahead[0][0] = 0
+    for i in range(n + 1):
+        for j in range(nm):
+            here = ahead[i][j]
+            if here >= INF:
+                continue
+            if here + skip[j] < ahead[i][j + 1]:
+                ahead[i][j + 1] = here + skip[j]
+            if i < n:
+                for k, c in trans[i][j]:
+                    if here + c < ahead[k][j + 1]:
+                        ahead[k][j + 1] = here + c
+    limit = best[0][0] + margin
+    mine = {j: (i, k) for j, i, k in path}
+    uncertain: set[str] = set()
+    for j in range(nm):
+        rival = False
+        for i in range(n + 1):
+            if ahead[i][j] >= INF:
+                continue
+            # The member absent (when it was read), or read with another span.
+            if j in mine and ahead[i][j] + skip[j] + best[i][j + 1] <= limit:
+                rival = True
+                break
+            if i < n:
+                for k, c in trans[i][j]:
+                    if mine.get(j) != (i, k) and ahead[i][j] + c + best[k][j + 1] <= limit:
+                        rival = True
+                        break
+            if rival:
+                break
+        if rival:
+            uncertain.add(TEXT_ORDER[j])
+    return uncertain
 
 
 def _reading(values: dict[str, str], artifacts: list[Artifact], form: StatusForm,
