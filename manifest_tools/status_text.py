@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 from .diagnostics import Diagnostic, warning
 from .errors import StatusFormatError
@@ -37,7 +38,11 @@ CARRIERS = frozenset({"ups", "fedex", "usps", "dhl"})
 
 STRONG = -5  # a member of unmistakable shape
 INF = 1 << 30
-MAX_UNITS = 20_000  # bounds the DP on hostile input; real records have a few dozen
+# Bounds on the DP for hostile input: real records have a few dozen units, a manifest a few
+# hundred. Work is at most MAX_UNITS x (MAX_MANIFEST_UNITS + 3 x MAX_MESSAGE_UNITS).
+MAX_UNITS = 1_000
+MAX_MANIFEST_UNITS = 400
+MAX_MESSAGE_UNITS = 40
 
 _JOB_ID = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
 _JOB_ID_LENIENT = re.compile(r"[A-Za-z0-9_.-]{1,40}")
@@ -168,7 +173,7 @@ def _read_documentation(text: str) -> StatusReading:
     if not artifacts:
         record_tail_newlines = trailing_blank - 1 if trailing_blank else 0
     record = "\n".join(lines)
-    spans = [(m.start(), m.end()) for m in _WS.finditer(record)]
+    spans = [(m.start(), m.end()) for m in islice(_WS.finditer(record), MAX_UNITS + 1)]
     if len(spans) > MAX_UNITS:
         _fail("too many words for get-status output")
     seps = [""] + [record[spans[i - 1][1]:spans[i][0]] for i in range(1, len(spans))]
@@ -229,7 +234,7 @@ class _Costs:
         self.get_status = _LOCATION_WORD.search(record) is not None
 
     def max_units(self, member: str, n: int) -> int:
-        return n if member in _LONG else 1
+        return _long_units(member) if member in _LONG else 1
 
     def absorb(self, member: str, sep: str) -> int | None:
         raise NotImplementedError
@@ -345,6 +350,10 @@ _SKIP = {"JobId": 6, "JobType": 3}
 JOIN = 4  # a TAB inside a value: possible (a manifest line), but rarer than a boundary
 
 
+def _long_units(member: str) -> int:
+    return MAX_MANIFEST_UNITS if member == "CurrentManifest" else MAX_MESSAGE_UNITS
+
+
 class _TextCosts(_Costs):
     def absorb(self, member: str, sep: str) -> int | None:
         return JOIN if member in _LONG else None
@@ -356,7 +365,7 @@ class _DocCosts(_Costs):
 
     def max_units(self, member: str, n: int) -> int:
         if member in _LONG:
-            return n
+            return _long_units(member)
         return _SHORT_FREE.get(member, 1)
 
     def absorb(self, member: str, sep: str) -> int | None:
@@ -386,6 +395,19 @@ def _segment(units: _Units, costs: _Costs) -> tuple[dict[str, tuple[int, int]], 
         for j, member in enumerate(TEXT_ORDER):
             absorbed = 0
             limit = min(n, i + costs.max_units(member, n))
+            out = trans[i][j]
+            if member == "CurrentManifest":
+                # Its shape depends on the start only and it takes any separator: the
+                # long span loop stays cheap (this member dominates the DP's work).
+                base = costs.shape(member, start, start)
+                assert base is not None
+                absorb = [costs.absorb(member, sep) or 0 for sep in seps[i + 1:limit]]
+                total = lead + base
+                out.append((i + 1, total))
+                for k, joined in enumerate(absorb, i + 2):
+                    total += joined
+                    out.append((k, total))
+                continue
             for k in range(i + 1, limit + 1):
                 if k > i + 1:
                     extra = costs.absorb(member, seps[k - 1])
@@ -394,7 +416,7 @@ def _segment(units: _Units, costs: _Costs) -> tuple[dict[str, tuple[int, int]], 
                     absorbed += extra
                 c = costs.shape(member, start, spans[k - 1][1])
                 if c is not None:
-                    trans[i][j].append((k, lead + absorbed + c))
+                    out.append((k, lead + absorbed + c))
     skip = [_SKIP.get(m, 0) for m in TEXT_ORDER]
     best = [[INF] * (nm + 1) for _ in range(n + 1)]
     best[n] = [sum(skip[j:]) for j in range(nm + 1)]
