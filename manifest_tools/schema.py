@@ -16,6 +16,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, error, pointer_join, warning
+from .fastcheck import FastChecker, Unsupported
 from .jobtype import JobType
 from .redact import SECRET_FIELDS
 
@@ -85,7 +86,20 @@ def validator_for(job_type: JobType) -> Validator:
     return validator
 
 
+@cache
+def fast_checker_for(job_type: JobType) -> FastChecker | None:
+    """The fast yes/no checker, or None if the schema needs what only jsonschema knows."""
+    try:
+        return FastChecker(_schemas(), job_type.schema_file)
+    except Unsupported:
+        return None
+
+
 def schema_diagnostics(manifest: Manifest, job_type: JobType) -> list[Diagnostic]:
+    """Schema findings; jsonschema runs (and is imported) only when the fast check fails."""
+    fast = fast_checker_for(job_type)
+    if fast is not None and fast.is_valid(manifest.data):
+        return []
     validator = validator_for(job_type)
     found: list[Diagnostic] = []
     seen: set[tuple[str, str, str]] = set()

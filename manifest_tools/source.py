@@ -16,9 +16,9 @@ from .errors import InputError
 
 MiB = 1024 * 1024
 # A manifest is a few KB; 1 MiB is generous. get-status output echoes a manifest and adds
-# little, but pasted e-mails can be long: 16 MiB.
+# little, but pasted e-mails can be long: 4 MiB (the status reader's own bound).
 MANIFEST_LIMIT = 1 * MiB
-STATUS_LIMIT = 16 * MiB
+STATUS_LIMIT = 4 * MiB
 SIGNATURE_LIMIT = 64 * 1024
 STDIN = "-"
 
