@@ -261,10 +261,17 @@ def sign_command(
 
 
 def _status_reading(path: str) -> StatusReading:
+    from .errors import StatusFormatError
     from .source import STATUS_LIMIT, read_source
     from .status import read_status
 
-    reading = read_status(read_source(path, STATUS_LIMIT).data)
+    try:
+        reading = read_status(read_source(path, STATUS_LIMIT).data)
+    except StatusFormatError as exc:
+        # The located MT501 finding, in the same form as the warnings below.
+        for d in exc.diagnostics:
+            _err(f"{path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}")
+        raise
     for d in reading.diagnostics:
         _err(f"{path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}")
     return reading
