@@ -84,7 +84,8 @@ def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     for pointer, name in _bucket_fields(m):
         if not name:
             continue  # the schema reports empty values
-        if _DNS_BUCKET.match(name) and ".." not in name and not _IP_LIKE.match(name):
+        # fullmatch: with match, '$' also matches before a final newline ('name\n').
+        if _DNS_BUCKET.fullmatch(name) and ".." not in name and not _IP_LIKE.fullmatch(name):
             continue
         label = pointer.strip("/").replace("/", ".")
         yield warning("MT304", f"{label}: bucket name {name!r} is not DNS-compatible (3-63 "

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Diagnostic, error, pointer_join, warning
+from .redact import SECRET_FIELDS
 from .text import LineIndex, decode
 
 # Manifests nest three levels (operations -> item -> field); anything much deeper is hostile.
@@ -207,6 +208,8 @@ class _Builder:
         self.diags = diags
         self.stack: list[_Map | _Seq] = []
         self.pending_key: list[tuple[str, tuple[int, int]] | None] = []
+        # Parallel to ``stack``: True inside the value of trueCryptPassword or pinCode.
+        self.secret: list[bool] = []
         self.root: _Node | None = None
         self.documents = 0
         self.skip_depth = 0  # >0 while ignoring a complex key or a second document
@@ -237,18 +240,24 @@ class _Builder:
                 self.skip_depth -= 1
             return True
         position = self.pos(event)
+        # A password written as `&Pa55` or `!Pa55` reads as an anchor or a tag: never echo
+        # the name of one that stands in a secret field's value.
+        secret = self.in_secret()
         anchor = getattr(event, "anchor", None)
         if kind == "AliasEvent":
-            self.diags.append(error("MT107", f"alias '*{anchor}': aliases have no meaning in a "
+            shown = "an alias" if secret else f"alias '*{anchor}'"
+            self.diags.append(error("MT107", f"{shown}: aliases have no meaning in a "
                                     "manifest and are not expanded", *position))
             self.add(_Scalar("", position), position)
             return True
         if anchor is not None:
-            self.diags.append(error("MT107", f"anchor '&{anchor}': anchors have no meaning in a "
+            shown = "an anchor" if secret else f"anchor '&{anchor}'"
+            self.diags.append(error("MT107", f"{shown}: anchors have no meaning in a "
                                     "manifest", *position))
         tag = getattr(event, "tag", None)
         if tag is not None and not (kind == "ScalarEvent" and event.implicit[0]):
-            self.diags.append(error("MT108", f"YAML tag '{tag}' has no meaning in a manifest",
+            shown = "a YAML tag" if secret else f"YAML tag '{tag}'"
+            self.diags.append(error("MT108", f"{shown} has no meaning in a manifest",
                                     *position))
         if kind == "ScalarEvent":
             self.add(_Scalar(event.value, position), position)
@@ -268,10 +277,21 @@ class _Builder:
             self.add(node, position)
             self.stack.append(node)
             self.pending_key.append(None)
+            self.secret.append(secret)
         elif kind in ("MappingEndEvent", "SequenceEndEvent"):
             self.stack.pop()
             self.pending_key.pop()
+            self.secret.pop()
         return True
+
+    def in_secret(self) -> bool:
+        """Whether the next node is (inside) the value of a secret field."""
+        if not self.stack:
+            return False
+        if self.secret[-1]:
+            return True
+        key = self.pending_key[-1]
+        return isinstance(self.stack[-1], _Map) and key is not None and key[0] in SECRET_FIELDS
 
     def add(self, node: _Node, position: tuple[int, int]) -> None:
         if not self.stack:
@@ -291,7 +311,8 @@ class _Builder:
         if name == _DROPPED:
             return
         if name in parent.keys:
-            self.diags.append(error("MT106", f"duplicate key '{name}': it is already set above; "
+            shown = "duplicate key" if self.secret[-1] else f"duplicate key '{name}'"
+            self.diags.append(error("MT106", f"{shown}: it is already set above; "
                                     "the first value is used", *key_pos))
             return
         parent.keys.add(name)
