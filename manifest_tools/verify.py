@@ -8,6 +8,7 @@ documented; the HMAC checks use the documented 2009 algorithm (domain notes §4)
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from .errors import BadSignature, SignatureError
@@ -69,14 +70,29 @@ def _parse_check(name: str, label: str, data: bytes) -> tuple[SignatureFile | No
                          f"file for job {parsed.job_id}{note}")
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at LF only (CRLF folded first), each keeping its end.
+
+    Not ``str.splitlines``: it also splits at U+2028, FF and the like, which would cut a
+    secret value in two and leave its second half outside the redacted line.
+    """
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text.replace("\r\n", "\n"))
+
+
 def manifest_diff(expected: str, actual: str, show_secrets: bool = False,
                   expected_name: str = "CurrentManifest", actual_name: str = "local") -> str:
-    """Unified diff of two manifests (CRLF folded), secrets redacted unless asked."""
+    """Unified diff of two manifests (CRLF folded), secrets redacted unless asked.
+
+    The diff is computed on the real text and each manifest line is redacted afterwards,
+    so a changed secret still shows as a changed (masked) line instead of vanishing.
+    """
+    lines = list(difflib.unified_diff(_lines(expected), _lines(actual), expected_name,
+                                      actual_name))
     if not show_secrets:
-        expected, actual = redact_manifest_text(expected), redact_manifest_text(actual)
-    lines = difflib.unified_diff(expected.replace("\r\n", "\n").splitlines(keepends=True),
-                                 actual.replace("\r\n", "\n").splitlines(keepends=True),
-                                 expected_name, actual_name)
+        # Lines 0-1 are the ---/+++ headers; every other line is "@@..." or one prefix
+        # character (' ', '-', '+') followed by a manifest line.
+        lines = lines[:2] + [line if line.startswith("@@") else
+                             line[:1] + redact_manifest_text(line[1:]) for line in lines[2:]]
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
 
@@ -176,6 +192,9 @@ def verify_status(status: JobStatus, *, manifest: bytes | None = None,
         checks.append(Check("hmac", None, f"{key_missing_reason}; the HMAC was not recomputed"))
     elif job_id is None or status.Signature is None:
         checks.append(Check("hmac", None, "needs JobId and Signature"))
+    elif current is None and manifest is None:
+        checks.append(Check("hmac", None, "no manifest to recompute the HMAC over: the "
+                            "status output has no CurrentManifest and no --manifest was given"))
     else:
         if current is not None:
             checks.append(_hmac_check("hmac-current-manifest", "CurrentManifest",
