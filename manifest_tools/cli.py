@@ -79,9 +79,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    result_callback=lambda code, **_: _exit_with(code),
 )
 
 _state = {"debug": False}
+
+
+def _exit_with(code: object) -> None:
+    """Commands return their exit code; click's standalone mode would drop it."""
+    if isinstance(code, int) and code != 0:
+        raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -455,28 +462,19 @@ def _fail(exc: BaseException) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Console entry point: run the app and turn every outcome into a documented exit code."""
-    import click
+    """Console entry point: run the app and turn every outcome into a documented exit code.
 
+    typer/click handle usage errors themselves (exit 2); a command's returned code reaches
+    ``_exit_with`` through the group's result callback.
+    """
     try:
-        result = app(args=argv, prog_name="manifest-tools", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(int(ExitCode.TROUBLE))
-    except click.exceptions.Abort:
-        _err("aborted")
-        sys.exit(int(ExitCode.TROUBLE))
+        app(args=argv, prog_name="manifest-tools")
     except ManifestToolsError as exc:
         _fail(exc)
-    except KeyboardInterrupt:
-        _err("interrupted")
-        sys.exit(130)
     except Exception as exc:
         if _state["debug"]:
             raise
         _err(f"internal error: {type(exc).__name__}; this is a bug, please report it "
              "(run again with --debug for the traceback)")
         sys.exit(int(ExitCode.TROUBLE))
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(int(ExitCode.OK))

@@ -105,10 +105,14 @@ def test_directory_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
     assert "Traceback" not in result.err
 
 
-def test_usage_errors_exit_2(run_cli: RunCli) -> None:
-    assert run_cli("validate").code == 2
-    assert run_cli("validate", "--format", "xml", "x").code == 2
-    assert run_cli("validate", "--job-type", "snowball", "x").code == 2
+@pytest.mark.parametrize("argv", [("validate",), ("validate", "--format", "xml", "x"),
+                                  ("validate", "--job-type", "snowball", "x"), ("bogus",)])
+def test_usage_errors_exit_2_with_usage_not_internal_error(run_cli: RunCli,
+                                                          argv: tuple[str, ...]) -> None:
+    result = run_cli(*argv)
+    assert result.code == 2
+    assert "Usage:" in result.err or "Usage:" in result.out
+    assert "internal error" not in result.err
 
 
 def test_undecodable_manifest_is_a_finding_not_a_crash(run_cli: RunCli, tmp_path: Path) -> None:
