@@ -451,7 +451,7 @@ def status_command(
     if output_format is ReportFormat.JSON:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        typer.echo(summarise(reading, show_secrets=show_secrets), nl=False)
+        typer.echo(summarise(reading, show_secrets=show_secrets, status_path=path), nl=False)
     return int(ExitCode.OK)
 
 

@@ -33,7 +33,9 @@ NEXT_STEPS = {
 }
 
 
-def summarise(reading: StatusReading, show_secrets: bool = False) -> str:
+def summarise(reading: StatusReading, show_secrets: bool = False,
+              status_path: str = "STATUS_FILE") -> str:
+    """The text of ``manifest-tools status``; ``status_path`` fills in the advice."""
     s = reading.status
     lines = [f"Job {s.JobId or '?'}" + (f" ({s.JobType})" if s.JobType else "")]
     if s.CreationDate:
@@ -59,7 +61,8 @@ def summarise(reading: StatusReading, show_secrets: bool = False) -> str:
         lines.append(f"  artifact:   {artifact.Description} {artifact.URL}")
     step = NEXT_STEPS.get(s.ProgressCode or "")
     if step:
-        lines.append(f"  next:       {step}")
+        shown = status_path if status_path != "-" else "STATUS_FILE"
+        lines.append(f"  next:       {step.replace('THIS_FILE', shown)}")
     if s.CurrentManifest is not None:
         manifest = s.CurrentManifest if show_secrets else redact_manifest_text(s.CurrentManifest)
         lines.append("  manifest:")

@@ -168,6 +168,7 @@ def test_signature_problems_print_the_next_step(run_cli: RunCli, tmp_path: Path,
     (next_line,) = [line for line in result.out.splitlines() if line.startswith("  next:")]
     assert "manifest-tools write-signature" in next_line
     assert "manifest-tools verify" in next_line
+    assert f"--status {path}" in next_line  # the advice names the user's own file
     if code == "InvalidSignature":
         assert "--force" in next_line
 
