@@ -50,7 +50,7 @@ def check_export_password(m: Manifest, job_type: JobType) -> Iterator[Diagnostic
     if _text(m.data, "trueCryptPassword") or _text(m.data, "pinCode"):
         return
     yield error("MT302", "an S3 export needs trueCryptPassword or pinCode: AWS encrypts the "
-                "exported data with it", 1, 1, "",
+                "exported data with it", *m.position(""), "",
                 hint="add 'trueCryptPassword: <password>' or 'pinCode: <pin>'")
 
 
@@ -114,7 +114,8 @@ def check_legacy_version(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]
 def check_access_key(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     if "accessKeyId" not in m.data:
         yield warning("MT307", "accessKeyId is missing: the 2010 guide requires it (the Access "
-                      "Key ID that makes the CreateJob request)", 1, 1, "/accessKeyId")
+                      "Key ID that makes the CreateJob request)", *m.position(""),
+                      "/accessKeyId")
 
 
 def check_po_box(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:

@@ -40,7 +40,8 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
     if not manifest.readable:
         return job_type, diagnostics
     if job_type is None:
-        job_type, found = detect_job_type(manifest.data)
+        # Whole-document findings point at the first field, not at a leading comment.
+        job_type, found = detect_job_type(manifest.data, manifest.position(""))
         diagnostics.extend(found)
     if job_type is None:
         return None, diagnostics
