@@ -38,9 +38,11 @@ ADDRESS_FIELDS = frozenset({
 })
 
 # `key:value` with no space after the colon. The key must look like a manifest field name,
-# and the value must not start like `//` (a URL written on its own is not a key).
-_COMPACT = re.compile(r"(?P<lead>[ ]*)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n/])")
-_LIST_COMPACT = re.compile(r"(?P<lead>[ ]*-[ ]+)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n/])")
+# and the value must not start with `//` (a URL such as `http://x` written on its own is not
+# a key); `logPrefix:/logs` is compact.
+_COMPACT = re.compile(r"(?P<lead>[ ]*)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n])(?!//)")
+_LIST_COMPACT = re.compile(
+    r"(?P<lead>[ ]*-[ ]+)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n])(?!//)")
 # YAML allows TAB, LF, CR, NEL and printable characters only (YAML 1.2 §5.1).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")

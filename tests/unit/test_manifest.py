@@ -430,3 +430,13 @@ def test_valid_samples_parse_without_reading_findings() -> None:
         assert m.readable, path
         assert {d.rule for d in m.diagnostics} <= {"MT103", "MT104"}, path
         assert all(isinstance(v, (str, dict, list)) for v in m.data.values()), path
+
+
+def test_compact_value_starting_with_slash_is_compact_but_url_line_is_not() -> None:
+    m = parse_manifest(b"manifestVersion:2.0\nlogPrefix:/logs/\n")
+    assert m.readable
+    assert m.data["logPrefix"] == "/logs/"
+    assert m.spans["/logPrefix"] == (2, 11)
+    url = parse_manifest(b"http://example.com/manifest\n")
+    assert not url.readable  # a lone URL is a scalar, not a `http` key
+    assert [d.rule for d in url.diagnostics] == ["MT109"]
