@@ -58,9 +58,15 @@ def decode(data: bytes) -> DecodedText:
     length = 0
     bad_offsets: list[int] = []
     pos = 0
+    more = False
     while True:
         if len(bad_offsets) >= MAX_DECODE_FINDINGS:
-            parts.append(data[pos:].decode("utf-8", errors="replace"))
+            rest = data[pos:]
+            try:
+                parts.append(rest.decode("utf-8"))
+            except UnicodeDecodeError:
+                parts.append(rest.decode("utf-8", errors="replace"))
+                more = True
             break
         try:
             parts.append(data[pos:].decode("utf-8"))
@@ -78,7 +84,8 @@ def decode(data: bytes) -> DecodedText:
         index = LineIndex(text)
         for n, offset in enumerate(bad_offsets, 1):
             line, column = index.position(offset)
-            more = " (and more after it; stopped counting)" if n == MAX_DECODE_FINDINGS else ""
+            tail = (" (and more after it; stopped counting)"
+                    if more and n == MAX_DECODE_FINDINGS else "")
             diagnostics.append(error("MT101", "byte sequence that is not valid UTF-8 "
-                                     f"(manifests are UTF-8 text){more}", line, column))
+                                     f"(manifests are UTF-8 text){tail}", line, column))
     return DecodedText(text, had_bom, tuple(diagnostics))

@@ -440,3 +440,13 @@ def test_compact_value_starting_with_slash_is_compact_but_url_line_is_not() -> N
     url = parse_manifest(b"http://example.com/manifest\n")
     assert not url.readable  # a lone URL is a scalar, not a `http` key
     assert [d.rule for d in url.diagnostics] == ["MT109"]
+
+
+def test_too_many_bad_bytes_says_so_only_when_more_follow() -> None:
+    exactly = parse_manifest(b"a: " + b"\xff x " * 20 + b"\n")
+    assert len([d for d in exactly.diagnostics if d.rule == "MT101"]) == 20
+    assert not any("stopped counting" in d.message for d in exactly.diagnostics)
+    many = parse_manifest(b"a: " + b"\xff x " * 25 + b"\n")
+    found = [d for d in many.diagnostics if d.rule == "MT101"]
+    assert len(found) == 20
+    assert "stopped counting" in found[-1].message
