@@ -17,9 +17,13 @@ MASK = "****"
 
 # A manifest line that sets a secret, in either form AWS writes: `key: value`, `key:value`,
 # indented or as a list item, quoted or not. Group 1 keeps everything up to the value.
+# A lone CR (no LF after it) is kept inside the value: it may be a line break to a YAML
+# reader, but masking too much is safe and masking too little is a leak. A line may also
+# start after a lone CR (files with CR-only line ends).
 _SECRET_LINE = re.compile(
-    r"^(?P<head>[ \t]*(?:-[ \t]+)?[\"']?(?:trueCryptPassword|pinCode)[\"']?[ \t]*:[ \t]*)"
-    r"(?P<value>[^\r\n]*?)(?P<tail>[ \t]*(?:\r\n|\n|\r)?)$",
+    r"(?:^|(?<=\r))"
+    r"(?P<head>[ \t]*(?:-[ \t]+)?[\"']?(?:trueCryptPassword|pinCode)[\"']?[ \t]*:[ \t]*)"
+    r"(?P<value>(?:[^\r\n]|\r(?!\n))*?)(?P<tail>[ \t]*(?:\r\n|\n|\Z))",
     re.MULTILINE,
 )
 
