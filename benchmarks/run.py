@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -89,6 +90,21 @@ def timed(cmd: Sequence[str]) -> float:
     return time.perf_counter() - start
 
 
+def instructions(cmd: Sequence[str]) -> int:
+    """Instructions executed (valgrind callgrind): repeatable whatever the machine's load."""
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           *cmd], capture_output=True, text=True, check=False)
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    raise RuntimeError(f"no instruction count for {cmd[0]}")
+
+
+def compare_instructions(label: str, ours: Sequence[str], theirs: Sequence[str]) -> None:
+    a, b = instructions(ours), instructions(theirs)
+    print(f"{label:<34} ours {a / 1e6:8.1f} M    peer {b / 1e6:8.1f} M    ratio {a / b:.3f}")
+
+
 def compare(label: str, ours: Sequence[str], theirs: Sequence[str]) -> None:
     timed(ours), timed(theirs)  # warm the page cache
     a, b = [], []
@@ -121,6 +137,17 @@ def main() -> None:
             [str(OURS_BIN), "validate", one])
     compare("verify --status vs validate", [str(OURS_BIN), "verify", "--status", status],
             [str(OURS_BIN), "validate", one])
+    if shutil.which("valgrind") and os.environ.get("BENCH_VALGRIND", "1") != "0":
+        print("\ninstructions executed (valgrind callgrind; noise-free cross-check)")
+        compare_instructions("validate 1 file", [str(OURS_BIN), "validate", one],
+                             [cj, "--schemafile", str(SCHEMA), one])
+        compare_instructions("--help vs python -c pass", [str(OURS_BIN), "--help"],
+                             [str(OURS_VENV / "bin" / "python"), "-c", "pass"])
+        compare_instructions("status vs validate", [str(OURS_BIN), "status", status],
+                             [str(OURS_BIN), "validate", one])
+        compare_instructions("verify --status vs validate",
+                             [str(OURS_BIN), "verify", "--status", status],
+                             [str(OURS_BIN), "validate", one])
 
 
 if __name__ == "__main__":
