@@ -13,6 +13,9 @@ leave a half-written or silently replaced file:
 
 Any failure removes the temporary file and keeps the previous SIGNATURE (or none); after
 the rename (directory fsync, read-back), the previous contents are put back.
+Writers are serialised by an ``flock`` on the root directory, so a second writer sees the
+first one's file as the existing SIGNATURE. A SIGKILL cannot clean up: the next write warns
+about any ``.SIGNATURE.*.tmp`` left behind.
 KeyboardInterrupt and SystemExit get the same clean-up and then propagate unchanged.
 Each step is a small function calling ``os`` directly, so tests can inject faults
 (``os.write``, ``os.fsync``, ``os.replace``).
@@ -25,6 +28,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -207,6 +211,11 @@ def _stale_temps(root: str) -> list[str]:
     return sorted(n for n in names if n.startswith(TEMP_PREFIX) and n.endswith(TEMP_SUFFIX))
 
 
+def _stale_temp_warnings(root: str) -> list[str]:
+    return [f"{os.path.join(root, name)} is left over from an interrupted write; remove it "
+            "(AWS would import it as an ordinary file)" for name in _stale_temps(root)]
+
+
 def _case_variants(root: str) -> list[str]:
     """Other spellings of SIGNATURE next to it (only possible on case-sensitive media)."""
     try:
@@ -242,9 +251,40 @@ def write_signature(device_root: str | os.PathLike[str], contents: bytes,
         warnings.append(f"{os.path.join(root, name)} also exists; AWS reads only the file "
                         "named exactly SIGNATURE, remove the other one")
 
+    with _locked(root):
+        return _write_locked(root, target, contents, force, warnings)
+
+
+@contextlib.contextmanager
+def _locked(root: str) -> Iterator[None]:
+    """Hold an exclusive flock on the root directory: a second writer waits, then sees the
+    first one's SIGNATURE as existing (refused without ``force``) instead of both renaming
+    and one reporting success for a file the other replaced. No lock file is created (AWS
+    would import it); where a filesystem has no flock, writers are not serialised."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _write_locked(root: str, target: str, contents: bytes, force: bool,
+                  warnings: list[str]) -> WriteResult:
     previous = _read_existing(target)
     previous_job_id = _job_id(previous) if previous is not None else None
     if previous == contents:
+        warnings.extend(_stale_temp_warnings(root))
         return WriteResult(target, "unchanged", previous_job_id, tuple(warnings))
     if previous is not None and not force:
         new_job_id = _job_id(contents)
@@ -276,9 +316,7 @@ def write_signature(device_root: str | os.PathLike[str], contents: bytes,
                               target) from exc
         raise  # KeyboardInterrupt, SystemExit: cleaned up, now let them through
 
-    for name in _stale_temps(root):
-        warnings.append(f"{os.path.join(root, name)} is left over from an interrupted write; "
-                        "remove it (AWS would import it as an ordinary file)")
+    warnings.extend(_stale_temp_warnings(root))
     action: Literal["written", "replaced"] = "written" if previous is None else "replaced"
     return WriteResult(target, action, previous_job_id, tuple(warnings))
 
