@@ -112,11 +112,20 @@ def _err(message: str) -> None:
 
 
 def _use_color(mode: ColorMode, output_format: OutputFormat) -> bool:
+    """Colour only text output; ``auto``: a terminal and no NO_COLOR (no-color.org)."""
     if output_format is not OutputFormat.TEXT or mode is ColorMode.NEVER:
         return False
-    if mode is ColorMode.ALWAYS:
+    if mode is ColorMode.ALWAYS:  # an explicit request wins over NO_COLOR
         return True
-    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    # no-color.org: NO_COLOR set to a non-empty value disables colour by default.
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def _color_option(ctx: typer.Context, mode: ColorMode) -> ColorMode:
+    """``--color always`` must survive a pipe: click strips ANSI codes off a non-terminal."""
+    if mode is ColorMode.ALWAYS:
+        ctx.color = True
+    return mode
 
 
 JobTypeOption = Annotated[JobType | None, typer.Option(
@@ -131,12 +140,15 @@ def validate(
                                                help="Manifest files; '-' reads stdin.")],
     job_type: JobTypeOption = None,
     output_format: Annotated[OutputFormat, typer.Option(
-        "--format", case_sensitive=False, help="Output format.")] = OutputFormat.TEXT,
+        "--format", case_sensitive=False, help="Output format: text, json, sarif (SARIF "
+        "2.1.0) or github (GitHub Actions annotations).")] = OutputFormat.TEXT,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Text/github: print errors "
                                         "only, no warnings and no summary.")] = False,
-    color: Annotated[ColorMode, typer.Option("--color", case_sensitive=False,
-                                             help="Colour text output.")] = ColorMode.AUTO,
+    color: Annotated[ColorMode, typer.Option(
+        "--color", case_sensitive=False, callback=_color_option,
+        help="Colour text output: auto (on a terminal, unless NO_COLOR is set), always, "
+        "never. Other formats are never coloured.")] = ColorMode.AUTO,
 ) -> int:
     """Validate manifests: syntax, schema and cross-field rules, every finding located."""
     from .render import RENDERERS, RenderOptions

@@ -18,7 +18,9 @@ from .diagnostics import Diagnostic, Severity
 from .validate import FileResult
 
 README_URL = "https://github.com/manifest-tools/manifest-tools/blob/main/README.md"
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# The OASIS standard schema (2.1.0 with errata 01); tests/fixtures holds a copy.
+SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                "sarif-schema-2.1.0.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +66,13 @@ def render_text(results: Sequence[FileResult], options: RenderOptions) -> str:
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, object]:
+    """One diagnostic as the stable JSON object of ``--format json``."""
     return {"rule": d.rule, "severity": d.severity.value, "message": d.message,
             "line": d.line, "column": d.column, "pointer": d.pointer, "hint": d.hint}
 
 
 def render_json(results: Sequence[FileResult], options: RenderOptions) -> str:
+    """``{"files": [...]}``: every finding of every file (the keys are a stable API)."""
     document = {"files": [
         {"path": r.path,
          "job_type": r.job_type.value if r.job_type else None,
@@ -80,30 +84,41 @@ def render_json(results: Sequence[FileResult], options: RenderOptions) -> str:
 
 
 def _escape_data(text: str) -> str:
-    # GitHub workflow commands: https://github.com/actions/toolkit (core/src/command.ts)
+    """Escape a workflow command's message as actions/toolkit does (core/src/command.ts)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
+    """Escape a workflow command's property value: the message escapes plus ``:`` and ``,``."""
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _is_pseudo(path: str) -> bool:
+    """``<stdin>`` and ``<bytes>`` name no file."""
+    return path.startswith("<") and path.endswith(">")
+
+
 def render_github(results: Sequence[FileResult], options: RenderOptions) -> str:
+    """GitHub Actions workflow commands, one ``::error``/``::warning`` line per finding."""
     lines = []
     for r in results:
         for d in r.diagnostics:
             if options.quiet and d.severity is not Severity.ERROR:
                 continue
             command = "error" if d.severity is Severity.ERROR else "warning"
-            props = (f"file={_escape_property(_relative(r.path))},line={d.line},col={d.column},"
-                     f"title={_escape_property(d.rule)}")
-            lines.append(f"::{command} {props}::{_escape_data(d.message)}")
+            props = [f"line={d.line}", f"col={d.column}", f"title={_escape_property(d.rule)}"]
+            if not _is_pseudo(r.path):  # standard input has no file to annotate
+                props.insert(0, f"file={_escape_property(_relative(r.path))}")
+            lines.append(f"::{command} {','.join(props)}::{_escape_data(d.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _relative(path: str) -> str:
-    """Paths as SARIF and GitHub want them: relative to the working folder, POSIX."""
-    if path.startswith("<"):
+    """Paths as SARIF and GitHub want them: relative to the working folder, POSIX.
+
+    A path outside the working folder stays absolute.
+    """
+    if _is_pseudo(path):
         return path
     import os
 
@@ -111,13 +126,42 @@ def _relative(path: str) -> str:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         rel = path
-    if rel.startswith(".."):
+    if rel == ".." or rel.startswith(("../", "..\\")):
         rel = os.path.abspath(path)
     return PurePath(rel).as_posix()
 
 
+def _artifact_location(path: str) -> dict[str, object]:
+    """A SARIF artifactLocation: a relative URI reference, or a file: URI outside the folder."""
+    if _is_pseudo(path):
+        # Standard input has no URI; SARIF allows a location described in words only.
+        words = "standard input" if path == "<stdin>" else path
+        return {"description": {"text": words}}
+    from pathlib import Path
+    from urllib.parse import quote
+
+    rel = _relative(path)
+    if PurePath(rel).is_absolute():
+        return {"uri": Path(rel).as_uri()}
+    # Percent-encode what a URI cannot hold (spaces, '%', a ':' that would read as a scheme).
+    return {"uri": quote(rel, safe="/-._~!$&'()*+,;=@")}
+
+
+def _region(d: Diagnostic) -> dict[str, int]:
+    region = {"startLine": d.line, "startColumn": d.column}
+    if d.end_line is not None and d.end_column is not None:
+        region["endLine"] = d.end_line
+        region["endColumn"] = d.end_column
+    return region
+
+
 def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
-    """SARIF 2.1.0 (OASIS), one run, rules from the catalogue."""
+    """SARIF 2.1.0 (OASIS), one run, rules from the catalogue.
+
+    ``rules`` lists the rules that fired (every rule when none did); each result carries its
+    own ``level``, as one rule can report an error or a warning. ``options`` are ignored:
+    SARIF consumers want every finding and no colour.
+    """
     used = sorted({d.rule for r in results for d in r.diagnostics})
     rule_ids = used if used else sorted(RULES)
     index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
@@ -127,10 +171,10 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
         "shortDescription": {"text": RULES[rule_id].short},
         "fullDescription": {"text": RULES[rule_id].full},
         "helpUri": f"{README_URL}#{RULES[rule_id].id.lower()}",
-        "defaultConfiguration": {"level": "error"},
     } for rule_id in rule_ids]
     sarif_results = []
     for r in results:
+        location = _artifact_location(r.path)
         for d in r.diagnostics:
             sarif_results.append({
                 "ruleId": d.rule,
@@ -138,8 +182,8 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
                 "level": "error" if d.severity is Severity.ERROR else "warning",
                 "message": {"text": d.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": _relative(r.path)},
-                    "region": {"startLine": d.line, "startColumn": d.column},
+                    "artifactLocation": location,
+                    "region": _region(d),
                 }}],
             })
     document = {
@@ -149,6 +193,7 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
             "tool": {"driver": {
                 "name": "manifest-tools",
                 "version": __version__,
+                "semanticVersion": __version__,
                 "informationUri": README_URL,
                 "rules": rules,
             }},
