@@ -484,9 +484,15 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except ManifestToolsError as exc:
         _fail(exc)
     except Exception as exc:
+        # One line, the type name only: an exception's message could hold anything.
         if _state["debug"]:
-            raise
-        _err(f"internal error: {type(exc).__name__}; this is a bug, please report it "
-             "(run again with --debug for the traceback)")
+            import traceback
+
+            # The standard form: code lines and messages, never local variables (which
+            # could hold the secret key); then exit 2 like without --debug.
+            traceback.print_exc()
+        _err(f"internal error: {type(exc).__name__}; this is a bug, please report it with "
+             "the command you ran" + ("" if _state["debug"] else " (run again with --debug "
+                                      "for the traceback)"))
         sys.exit(int(ExitCode.TROUBLE))
     sys.exit(int(ExitCode.OK))

@@ -33,6 +33,9 @@ ENV_PROFILE = "AWS_PROFILE"
 ENV_CREDENTIALS_FILE = "AWS_SHARED_CREDENTIALS_FILE"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
 CREDENTIALS_OPTION = "aws_secret_access_key"
+# A secret access key is 40 characters; a key file is read up to this many bytes, so that
+# ``--key-file /dev/zero`` (or a huge file given by mistake) is refused, not read forever.
+KEY_FILE_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -65,20 +68,35 @@ def _from_text(raw: bytes, where: str, path: str | None) -> str:
         raise InputError(f"key file {where} holds more than the secret access key (it "
                          "contains whitespace or several lines); put only the key in it",
                          path)
+    if not key.isprintable():
+        # NUL bytes or other control characters: a binary file, never a key.
+        raise InputError(f"key file {where} holds control characters; put only the secret "
+                         "access key in it", path)
     return key
+
+
+def _check_key_size(raw: bytes, where: str, path: str | None) -> None:
+    if len(raw) > KEY_FILE_LIMIT:
+        raise InputError(f"key file {where} is larger than {KEY_FILE_LIMIT} bytes; it should "
+                         "hold only the secret access key", path)
 
 
 def _read_key_file(key_file: str, stdin: BinaryIO | None) -> SecretKey:
     if key_file == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return SecretKey(_from_text(stream.read(), "<stdin>", None), "--key-file -")
+        raw = stream.read(KEY_FILE_LIMIT + 1)
+        _check_key_size(raw, "<stdin>", None)
+        return SecretKey(_from_text(raw, "<stdin>", None), "--key-file -")
     warnings: tuple[str, ...] = ()
     try:
-        with open(key_file, "rb") as handle:
+        # O_NONBLOCK: opening a FIFO with no writer must not hang (reads block again below).
+        fd = os.open(key_file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
             mode = os.fstat(handle.fileno()).st_mode
             if stat.S_ISDIR(mode):
                 raise InputError(f"key file {key_file} is a directory", key_file)
-            raw = handle.read()
+            os.set_blocking(fd, True)
+            raw = handle.read(KEY_FILE_LIMIT + 1)
     except FileNotFoundError:
         raise MissingKeyError(f"key file {key_file} does not exist") from None
     except IsADirectoryError:
@@ -86,6 +104,7 @@ def _read_key_file(key_file: str, stdin: BinaryIO | None) -> SecretKey:
     except OSError as exc:
         # exc.strerror only: str(exc) is safe too, but keep messages uniform.
         raise InputError(f"cannot read key file {key_file}: {exc.strerror}", key_file) from None
+    _check_key_size(raw, key_file, key_file)
     if stat.S_IMODE(mode) & 0o077:
         # ssh refuses such private keys; we only warn, the CLI prints it.
         warnings = (f"key file {key_file} is accessible by others (mode "

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .diagnostics import Diagnostic, error, pointer_join, warning
@@ -30,6 +30,13 @@ from .text import LineIndex, decode
 
 # Manifests nest three levels (operations -> item -> field); anything much deeper is hostile.
 MAX_DEPTH = 32
+# A manifest holds a few dozen values (a long export a few hundred operations). The bound
+# keeps the schema and rule passes, which cost ~0.1 ms a value, far below a second.
+MAX_NODES = 10_000
+# A finding that can repeat per line or per character (a megabyte of NUL bytes, a tab on
+# every line) is reported this many times per rule, then no more: 1 MiB of NULs
+# took 12 s and 600 MB as a million MT113 findings.
+MAX_FINDINGS_PER_RULE = 200
 
 # returnAddress sub-fields (Developer Guide, "Common Manifest File Options": returnAddress).
 ADDRESS_FIELDS = frozenset({
@@ -109,6 +116,28 @@ class _Seq:
 _Node = _Scalar | _Map | _Seq
 
 
+class _Findings:
+    """The parser's diagnostics, at most MAX_FINDINGS_PER_RULE of each rule."""
+
+    __slots__ = ("counts", "diags")
+
+    def __init__(self, diags: list[Diagnostic]) -> None:
+        self.diags = diags
+        self.counts: dict[str, int] = {}
+
+    def wants(self, rule: str) -> bool:
+        return self.counts.get(rule, 0) < MAX_FINDINGS_PER_RULE
+
+    def add(self, diag: Diagnostic) -> None:
+        count = self.counts.get(diag.rule, 0) + 1
+        self.counts[diag.rule] = count
+        if count < MAX_FINDINGS_PER_RULE:
+            self.diags.append(diag)
+        elif count == MAX_FINDINGS_PER_RULE:
+            self.diags.append(replace(diag, message=diag.message + " (and more like it "
+                                      "after this one; stopped counting)"))
+
+
 class _Positions:
     """Maps (line, column) of the normalised text, 0-based as the engine reports them, back
     to the original text, 1-based."""
@@ -128,6 +157,7 @@ class _Positions:
 def _normalise(text: str, diags: list[Diagnostic], positions: _Positions) -> tuple[str, bool]:
     """The line pass (step 2 of the module docstring). Returns the text and whether any line
     used the compact form."""
+    findings = _Findings(diags)
     out: list[str] = []
     compact_first: tuple[int, int] | None = None
     for line0, match in enumerate(_LINE.finditer(text)):
@@ -138,12 +168,14 @@ def _normalise(text: str, diags: list[Diagnostic], positions: _Positions) -> tup
             stripped = line.lstrip(" \t")
             indent = line[: len(line) - len(stripped)]
             if "\t" in indent and stripped.strip("\r\n\x85\u2028\u2029"):
-                diags.append(error("MT105", "tab character in indentation; indent with spaces",
+                findings.add(error("MT105", "tab character in indentation; indent with spaces",
                                    line0 + 1, indent.index("\t") + 1))
                 line = indent.replace("\t", " ") + stripped
         if _CONTROL.search(line):
             for bad in _CONTROL.finditer(line):
-                diags.append(error("MT113", f"control character U+{ord(bad.group()):04X} is "
+                if not findings.wants("MT113"):
+                    break
+                findings.add(error("MT113", f"control character U+{ord(bad.group()):04X} is "
                                    "not allowed in a manifest", line0 + 1, bad.start() + 1))
             line = _CONTROL.sub(" ", line)
         compact = _COMPACT.match(line) or _LIST_COMPACT.match(line)
@@ -208,6 +240,8 @@ class _Builder:
     def __init__(self, positions: _Positions, diags: list[Diagnostic]) -> None:
         self.positions = positions
         self.diags = diags
+        self.findings = _Findings(diags)
+        self.nodes = 0
         self.stack: list[_Map | _Seq] = []
         self.pending_key: list[tuple[str, tuple[int, int]] | None] = []
         # Parallel to ``stack``: True inside the value of trueCryptPassword or pinCode.
@@ -242,30 +276,36 @@ class _Builder:
                 self.skip_depth -= 1
             return True
         position = self.pos(event)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.diags.append(error("MT114", f"more than {MAX_NODES} values; a manifest holds "
+                                    "a few dozen", *position))
+            self.too_deep = True
+            return False
         # A password written as `&Pa55` or `!Pa55` reads as an anchor or a tag: never echo
         # the name of one that stands in a secret field's value.
         secret = self.in_secret()
         anchor = getattr(event, "anchor", None)
         if kind == "AliasEvent":
             shown = "an alias" if secret else f"alias '*{anchor}'"
-            self.diags.append(error("MT107", f"{shown}: aliases have no meaning in a "
+            self.findings.add(error("MT107", f"{shown}: aliases have no meaning in a "
                                     "manifest and are not expanded", *position))
             self.add(_Scalar("", position), position)
             return True
         if anchor is not None:
             shown = "an anchor" if secret else f"anchor '&{anchor}'"
-            self.diags.append(error("MT107", f"{shown}: anchors have no meaning in a "
+            self.findings.add(error("MT107", f"{shown}: anchors have no meaning in a "
                                     "manifest", *position))
         tag = getattr(event, "tag", None)
         if tag is not None and not (kind == "ScalarEvent" and event.implicit[0]):
             shown = "a YAML tag" if secret else f"YAML tag '{tag}'"
-            self.diags.append(error("MT108", f"{shown} has no meaning in a manifest",
+            self.findings.add(error("MT108", f"{shown} has no meaning in a manifest",
                                     *position))
         if kind == "ScalarEvent":
             self.add(_Scalar(event.value, position), position)
         elif kind in ("MappingStartEvent", "SequenceStartEvent"):
             if self.stack and isinstance(self.stack[-1], _Map) and self.pending_key[-1] is None:
-                self.diags.append(error("MT112", "a key must be text, not a list or mapping",
+                self.findings.add(error("MT112", "a key must be text, not a list or mapping",
                                         *position))
                 self.skip_depth = 1
                 self.pending_key[-1] = (_DROPPED, position)  # its value is read and dropped
@@ -314,7 +354,7 @@ class _Builder:
             return
         if name in parent.keys:
             shown = "duplicate key" if self.secret[-1] else f"duplicate key '{name}'"
-            self.diags.append(error("MT106", f"{shown}: it is already set above; "
+            self.findings.add(error("MT106", f"{shown}: it is already set above; "
                                     "the first value is used", *key_pos))
             return
         parent.keys.add(name)

@@ -127,6 +127,9 @@ def _read_json(text: str) -> StatusReading:
     except json.JSONDecodeError as exc:
         _fail(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
               exc.lineno, exc.colno)
+    except RecursionError:
+        # The json scanner recurses per nesting level; get-status output nests two levels.
+        _fail("JSON nested far deeper than get-status output ever is")
     if not isinstance(obj, dict):
         _fail("JSON top level is not an object; expected get-status output")
     status, diags = status_from_mapping(obj)

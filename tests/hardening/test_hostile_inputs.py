@@ -1,0 +1,257 @@
+"""Every command against hostile inputs, each run as a real process with bounded resources.
+
+Each case is ``sys.executable -m manifest_tools ...`` with RLIMIT_AS = 300 MB set in
+``preexec_fn`` and killed after 5 s (the issue's bounds). It must end with exit 1 or 2, a
+located or clear message, and no traceback. The cases run two or more at a time (one per
+CPU) from the main thread, so ``preexec_fn`` stays safe; a case's 5 s count from its own
+start.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+MANIFEST = (SAMPLES / "valid" / "s3-export.yaml").read_bytes()
+STATUS = (SAMPLES / "status" / "get-status.json").read_bytes()
+SIGNATURE = (b"version:2.0\nsigningMethod:HmacSHA1\njobId:ABCDE\n"
+             b"signature:Ara83XX0K7K15HeRcHM9hXMrNpw=\n")
+KEY = "hOstIleKeyValue0123456789abcdefghijKLMN"
+
+TIME_LIMIT = 5.0  # seconds per case (the issue's bound)
+MEMORY_LIMIT = 300 * 1024 * 1024  # bytes of address space per case (the issue's bound)
+# A hostile input must not turn into megabytes of messages (1 MiB of NUL bytes once gave
+# 86 MB): at most this much plus twice the input (a long value may be quoted once).
+OUTPUT_LIMIT = 64 * 1024
+LOCATED = re.compile(r"\S+:\d+:\d+: (?:error|warning) MT\d{3} |line \d+:\d+ MT\d{3} ")
+
+
+def alias_bomb() -> bytes:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def invalid_utf8(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + b"\xff\xfe\xc3(\x80" + data[middle:]
+
+
+# name -> (the bytes for a file, or None for a special input built in ``make_input``)
+CONTENTS: dict[str, bytes | None] = {
+    "random-bytes": random.Random(5).randbytes(8192),
+    "nul-bytes": b"\0" * 8192,
+    "utf16-with-bom": MANIFEST.decode("utf-8").encode("utf-16"),
+    "invalid-utf8": None,  # the command's own kind of input with undecodable bytes
+    "truncated": None,  # the command's own kind of input cut in half
+    "2MiB": b"bucket: b\n" * (2 * 1024 * 1024 // 10 + 1),
+    "alias-bomb": alias_bomb(),
+    "deep-nesting": b"[" * 10_000,
+    "500KB-line": b"bucket: " + b"x" * 500_000 + b"\n",
+    "directory": None,
+    "fifo-without-writer": None,
+    "unreadable": None,  # mode 000; as root (who reads anything) a write-only sysctl file
+    "read-error": None,  # /proc/self/mem: open works, read fails with EIO
+    "endless": None,  # /dev/zero
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    args: tuple[str, ...]  # "{F}" is the hostile input, "{M}" a valid manifest, "{D}" a device
+    kind: str  # which sample "invalid-utf8" and "truncated" start from
+
+
+COMMANDS: dict[str, Command] = {
+    "validate": Command(("validate", "{F}"), "manifest"),
+    "status": Command(("status", "{F}"), "status"),
+    "verify-status": Command(("verify", "--status", "{F}"), "status"),
+    "verify-signature-file": Command(("verify", "--signature-file", "{F}", "--manifest", "{M}"),
+                                     "signature"),
+    "sign": Command(("sign", "--job-id", "ABCDE", "{F}"), "manifest"),
+    "write-signature-file": Command(("write-signature", "{D}", "--signature-file", "{F}"),
+                                    "signature"),
+    "write-signature-status": Command(("write-signature", "{D}", "--status", "{F}"), "status"),
+    # The key file is an input too (the key itself comes from the environment otherwise).
+    "sign-key-file": Command(("sign", "--job-id", "ABCDE", "--key-file", "{F}", "{M}"), "key"),
+}
+KIND_SAMPLES = {"manifest": MANIFEST, "status": STATUS, "signature": SIGNATURE,
+                "key": KEY.encode()}
+# A key file cut in half is still a well-formed (wrong) key: nothing can tell.
+SKIP = {("sign-key-file", "truncated")}
+
+CASES = [(command, name) for command in COMMANDS for name in CONTENTS
+         if (command, name) not in SKIP]
+
+
+@dataclass
+class Outcome:
+    code: int | None  # None: killed after TIME_LIMIT
+    out: str
+    err: str
+    seconds: float
+    path: str
+
+
+def make_input(folder: Path, command: str, name: str) -> str | None:
+    """Create the input in ``folder``; its path, or None where this system cannot make it."""
+    path = folder / f"{command}.{name}"
+    kind_sample = KIND_SAMPLES[COMMANDS[command].kind]
+    data = CONTENTS[name]
+    if name == "invalid-utf8":
+        data = invalid_utf8(kind_sample)
+    elif name == "truncated":
+        data = kind_sample[: len(kind_sample) // 2]
+    elif name == "directory":
+        path.mkdir()
+        return str(path)
+    elif name == "fifo-without-writer":
+        if not hasattr(os, "mkfifo"):
+            return None
+        os.mkfifo(path)
+        return str(path)
+    elif name == "read-error":
+        return "/proc/self/mem" if os.path.exists("/proc/self/mem") else None
+    elif name == "endless":
+        return "/dev/zero" if os.path.exists("/dev/zero") else None
+    elif name == "unreadable":
+        if os.geteuid() == 0:
+            return unreadable_for_root()
+        data = kind_sample
+    assert data is not None
+    path.write_bytes(data)
+    if name == "unreadable":
+        path.chmod(0)
+    return str(path)
+
+
+def unreadable_for_root() -> str | None:
+    """Root ignores mode bits, but procfs checks a sysctl's own mode: opening this
+    write-only file for reading fails with EACCES even for root."""
+    path = "/proc/sys/vm/compact_memory"
+    try:
+        with open(path, "rb"):
+            return None
+    except PermissionError:
+        return path
+    except OSError:
+        return None
+
+
+def limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_all(folder: Path) -> dict[tuple[str, str], Outcome | str]:
+    """Run every case, ``os.cpu_count()`` at a time; a str outcome is a skip reason."""
+    manifest = folder / "manifest.yaml"
+    manifest.write_bytes(MANIFEST)
+    device = folder / "device"
+    device.mkdir()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "NO_COLOR": "1",
+           "AWS_SECRET_ACCESS_KEY": KEY, "PYTHONDONTWRITEBYTECODE": "1",
+           "AWS_SHARED_CREDENTIALS_FILE": str(folder / "no-credentials")}
+    results: dict[tuple[str, str], Outcome | str] = {}
+    pending: list[tuple[tuple[str, str], list[str], str]] = []
+    for command, name in CASES:
+        path = make_input(folder, command, name)
+        if path is None:
+            results[command, name] = (f"{name} cannot be made on this system (as root: no "
+                                      "file that root cannot read)")
+            continue
+        argv = [a.replace("{F}", path).replace("{M}", str(manifest)).replace("{D}", str(device))
+                for a in COMMANDS[command].args]
+        pending.append(((command, name), argv, path))
+    running: list[tuple[tuple[str, str], subprocess.Popen[bytes], float, str, Path, Path]] = []
+    width = max(2, os.cpu_count() or 2)
+    while pending or running:
+        while pending and len(running) < width:
+            case, argv, path = pending.pop(0)
+            out_path = folder / f"{case[0]}.{case[1]}.stdout"
+            err_path = folder / f"{case[0]}.{case[1]}.stderr"
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                proc = subprocess.Popen([sys.executable, "-m", "manifest_tools", *argv],
+                                        stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                        env=env, cwd=folder, preexec_fn=limit_memory)
+            running.append((case, proc, time.monotonic(), path, out_path, err_path))
+        still: list[tuple[tuple[str, str], subprocess.Popen[bytes], float, str, Path,
+                          Path]] = []
+        for case, proc, started, path, out_path, err_path in running:
+            elapsed = time.monotonic() - started
+            code = proc.poll()
+            if code is None and elapsed <= TIME_LIMIT:
+                still.append((case, proc, started, path, out_path, err_path))
+                continue
+            if code is None:
+                proc.kill()
+                proc.wait()
+            results[case] = Outcome(code, out_path.read_text("utf-8", "replace"),
+                                    err_path.read_text("utf-8", "replace"), elapsed, path)
+        running = still
+        time.sleep(0.005)
+    return results
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Iterator[dict[tuple[str, str], Outcome | str]]:
+    folder = Path(tempfile.mkdtemp(prefix="manifest-tools-hostile-"))
+    try:
+        yield run_all(folder)
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(("command", "name"), CASES)
+def test_hostile_input_ends_cleanly(outcomes: dict[tuple[str, str], Outcome | str],
+                                    command: str, name: str) -> None:
+    outcome = outcomes[command, name]
+    if isinstance(outcome, str):
+        pytest.skip(outcome)
+    both = outcome.out + outcome.err
+    assert outcome.code is not None, f"still running after {TIME_LIMIT} s: {both[-2000:]}"
+    assert "Traceback" not in both, both[-3000:]
+    assert "internal error" not in both, both[-3000:]
+    assert outcome.code in (1, 2), (outcome.code, both[-3000:])
+    # Located (file:line:column and a rule) or naming the input with what is wrong with it.
+    assert LOCATED.search(both) or outcome.path in both, both[-3000:]
+    size = os.path.getsize(outcome.path) if os.path.isfile(outcome.path) else 0
+    assert len(both) < OUTPUT_LIMIT + 2 * size, len(both)
+    assert KEY not in both
+
+
+def test_no_case_wrote_to_the_device(outcomes: dict[tuple[str, str], Outcome | str]) -> None:
+    outcome = next(o for o in outcomes.values() if isinstance(o, Outcome))
+    device = Path(outcome.path).parent / "device"
+    assert list(device.iterdir()) == []
+
+
+def test_fifo_with_a_writer_is_still_read(tmp_path: Path) -> None:
+    """O_NONBLOCK is only for the open: a FIFO that has a writer is read to its end."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    fifo = tmp_path / "manifest.fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, "-m", "manifest_tools", "validate", str(fifo)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with open(fifo, "wb") as writer:  # blocks until the reader has opened it
+        for start in range(0, len(MANIFEST), 100):
+            writer.write(MANIFEST[start:start + 100])
+            writer.flush()
+            time.sleep(0.01)  # arrives in pieces: reads must block, not see EAGAIN
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, (out, err)
+    assert "all valid" in out
