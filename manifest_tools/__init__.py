@@ -64,8 +64,6 @@ _EXPORTS = {
     "validate_bytes": "validate",
 }
 
-# Severity stays importable from here (as before) but is documented in its module, which
-# has no docstring of its own for it yet; see manifest_tools.diagnostics.
 __all__ = [
     "BadSignature",
     "DeviceError",
@@ -78,6 +76,7 @@ __all__ = [
     "Manifest",
     "ManifestToolsError",
     "MissingKeyError",
+    "Severity",
     "SignatureError",
     "StatusFormatError",
     "UsageError",

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
+    """How bad a finding is: an ``error`` fails validation, a ``warning`` only with --strict."""
+
     ERROR = "error"
     WARNING = "warning"
 
