@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 
 fuzz: $(STAMP)
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(BIN)/python -m pytest tests/fuzz -q
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(BIN)/python -m pytest tests/fuzz -q -s
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -276,7 +276,8 @@ class _Builder:
                 self.skip_depth -= 1
             return True
         position = self.pos(event)
-        self.nodes += 1
+        if not kind.endswith("EndEvent"):
+            self.nodes += 1  # keys and values, each counted once
         if self.nodes > MAX_NODES:
             self.diags.append(error("MT114", f"more than {MAX_NODES} values; a manifest holds "
                                     "a few dozen", *position))
