@@ -57,8 +57,9 @@ _RULES = [
          "Field names are plain text; lists or mappings used as keys are not."),
     Rule("MT113", "control-character", "Control character",
          "NUL and other control characters cannot appear in a manifest (YAML forbids them)."),
-    Rule("MT114", "too-deep", "Nesting too deep",
-         "A manifest nests at most a few levels; deeper input is refused unread."),
+    Rule("MT114", "too-deep", "Nesting too deep or too many values",
+         "A manifest nests a few levels and holds a few dozen values; input nested deeper "
+         "than 32 levels or holding more than 10,000 values is not read further."),
     # --- MT2xx: schema ---
     Rule("MT201", "missing-field", "Required field missing",
          "A field the job type requires is absent (MissingManifestFieldException).", GUIDE),

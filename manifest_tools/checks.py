@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import Diagnostic, clip, error, warning
 from .jobtype import JobType
 from .manifest import Manifest
 
@@ -62,7 +62,7 @@ def check_expedited(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     country = address.get("country") if isinstance(address, dict) else None
     if isinstance(country, str) and country.strip().lower() in US_NAMES:
         return
-    shown = repr(country) if isinstance(country, str) else "missing"
+    shown = repr(clip(country)) if isinstance(country, str) else "missing"
     yield error("MT303", f"serviceLevel: expeditedShipping is only for US return addresses "
                 f"(returnAddress.country is {shown})", *m.position("/serviceLevel"),
                 "/serviceLevel")
@@ -88,7 +88,7 @@ def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
         if _DNS_BUCKET.fullmatch(name) and ".." not in name and not _IP_LIKE.fullmatch(name):
             continue
         label = pointer.strip("/").replace("/", ".")
-        yield warning("MT304", f"{label}: bucket name {name!r} is not DNS-compatible (3-63 "
+        yield warning("MT304", f"{label}: bucket name {clip(name)!r} is not DNS-compatible (3-63 "
                       "lowercase letters, digits, '.' and '-'); AWS accepted it with a warning",
                       *m.position(pointer), pointer)
 

@@ -54,6 +54,12 @@ def warning(rule: str, message: str, line: int = 1, column: int = 1, pointer: st
     return Diagnostic(rule, Severity.WARNING, message, line, column, pointer, hint=hint)
 
 
+def clip(text: str, limit: int = 60) -> str:
+    """Input quoted in a message is cut to ``limit`` characters: a 500 KB key or value must
+    not make a 500 KB message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def pointer_join(base: str, token: str | int) -> str:
     """Append one reference token to a JSON Pointer, escaping ``~`` and ``/`` (RFC 6901)."""
     text = str(token).replace("~", "~0").replace("/", "~1")

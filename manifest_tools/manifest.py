@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .diagnostics import Diagnostic, error, pointer_join, warning
+from .diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .redact import SECRET_FIELDS
 from .text import LineIndex, decode
 
@@ -288,18 +288,18 @@ class _Builder:
         secret = self.in_secret()
         anchor = getattr(event, "anchor", None)
         if kind == "AliasEvent":
-            shown = "an alias" if secret else f"alias '*{anchor}'"
+            shown = "an alias" if secret else f"alias '*{clip(str(anchor))}'"
             self.findings.add(error("MT107", f"{shown}: aliases have no meaning in a "
                                     "manifest and are not expanded", *position))
             self.add(_Scalar("", position), position)
             return True
         if anchor is not None:
-            shown = "an anchor" if secret else f"anchor '&{anchor}'"
+            shown = "an anchor" if secret else f"anchor '&{clip(str(anchor))}'"
             self.findings.add(error("MT107", f"{shown}: anchors have no meaning in a "
                                     "manifest", *position))
         tag = getattr(event, "tag", None)
         if tag is not None and not (kind == "ScalarEvent" and event.implicit[0]):
-            shown = "a YAML tag" if secret else f"YAML tag '{tag}'"
+            shown = "a YAML tag" if secret else f"YAML tag '{clip(str(tag))}'"
             self.findings.add(error("MT108", f"{shown} has no meaning in a manifest",
                                     *position))
         if kind == "ScalarEvent":
@@ -354,7 +354,7 @@ class _Builder:
         if name == _DROPPED:
             return
         if name in parent.keys:
-            shown = "duplicate key" if self.secret[-1] else f"duplicate key '{name}'"
+            shown = "duplicate key" if self.secret[-1] else f"duplicate key '{clip(name)}'"
             self.findings.add(error("MT106", f"{shown}: it is already set above; "
                                     "the first value is used", *key_pos))
             return

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic, error, pointer_join, warning
+from .diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .fastcheck import FastChecker, Unsupported
 from .jobtype import JobType
 from .redact import SECRET_FIELDS
@@ -123,7 +123,10 @@ def _field(path: list[str | int]) -> str:
     """Human name of the field at path: ``returnAddress.city``, ``operations[0].region``."""
     text = ""
     for token in path:
-        text += f"[{token}]" if isinstance(token, int) else (f".{token}" if text else token)
+        if isinstance(token, int):
+            text += f"[{token}]"
+        else:
+            text += f".{clip(token)}" if text else clip(token)
     return text or "manifest"
 
 
@@ -132,8 +135,7 @@ def _shown(path: list[str | int], value: Any) -> str:
     if any(token in SECRET_FIELDS for token in path if isinstance(token, str)):
         return "(value hidden)"
     if isinstance(value, str):
-        text = value if len(value) <= 60 else value[:57] + "..."
-        return repr(text)
+        return repr(clip(value))
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
