@@ -330,20 +330,23 @@ def write_signature_command(
         if job_id is None:
             raise UsageError("--manifest needs --job-id")
         contents = _signature_contents(manifest, job_id, "2.0", key_file, profile, check=True)
+        origin = f"signature of {manifest}"
     elif status is not None:
         reading = _status_reading(status)
         text = reading.status.SignatureFileContents
         if text is None:
             raise FindingsError(f"{status}: the status output has no SignatureFileContents")
         contents = text.encode("utf-8")
+        origin = f"{status} (SignatureFileContents)"
     else:
         assert signature_file is not None
         contents = read_source(signature_file, SIGNATURE_LIMIT).data
+        origin = signature_file
     parsed, findings = parse_signature_file(contents)
     errors = [d for d in findings if d.is_error]
     if parsed is None or errors:
         for d in errors:
-            _err(f"SIGNATURE:{d.line}:{d.column}: error {d.rule} {d.message}")
+            _err(f"{origin}:{d.line}:{d.column}: error {d.rule} {d.message}")
         raise FindingsError("refusing to write: the contents are not a valid SIGNATURE file")
     result = write_signature(device_root, contents, force=force)
     for message in result.warnings:

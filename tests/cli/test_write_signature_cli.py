@@ -201,10 +201,10 @@ def test_zero_or_two_sources_exit_2(run_cli: RunCli, tmp_path: Path,
 def test_invalid_contents_exit_1_and_nothing_written(run_cli: RunCli, tmp_path: Path,
                                                      contents: bytes) -> None:
     device = _device(tmp_path)
-    result = _write(run_cli, tmp_path, device, "--signature-file",
-                    str(_signature_file(tmp_path, contents)))
+    source = _signature_file(tmp_path, contents)
+    result = _write(run_cli, tmp_path, device, "--signature-file", str(source))
     assert result.code == 1
-    assert "SIGNATURE:" in result.err and "error MT4" in result.err
+    assert f"{source}:" in result.err and "error MT4" in result.err  # located in its source
     assert "refusing to write" in result.err
     assert list(device.iterdir()) == []
 
