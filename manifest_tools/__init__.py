@@ -13,8 +13,6 @@ first use.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -37,7 +35,7 @@ if TYPE_CHECKING:
     )
     from .jobtype import JobType
     from .manifest import Manifest, parse_manifest
-    from .validate import FileResult, validate_bytes
+    from .validation import FileResult, validate_bytes
 
 _EXPORTS = {
     "load_manifest": "api",
@@ -60,8 +58,8 @@ _EXPORTS = {
     "JobType": "jobtype",
     "Manifest": "manifest",
     "parse_manifest": "manifest",
-    "FileResult": "validate",
-    "validate_bytes": "validate",
+    "FileResult": "validation",
+    "validate_bytes": "validation",
 }
 
 __all__ = [
@@ -98,39 +96,3 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """``validate`` and ``verify`` are API functions *and* submodule names.
-
-    Importing a submodule sets it as an attribute of its package, which would replace the
-    function ``manifest_tools.validate`` by the module ``manifest_tools.validate`` as soon
-    as anything imported it. These two names are therefore properties: they always give the
-    API function; the submodules stay reachable through ``sys.modules`` and
-    ``from manifest_tools.validate import ...``.
-    """
-
-    @property
-    def validate(self) -> Any:
-        from .api import validate
-
-        return validate
-
-    @validate.setter
-    def validate(self, value: Any) -> None:
-        if not isinstance(value, types.ModuleType):
-            raise AttributeError("manifest_tools.validate is read-only")
-
-    @property
-    def verify(self) -> Any:
-        from .api import verify
-
-        return verify
-
-    @verify.setter
-    def verify(self, value: Any) -> None:
-        if not isinstance(value, types.ModuleType):
-            raise AttributeError("manifest_tools.verify is read-only")
-
-
-sys.modules[__name__].__class__ = _Package

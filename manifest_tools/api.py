@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .jobtype import JobType
     from .manifest import Manifest
     from .status import StatusReading
-    from .validate import FileResult
+    from .validation import FileResult
 
 
 def load_manifest(data: bytes) -> Manifest:
@@ -41,7 +41,7 @@ def validate(data: bytes, path: str = "<bytes>",
     """
     from .errors import UsageError
     from .jobtype import JobType
-    from .validate import validate_bytes
+    from .validation import validate_bytes
 
     if isinstance(job_type, str) and not isinstance(job_type, JobType):
         try:

@@ -153,7 +153,7 @@ def validate(
     """Validate manifests: syntax, schema and cross-field rules, every finding located."""
     from .render import RENDERERS, RenderOptions
     from .source import MANIFEST_LIMIT, read_source
-    from .validate import FileResult, validate_bytes
+    from .validation import FileResult, validate_bytes
 
     results: list[FileResult] = []
     code = ExitCode.OK
@@ -224,7 +224,7 @@ def _manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) 
     source = read_source(path, MANIFEST_LIMIT)
     if check:
         from .render import RENDERERS, RenderOptions
-        from .validate import validate_bytes
+        from .validation import validate_bytes
 
         result = validate_bytes(source.data, source.name, job_type)
         if not result.valid:
@@ -393,7 +393,7 @@ def verify_command(
 
     from .device import SIGNATURE_NAME
     from .source import SIGNATURE_LIMIT, read_source
-    from .verify import verify_signature_file, verify_status
+    from .verification import verify_signature_file, verify_status
 
     if device is not None and signature_file is not None:
         raise UsageError("give --device or --signature-file, not both")

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from ._version import __version__
 from .catalog import RULES
 from .diagnostics import Diagnostic, Severity
-from .validate import FileResult
+from .validation import FileResult
 
 README_URL = "https://github.com/manifest-tools/manifest-tools/blob/main/README.md"
 # The OASIS standard schema (2.1.0 with errata 01); tests/fixtures holds a copy.

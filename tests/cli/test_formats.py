@@ -20,7 +20,7 @@ from manifest_tools.catalog import RULES
 from manifest_tools.diagnostics import Diagnostic, Severity
 from manifest_tools.jobtype import JobType
 from manifest_tools.render import README_URL, RenderOptions, render_github, render_sarif
-from manifest_tools.validate import FileResult
+from manifest_tools.validation import FileResult
 
 from .conftest import RunCli
 

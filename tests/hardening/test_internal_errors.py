@@ -13,7 +13,7 @@ import pytest
 from tests.hardening.conftest import RunCli
 
 # Modules, not the same-named functions the package exports.
-validate = importlib.import_module("manifest_tools.validate")
+validate = importlib.import_module("manifest_tools.validation")
 signature = importlib.import_module("manifest_tools.signature")
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manifest_tools.text import decode
-from manifest_tools.validate import FileResult, validate_bytes
+from manifest_tools.validation import FileResult, validate_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_LINES: list[str] = sorted({

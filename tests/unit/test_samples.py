@@ -12,7 +12,7 @@ from typing import NamedTuple
 import pytest
 
 from manifest_tools.catalog import RULES
-from manifest_tools.validate import FileResult, validate_bytes
+from manifest_tools.validation import FileResult, validate_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 INVALID = SAMPLES / "invalid"
