@@ -1,7 +1,8 @@
 """The ``manifest-tools`` command line: collect options, call the core, render, exit.
 
-This is the only module that imports typer, prints or exits, and it holds the one map from
-exceptions to exit codes (``EXIT_CODES``). Heavy modules are imported inside the commands
+This is the only module that imports typer, and with ``entry.py`` (which answers a bare
+``--help``/``--version`` before this module loads) the only one that prints or exits; it
+holds the one map from exceptions to exit codes (``EXIT_CODES``). Heavy modules are imported inside the commands
 that need them, so ``--help`` and ``validate`` start fast.
 """
 
