@@ -2,8 +2,8 @@
 
 This is the only module that imports typer, and with ``entry.py`` (which answers a bare
 ``--help``/``--version`` before this module loads) the only one that prints or exits; it
-holds the one map from exceptions to exit codes (``EXIT_CODES``). Heavy modules are imported inside the commands
-that need them, so ``--help`` and ``validate`` start fast.
+holds the one map from exceptions to exit codes (``EXIT_CODES``). Heavy modules are imported
+inside the commands that need them, so ``validate`` starts fast.
 """
 
 from __future__ import annotations
