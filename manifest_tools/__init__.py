@@ -33,9 +33,9 @@ if TYPE_CHECKING:
         StatusFormatError,
         UsageError,
     )
-    from .jobtype import JobType
-    from .manifest import Manifest, parse_manifest
-    from .validation import FileResult, validate_bytes
+    from .manifest.jobtype import JobType
+    from .manifest.parse import Manifest, parse_manifest
+    from .manifest.validate import FileResult, validate_bytes
 
 _EXPORTS = {
     "load_manifest": "api",
@@ -55,11 +55,11 @@ _EXPORTS = {
     "SignatureError": "errors",
     "StatusFormatError": "errors",
     "UsageError": "errors",
-    "JobType": "jobtype",
-    "Manifest": "manifest",
-    "parse_manifest": "manifest",
-    "FileResult": "validation",
-    "validate_bytes": "validation",
+    "JobType": "manifest.jobtype",
+    "Manifest": "manifest.parse",
+    "parse_manifest": "manifest.parse",
+    "FileResult": "manifest.validate",
+    "validate_bytes": "manifest.validate",
 }
 
 __all__ = [

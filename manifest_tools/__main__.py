@@ -1,6 +1,6 @@
 """``python -m manifest_tools`` runs the CLI."""
 
-from .entry import main
+from .cli.entry import main
 
 if __name__ == "__main__":
     main()

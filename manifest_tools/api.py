@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .jobtype import JobType
-    from .manifest import Manifest
-    from .status import StatusReading
-    from .validation import FileResult
+    from .manifest.jobtype import JobType
+    from .manifest.parse import Manifest
+    from .manifest.validate import FileResult
+    from .status.read import StatusReading
 
 
 def load_manifest(data: bytes) -> Manifest:
@@ -24,7 +24,7 @@ def load_manifest(data: bytes) -> Manifest:
     is False when the bytes are not a manifest at all. Schema and cross-field rules are
     not run: use :func:`validate` for those.
     """
-    from .manifest import parse_manifest
+    from .manifest.parse import parse_manifest
 
     return parse_manifest(data)
 
@@ -40,8 +40,8 @@ def validate(data: bytes, path: str = "<bytes>",
     raises :class:`UsageError`.
     """
     from .errors import UsageError
-    from .jobtype import JobType
-    from .validation import validate_bytes
+    from .manifest.jobtype import JobType
+    from .manifest.validate import validate_bytes
 
     if isinstance(job_type, str) and not isinstance(job_type, JobType):
         try:
@@ -95,6 +95,6 @@ def read_status(data: bytes) -> StatusReading:
     member names, e.g. ``.status.JobId``, ``.status.ProgressCode``), ``.form`` and
     ``.diagnostics``. Raises :class:`StatusFormatError` when the bytes are in no known form.
     """
-    from .status import read_status as read
+    from .status.read import read_status as read
 
     return read(data)

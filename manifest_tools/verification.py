@@ -19,7 +19,7 @@ from .signature import (
     parse_signature_file,
     verify,
 )
-from .status import JobStatus
+from .status.read import JobStatus
 
 ALGORITHM_NOTE = ("documented algorithm: base64(HMAC-SHA1(key, jobId + '\\n' + manifest with "
                   "CRLF->LF)); AWS never documented how the 2010 service signed")

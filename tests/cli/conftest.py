@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from click.testing import CliRunner
 
-from manifest_tools.cli import main
+from manifest_tools.cli.app import main
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from manifest_tools import _roothelp
 from manifest_tools._version import __version__
+from manifest_tools.cli import roothelp as _roothelp
 
 STORED = Path(_roothelp.__file__)
 HEADER = ('"""The top-level --help text, generated from the typer app by '
@@ -26,7 +26,7 @@ def _run(code: str, columns: int) -> subprocess.CompletedProcess[str]:
 
 def live_help(columns: int) -> str:
     """What typer itself prints (cli.main, never the fast path)."""
-    proc = _run("from manifest_tools.cli import main; main(['--help'])", columns)
+    proc = _run("from manifest_tools.cli.app import main; main(['--help'])", columns)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -47,20 +47,20 @@ def test_stored_help_is_what_typer_prints() -> None:
 def test_help_and_version_do_not_import_typer() -> None:
     for argv, expected in ((["--help"], _roothelp.ROOT_HELP),
                            (["--version"], f"manifest-tools {__version__}\n")):
-        proc = _run(f"from manifest_tools.entry import main; main({argv!r})", 100)
+        proc = _run(f"from manifest_tools.cli.entry import main; main({argv!r})", 100)
         assert proc.returncode == 0
         assert proc.stdout == expected
         imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
-        assert "typer" not in imported and "manifest_tools.cli" not in imported
+        assert "typer" not in imported and "manifest_tools.cli.app" not in imported
 
 
 def test_narrow_terminal_gets_typer_wrapping() -> None:
-    proc = _run("from manifest_tools.entry import main; main(['--help'])", 60)
+    proc = _run("from manifest_tools.cli.entry import main; main(['--help'])", 60)
     assert proc.returncode == 0
     assert proc.stdout == live_help(60) != _roothelp.ROOT_HELP
 
 
 def test_other_arguments_go_to_the_full_cli() -> None:
-    proc = _run("from manifest_tools.entry import main; main(['validate', '--help'])", 100)
+    proc = _run("from manifest_tools.cli.entry import main; main(['validate', '--help'])", 100)
     assert proc.returncode == 0
     assert "Usage: manifest-tools validate" in proc.stdout

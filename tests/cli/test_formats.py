@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
 
-from manifest_tools.catalog import RULES
 from manifest_tools.diagnostics import Diagnostic, Severity
-from manifest_tools.jobtype import JobType
-from manifest_tools.render import README_URL, RenderOptions, render_github, render_sarif
-from manifest_tools.validation import FileResult
+from manifest_tools.manifest.jobtype import JobType
+from manifest_tools.manifest.validate import FileResult
+from manifest_tools.report.findings import README_URL, RenderOptions, render_github, render_sarif
+from manifest_tools.rules import RULES
 
 from .conftest import RunCli
 

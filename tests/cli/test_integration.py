@@ -16,7 +16,7 @@ import typer.main
 from ruamel.yaml import YAML
 
 import manifest_tools
-from manifest_tools.cli import app
+from manifest_tools.cli.app import app
 
 from .conftest import RunCli
 
@@ -47,7 +47,7 @@ def test_pre_commit_hook_fields() -> None:
     assert hook["name"] and hook["description"]
     # The console script the entry names is the one the package installs.
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["scripts"]["manifest-tools"] == "manifest_tools.entry:main"
+    assert pyproject["project"]["scripts"]["manifest-tools"] == "manifest_tools.cli.entry:main"
 
 
 @pytest.mark.parametrize("path", [

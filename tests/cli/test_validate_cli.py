@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from manifest_tools._version import __version__
-from manifest_tools.jobtype import JobType
+from manifest_tools.manifest.jobtype import JobType
 
 from .conftest import RunCli
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from manifest_tools import device
-from manifest_tools.device import write_signature
+from manifest_tools.device import signature as device
+from manifest_tools.device.signature import write_signature
 from manifest_tools.errors import ManifestToolsError
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

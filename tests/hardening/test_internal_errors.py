@@ -13,7 +13,7 @@ import pytest
 from tests.hardening.conftest import RunCli
 
 # Modules, not the same-named functions the package exports.
-validate = importlib.import_module("manifest_tools.validation")
+validate = importlib.import_module("manifest_tools.manifest.validate")
 signature = importlib.import_module("manifest_tools.signature")
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -71,7 +71,7 @@ from manifest_tools import signature
 def boom(*args, **kwargs):
     raise RuntimeError("boom")
 signature._hmac = boom
-from manifest_tools.cli import main
+from manifest_tools.cli.app import main
 main(sys.argv[1:])
 """
 

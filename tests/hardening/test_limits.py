@@ -24,10 +24,10 @@ import pytest
 
 from manifest_tools.credentials import KEY_FILE_LIMIT
 from manifest_tools.errors import InputError, StatusFormatError
-from manifest_tools.manifest import MAX_DEPTH, MAX_FINDINGS_PER_RULE, MAX_NODES
-from manifest_tools.source import MANIFEST_LIMIT, SIGNATURE_LIMIT, STATUS_LIMIT, read_source
-from manifest_tools.status import MAX_STATUS_BYTES, read_status
-from manifest_tools.validation import validate_bytes
+from manifest_tools.inputs import MANIFEST_LIMIT, SIGNATURE_LIMIT, STATUS_LIMIT, read_source
+from manifest_tools.manifest.parse import MAX_DEPTH, MAX_FINDINGS_PER_RULE, MAX_NODES
+from manifest_tools.manifest.validate import validate_bytes
+from manifest_tools.status.read import MAX_STATUS_BYTES, read_status
 from tests.hardening.conftest import RunCli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from manifest_tools import device
-from manifest_tools.device import is_mount_root, write_signature
+from manifest_tools.device import signature as device
+from manifest_tools.device.signature import is_mount_root, write_signature
 from manifest_tools.errors import DeviceError, ExistingSignatureError, InputError, UsageError
 
 OLD = (b"version:2.0\nsigningMethod:HmacSHA1\njobId:OLD11\n"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manifest_tools.fastcheck import FastChecker, Unsupported
-from manifest_tools.jobtype import JobType
-from manifest_tools.manifest import parse_manifest
-from manifest_tools.schema import _schemas, fast_checker_for, validator_for
+from manifest_tools.manifest.fastcheck import FastChecker, Unsupported
+from manifest_tools.manifest.jobtype import JobType
+from manifest_tools.manifest.parse import parse_manifest
+from manifest_tools.manifest.schema import _schemas, fast_checker_for, validator_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

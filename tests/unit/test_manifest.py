@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from manifest_tools.diagnostics import Diagnostic, Severity
-from manifest_tools.manifest import MAX_DEPTH, Manifest, parse_manifest
+from manifest_tools.manifest.parse import MAX_DEPTH, Manifest, parse_manifest
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

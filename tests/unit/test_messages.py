@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from manifest_tools.validation import validate_bytes
+from manifest_tools.manifest.validate import validate_bytes
 
 VALID = (Path(__file__).resolve().parents[2] / "samples" / "valid" / "s3-import.yaml").read_bytes()
 HUGE = "k" * 100_000

@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manifest_tools.text import decode
-from manifest_tools.validation import FileResult, validate_bytes
+from manifest_tools.manifest.decode import decode
+from manifest_tools.manifest.validate import FileResult, validate_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_LINES: list[str] = sorted({

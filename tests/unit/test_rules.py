@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from manifest_tools.diagnostics import Diagnostic, Severity
-from manifest_tools.jobtype import JobType, detect_job_type
-from manifest_tools.validation import FileResult, validate_bytes
+from manifest_tools.manifest.jobtype import JobType, detect_job_type
+from manifest_tools.manifest.validate import FileResult, validate_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

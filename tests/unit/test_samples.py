@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import pytest
 
-from manifest_tools.catalog import RULES
-from manifest_tools.validation import FileResult, validate_bytes
+from manifest_tools.manifest.validate import FileResult, validate_bytes
+from manifest_tools.rules import RULES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 INVALID = SAMPLES / "invalid"

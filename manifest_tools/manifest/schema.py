@@ -15,16 +15,16 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic, clip, error, pointer_join, warning
+from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
+from ..redact import SECRET_FIELDS
 from .fastcheck import FastChecker, Unsupported
 from .jobtype import JobType
-from .redact import SECRET_FIELDS
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
-    from .manifest import Manifest
+    from .parse import Manifest
 
 SCHEMA_PACKAGE = "manifest_tools.schemas"
 COMMON_SCHEMA = "common.schema.json"

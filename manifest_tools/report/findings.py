@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ._version import __version__
-from .catalog import RULES
-from .diagnostics import Diagnostic, Severity
-from .validation import FileResult
+from .._version import __version__
+from ..diagnostics import Diagnostic, Severity
+from ..manifest.validate import FileResult
+from ..rules import RULES
 
 README_URL = "https://github.com/manifest-tools/manifest-tools/blob/main/README.md"
 # The OASIS standard schema (2.1.0 with errata 01); tests/fixtures holds a copy.

@@ -11,7 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from .diagnostics import Diagnostic, error, warning
+from ..diagnostics import Diagnostic, error, warning
 
 BOM = b"\xef\xbb\xbf"
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")

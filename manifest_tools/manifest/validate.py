@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity
 from .jobtype import JobType, detect_job_type
-from .manifest import Manifest, parse_manifest
+from .parse import Manifest, parse_manifest
 
 
 @dataclass(frozen=True, slots=True)

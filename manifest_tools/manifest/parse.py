@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .diagnostics import Diagnostic, clip, error, pointer_join, warning
-from .redact import SECRET_FIELDS
-from .text import LineIndex, decode
+from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
+from ..redact import SECRET_FIELDS
+from .decode import LineIndex, decode
 
 # Manifests nest three levels (operations -> item -> field); anything much deeper is hostile.
 MAX_DEPTH = 32

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ._version import __version__
-from .errors import (
+from .._version import __version__
+from ..errors import (
     BadSignature,
     DeviceError,
     ExistingSignatureError,
@@ -26,10 +26,10 @@ from .errors import (
     MissingKeyError,
     UsageError,
 )
-from .jobtype import JobType
+from ..manifest.jobtype import JobType
 
 if TYPE_CHECKING:
-    from .status import StatusReading
+    from ..status.read import StatusReading
 
 
 class ExitCode(IntEnum):
@@ -152,9 +152,9 @@ def validate(
         "never. Other formats are never coloured.")] = ColorMode.AUTO,
 ) -> int:
     """Validate manifests: syntax, schema and cross-field rules, every finding located."""
-    from .render import RENDERERS, RenderOptions
-    from .source import MANIFEST_LIMIT, read_source
-    from .validation import FileResult, validate_bytes
+    from ..inputs import MANIFEST_LIMIT, read_source
+    from ..manifest.validate import FileResult, validate_bytes
+    from ..report.findings import RENDERERS, RenderOptions
 
     results: list[FileResult] = []
     code = ExitCode.OK
@@ -180,7 +180,7 @@ def init(job_type: Annotated[JobType, typer.Option("--job-type", case_sensitive=
                                                    help="Which job the manifest is for.")]
          = JobType.IMPORT) -> int:
     """Print a commented skeleton manifest that validates; edit the CHANGE-ME values."""
-    from .skeletons import SKELETONS
+    from ..manifest.skeletons import SKELETONS
 
     typer.echo(SKELETONS[job_type], nl=False)
     return int(ExitCode.OK)
@@ -200,7 +200,7 @@ ShowSecretsOption = Annotated[bool, typer.Option(
 
 def _load_key(key_file: str | None, profile: str | None) -> str:
     """The secret key from the documented sources; never from argv, never printed."""
-    from .credentials import load_secret_key
+    from ..credentials import load_secret_key
 
     key = load_secret_key(key_file=key_file, profile=profile)
     for message in key.warnings:
@@ -220,12 +220,12 @@ def _optional_key(key_file: str | None, profile: str | None) -> tuple[str | None
 
 def _manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -> bytes:
     """Read a manifest; with ``check``, validation errors stop the command (exit 1)."""
-    from .source import MANIFEST_LIMIT, read_source
+    from ..inputs import MANIFEST_LIMIT, read_source
 
     source = read_source(path, MANIFEST_LIMIT)
     if check:
-        from .render import RENDERERS, RenderOptions
-        from .validation import validate_bytes
+        from ..manifest.validate import validate_bytes
+        from ..report.findings import RENDERERS, RenderOptions
 
         result = validate_bytes(source.data, source.name, job_type)
         if not result.valid:
@@ -238,7 +238,7 @@ def _manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) 
 
 def _signature_contents(manifest: str, job_id: str, version: str, key_file: str | None,
                         profile: str | None, check: bool) -> bytes:
-    from .signature import render_signature_file, sign
+    from ..signature import render_signature_file, sign
 
     data = _manifest_bytes(manifest, check=check)
     return render_signature_file(sign(data, job_id, _load_key(key_file, profile), version))
@@ -281,9 +281,9 @@ def sign_command(
 
 
 def _status_reading(path: str) -> StatusReading:
-    from .errors import StatusFormatError
-    from .source import STATUS_LIMIT, read_source
-    from .status import read_status
+    from ..errors import StatusFormatError
+    from ..inputs import STATUS_LIMIT, read_source
+    from ..status.read import read_status
 
     try:
         reading = read_status(read_source(path, STATUS_LIMIT).data)
@@ -318,9 +318,9 @@ def write_signature_command(
     profile: ProfileOption = None,
 ) -> int:
     """Write SIGNATURE into a device root atomically, read it back and compare."""
-    from .device import write_signature
-    from .signature import parse_signature_file
-    from .source import SIGNATURE_LIMIT, read_source
+    from ..device.signature import write_signature
+    from ..inputs import SIGNATURE_LIMIT, read_source
+    from ..signature import parse_signature_file
 
     sources = [name for name, value in (("--status", status), ("--manifest", manifest),
                                         ("--signature-file", signature_file)) if value]
@@ -392,9 +392,9 @@ def verify_command(
     import json
     import os
 
-    from .device import SIGNATURE_NAME
-    from .source import SIGNATURE_LIMIT, read_source
-    from .verification import verify_signature_file, verify_status
+    from ..device.signature import SIGNATURE_NAME
+    from ..inputs import SIGNATURE_LIMIT, read_source
+    from ..verification import verify_signature_file, verify_status
 
     if device is not None and signature_file is not None:
         raise UsageError("give --device or --signature-file, not both")
@@ -456,8 +456,8 @@ def status_command(
     """Summarise get-status output: where the device is, progress, what to do next."""
     import json
 
-    from .redact import redact_manifest_text
-    from .status_summary import summarise
+    from ..redact import redact_manifest_text
+    from ..report.status import summarise
 
     reading = _status_reading(path)
     data = reading.status.to_json()

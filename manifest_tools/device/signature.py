@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import DeviceError, ExistingSignatureError, InputError, UsageError
+from ..errors import DeviceError, ExistingSignatureError, InputError, UsageError
 
 SIGNATURE_NAME = "SIGNATURE"
 TEMP_PREFIX = ".SIGNATURE."
@@ -66,7 +66,7 @@ def _reason(exc: BaseException) -> str:
 def _job_id(data: bytes) -> str | None:
     # Imported here: signature.py is light, but device code should not depend on it at
     # import time for a job id that is only used in messages.
-    from .signature import parse_signature_file
+    from ..signature import parse_signature_file
 
     parsed, _ = parse_signature_file(data)
     return parsed.job_id if parsed is not None else None

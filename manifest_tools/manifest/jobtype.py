@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from .diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error
 
 
 class JobType(StrEnum):

@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .diagnostics import Diagnostic, clip, error, warning
+from ..diagnostics import Diagnostic, clip, error, warning
 from .jobtype import JobType
-from .manifest import Manifest
+from .parse import Manifest
 
 Check = Callable[[Manifest, JobType], Iterator[Diagnostic]]
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 
-from .diagnostics import Diagnostic, warning
-from .errors import StatusFormatError
-from .status import Artifact, JobStatus, StatusForm, StatusReading, _fail
+from ..diagnostics import Diagnostic, warning
+from ..errors import StatusFormatError
+from .read import Artifact, JobStatus, StatusForm, StatusReading, _fail
 
 # ``aws ... --output text`` prints scalar members sorted by name (Python's sorted()).
 TEXT_ORDER: tuple[str, ...] = (

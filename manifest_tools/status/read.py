@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from .diagnostics import Diagnostic, error, pointer_join, warning
-from .errors import StatusFormatError
+from ..diagnostics import Diagnostic, error, pointer_join, warning
+from ..errors import StatusFormatError
 
 StatusForm = Literal["json", "yaml", "text", "documentation"]
 
@@ -108,7 +108,7 @@ def read_status(data: bytes) -> StatusReading:
         return _read_json(text)
     if _looks_like_yaml(text):
         return _read_yaml(text)
-    from .status_text import read_text_status
+    from .text import read_text_status
 
     return read_text_status(text)
 

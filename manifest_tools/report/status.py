@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .redact import redact_manifest_text
-from .status import StatusReading
+from ..redact import redact_manifest_text
+from ..status.read import StatusReading
 
 LOCATIONS = {
     "NotReceived": "not yet received by AWS",
