@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .manifest.jobtype import JobType
     from .manifest.parse import Manifest
     from .manifest.validate import FileResult
-    from .status.read import StatusReading
+    from .status import StatusReading
 
 
 def load_manifest(data: bytes) -> Manifest:
@@ -95,6 +95,6 @@ def read_status(data: bytes) -> StatusReading:
     member names, e.g. ``.status.JobId``, ``.status.ProgressCode``), ``.form`` and
     ``.diagnostics``. Raises :class:`StatusFormatError` when the bytes are in no known form.
     """
-    from .status.read import read_status as read
+    from .status import read_status as read
 
     return read(data)

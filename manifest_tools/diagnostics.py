@@ -32,9 +32,10 @@ class Diagnostic:
     line: int = 1
     column: int = 1
     pointer: str = ""
-    end_line: int | None = None
-    end_column: int | None = None
     hint: str | None = None
+    # A finding about a file on a device (preflight, logs) names it here; line/column then
+    # point into the log or manifest the finding came from, if any.
+    path: str | None = None
 
     @property
     def is_error(self) -> bool:

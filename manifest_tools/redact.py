@@ -9,10 +9,7 @@ go through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
-SECRET_FIELDS = frozenset({"trueCryptPassword", "pinCode"})
 MASK = "****"
 
 # A manifest line that sets a secret, in either form AWS writes: `key: value`, `key:value`,
@@ -37,14 +34,3 @@ def redact_manifest_text(text: str) -> str:
 
     return _SECRET_LINE.sub(_mask, text)
 
-
-def redact_tree(tree: Any) -> Any:
-    """Return a copy of a parsed manifest (dicts, lists, strings) with secret values masked."""
-    if isinstance(tree, Mapping):
-        return {
-            k: (MASK if k in SECRET_FIELDS and isinstance(v, str) and v else redact_tree(v))
-            for k, v in tree.items()
-        }
-    if isinstance(tree, list):
-        return [redact_tree(item) for item in tree]
-    return tree

@@ -134,6 +134,3 @@ _RULES = [
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
 
-
-def rule(rule_id: str) -> Rule:
-    return RULES[rule_id]

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .aws import JOB_ID_SHAPE
 from .diagnostics import Diagnostic, error, warning
 from .errors import BadSignature, SignatureError, UsageError
 
@@ -47,8 +47,6 @@ VERSIONS = ("2.0", "1.0")
 # Key order as AWS writes it (domain.md section 4); render uses it, parse requires all four.
 _KEYS = ("version", "signingMethod", "jobId", "signature")
 
-# 5 characters of 1-9 and A-Z without O (easily confused with 0), not case-sensitive.
-_JOB_ID_SHAPE = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
 # 20 bytes of HMAC-SHA1 are always exactly 28 base64 characters ending in one '='.
 _SIGNATURE_LENGTH = 20
 _BOM = "\ufeff"
@@ -174,7 +172,7 @@ def _check_value(key: str, value: str, line: int, column: int) -> list[Diagnosti
         elif problem is not None:
             found.append(error("MT407", f"job id contains {problem[1]}", line,
                                column + problem[0]))
-        elif not _JOB_ID_SHAPE.fullmatch(value):
+        elif not JOB_ID_SHAPE.fullmatch(value):
             found.append(warning("MT406", f"job id {value!r} is not 5 characters of 1-9 and "
                                  "A-Z without O", line, column))
     return found

@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from .aws import SIGNATURE_FAILURES, next_step
 from .errors import BadSignature, SignatureError
 from .redact import redact_manifest_text
 from .signature import (
@@ -19,17 +20,10 @@ from .signature import (
     parse_signature_file,
     verify,
 )
-from .status.read import JobStatus
+from .status import JobStatus
 
 ALGORITHM_NOTE = ("documented algorithm: base64(HMAC-SHA1(key, jobId + '\\n' + manifest with "
                   "CRLF->LF)); AWS never documented how the 2010 service signed")
-FAILED_PROGRESS = {
-    "MissingSignature": "AWS found no SIGNATURE file in the device's root: write it with "
-    "'manifest-tools write-signature DEVICE_ROOT --status STATUS' and ship the device again",
-    "InvalidSignature": "AWS found a SIGNATURE that does not match this job: check the "
-    "device with 'manifest-tools verify --status STATUS --device ROOT' and rewrite it with "
-    "'manifest-tools write-signature DEVICE_ROOT --status STATUS --force'",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +199,9 @@ def verify_status(status: JobStatus, *, manifest: bytes | None = None,
     progress = status.ProgressCode
     if progress is None:
         checks.append(Check("progress", None, "the status output has no ProgressCode"))
-    elif progress in FAILED_PROGRESS:
+    elif progress in SIGNATURE_FAILURES:
         checks.append(Check("progress", False, f"ProgressCode {progress}: "
-                            f"{FAILED_PROGRESS[progress]}"))
+                            f"{next_step(progress, status='STATUS')}"))
     else:
         checks.append(Check("progress", True, f"ProgressCode {progress}"))
     return Verification(job_id, tuple(checks))

@@ -29,7 +29,7 @@ from ..errors import (
 from ..manifest.jobtype import JobType
 
 if TYPE_CHECKING:
-    from ..status.read import StatusReading
+    from ..status import StatusReading
 
 
 class ExitCode(IntEnum):
@@ -283,7 +283,7 @@ def sign_command(
 def _status_reading(path: str) -> StatusReading:
     from ..errors import StatusFormatError
     from ..inputs import STATUS_LIMIT, read_source
-    from ..status.read import read_status
+    from ..status import read_status
 
     try:
         reading = read_status(read_source(path, STATUS_LIMIT).data)
@@ -392,7 +392,7 @@ def verify_command(
     import json
     import os
 
-    from ..device.signature import SIGNATURE_NAME
+    from ..aws import SIGNATURE_NAME
     from ..inputs import SIGNATURE_LIMIT, read_source
     from ..verification import verify_signature_file, verify_status
 

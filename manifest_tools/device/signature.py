@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from ..aws import SIGNATURE_NAME
 from ..errors import DeviceError, ExistingSignatureError, InputError, UsageError
 
-SIGNATURE_NAME = "SIGNATURE"
 TEMP_PREFIX = ".SIGNATURE."
 TEMP_SUFFIX = ".tmp"
 # Errors with which a filesystem says "fsync on a directory is not supported here" (some

@@ -11,20 +11,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..aws import DNS_BUCKET, IP_LIKE, JOB_ID_LENGTH, LOG_KEY_LIMIT, US_NAMES
 from ..diagnostics import Diagnostic, clip, error, warning
 from .jobtype import JobType
 from .parse import Manifest
 
 Check = Callable[[Manifest, JobType], Iterator[Diagnostic]]
 
-# "logPrefix + export-log-JOBID cannot be longer than 1024 bytes" (Developer Guide, Working
-# with Amazon S3 Export Manifests / Prefixing Log File Names). Job ids are 5 characters.
-LOG_KEY_LIMIT = 1024
-JOB_ID_LENGTH = 5
-US_NAMES = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states",
-                      "united states of america"})
-_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP_LIKE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _PO_BOX = re.compile(r"\b(p\.?\s*o\.?\s*box|post\s+office\s+box)\b", re.IGNORECASE)
 
 
@@ -85,7 +78,7 @@ def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
         if not name:
             continue  # the schema reports empty values
         # fullmatch: with match, '$' also matches before a final newline ('name\n').
-        if _DNS_BUCKET.fullmatch(name) and ".." not in name and not _IP_LIKE.fullmatch(name):
+        if DNS_BUCKET.fullmatch(name) and ".." not in name and not IP_LIKE.fullmatch(name):
             continue
         label = pointer.strip("/").replace("/", ".")
         yield warning("MT304", f"{label}: bucket name {clip(name)!r} is not DNS-compatible (3-63 "

@@ -30,10 +30,6 @@ class LineIndex:
         line = bisect.bisect_right(self._starts, offset) - 1
         return line + 1, offset - self._starts[line] + 1
 
-    @property
-    def line_count(self) -> int:
-        return len(self._starts)
-
 
 @dataclass(frozen=True, slots=True)
 class DecodedText:

@@ -21,9 +21,6 @@ class JobType(StrEnum):
     def schema_file(self) -> str:
         return _SCHEMA_FILES[self]
 
-    @property
-    def label(self) -> str:
-        return _TITLES[self]
 
 
 _SCHEMA_FILES = {
@@ -31,12 +28,6 @@ _SCHEMA_FILES = {
     JobType.EXPORT: "s3-export.schema.json",
     JobType.EBS: "ebs-import.schema.json",
     JobType.GLACIER: "glacier-import.schema.json",
-}
-_TITLES = {
-    JobType.IMPORT: "S3 import (manifestVersion 2.0)",
-    JobType.EXPORT: "S3 export (manifestVersion 2.0)",
-    JobType.EBS: "EBS import (manifestVersion 3.0)",
-    JobType.GLACIER: "Glacier import (manifestVersion 3.0)",
 }
 _DESTINATIONS = {"glacier": JobType.GLACIER, "ebs-snapshot": JobType.EBS}
 

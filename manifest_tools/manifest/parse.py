@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..aws import SECRET_FIELDS
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
-from ..redact import SECRET_FIELDS
 from .decode import LineIndex, decode
 
 # Manifests nest three levels (operations -> item -> field); anything much deeper is hostile.

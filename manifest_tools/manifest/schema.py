@@ -15,8 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ..aws import SECRET_FIELDS
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
-from ..redact import SECRET_FIELDS
 from .fastcheck import FastChecker, Unsupported
 from .jobtype import JobType
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from .parse import Manifest
 
 SCHEMA_PACKAGE = "manifest_tools.schemas"
-COMMON_SCHEMA = "common.schema.json"
 
 # Misspellings seen in the wild, beyond what the similarity test below finds by itself.
 KNOWN_MISSPELLINGS = {
@@ -49,11 +48,6 @@ KNOWN_MISSPELLINGS = {
     "filesystem": "fileSystem",
     "servicelevel": "serviceLevel",
 }
-
-
-def schema_text(name: str) -> str:
-    """The text of one shipped schema file (``s3-import.schema.json`` etc.)."""
-    return resources.files(SCHEMA_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
 @cache

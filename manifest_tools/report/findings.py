@@ -148,11 +148,7 @@ def _artifact_location(path: str) -> dict[str, object]:
 
 
 def _region(d: Diagnostic) -> dict[str, int]:
-    region = {"startLine": d.line, "startColumn": d.column}
-    if d.end_line is not None and d.end_column is not None:
-        region["endLine"] = d.end_line
-        region["endColumn"] = d.end_column
-    return region
+    return {"startLine": d.line, "startColumn": d.column}
 
 
 def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:

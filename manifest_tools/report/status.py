@@ -2,35 +2,9 @@
 
 from __future__ import annotations
 
+from ..aws import LOCATION_WORDS, next_step
 from ..redact import redact_manifest_text
-from ..status.read import StatusReading
-
-LOCATIONS = {
-    "NotReceived": "not yet received by AWS",
-    "AtAWS": "at AWS",
-    "Returned": "returned to you",
-}
-
-# What the user should do next, by ProgressCode (domain notes §5; AWS's codes, open set).
-NEXT_STEPS = {
-    "Pending": "AWS has the job but not the device yet: write the SIGNATURE file "
-    "(manifest-tools write-signature DEVICE_ROOT --status THIS_FILE) and ship the device.",
-    "MissingSignature": "AWS found no SIGNATURE file in the root of the device. Write it with "
-    "'manifest-tools write-signature DEVICE_ROOT --status THIS_FILE', check it with "
-    "'manifest-tools verify --status THIS_FILE --device DEVICE_ROOT', and ship again.",
-    "InvalidSignature": "The device's SIGNATURE does not match this job. Check it with "
-    "'manifest-tools verify --status THIS_FILE --device DEVICE_ROOT' and rewrite it with "
-    "'manifest-tools write-signature DEVICE_ROOT --status THIS_FILE --force'.",
-    "MissingDevice": "AWS has not received the device: check the shipment.",
-    "DeviceError": "AWS could not read the device: see the log and contact AWS.",
-    "UnsupportedDeviceType": "The device type is not supported: see the AWS device "
-    "requirements.",
-    "UnsupportedFileFormat": "The device's file system is not supported.",
-    "UnsupportedPowerSupply": "The device's power supply is not supported.",
-    "SuccessWithErrors": "The job finished with errors: read the log (LogBucket/LogKey).",
-    "Expired": "The job expired before AWS received the device: create a new job.",
-    "Canceled": "The job was canceled.",
-}
+from ..status import StatusReading
 
 
 def summarise(reading: StatusReading, show_secrets: bool = False,
@@ -41,7 +15,7 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
     if s.CreationDate:
         lines.append(f"  created:    {s.CreationDate}")
     if s.LocationCode or s.LocationMessage:
-        where = LOCATIONS.get(s.LocationCode or "", s.LocationCode or "")
+        where = LOCATION_WORDS.get(s.LocationCode or "", s.LocationCode or "")
         lines.append(f"  device:     {where}" + (f" - {s.LocationMessage}"
                                                   if s.LocationMessage else ""))
     if s.ProgressCode or s.ProgressMessage:
@@ -59,10 +33,9 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
         lines.append(f"  warning:    {s.WarningMessage}")
     for artifact in s.ArtifactList:
         lines.append(f"  artifact:   {artifact.Description} {artifact.URL}")
-    step = NEXT_STEPS.get(s.ProgressCode or "")
+    step = next_step(s.ProgressCode, status_path if status_path != "-" else "STATUS_FILE")
     if step:
-        shown = status_path if status_path != "-" else "STATUS_FILE"
-        lines.append(f"  next:       {step.replace('THIS_FILE', shown)}")
+        lines.append(f"  next:       {step}")
     if s.CurrentManifest is not None:
         manifest = s.CurrentManifest if show_secrets else redact_manifest_text(s.CurrentManifest)
         lines.append("  manifest:")

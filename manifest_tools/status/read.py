@@ -3,7 +3,7 @@
 Forms, detected from the bytes: the CLI's JSON (also a boto3 response dumped as JSON), the
 CLI v2 YAML (``yaml`` and ``yaml-stream``), the CLI text form (TAB-separated, sorted keys)
 and that text form as documentation and e-mails re-render it (TABs turned into spaces,
-lines indented or broken). The text forms are read in :mod:`manifest_tools.status_text`.
+lines indented or broken). The text forms are read in :mod:`manifest_tools.status.text`.
 
 Values are kept exactly as printed: no YAML typing (``CreationDate`` stays the printed
 string), CR LF inside ``CurrentManifest`` kept, ``ErrorCount`` made an ``int`` by us.
@@ -13,77 +13,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
 from ..diagnostics import Diagnostic, error, pointer_join, warning
-from ..errors import StatusFormatError
-
-StatusForm = Literal["json", "yaml", "text", "documentation"]
-
-# Bounds the work on hostile input; real get-status output is a few kilobytes.
-MAX_STATUS_BYTES = 4 * 1024 * 1024
-
-# botocore model order (= ``--output json`` order); create-job adds WarningMessage.
-STRING_MEMBERS: tuple[str, ...] = (
-    "JobId", "JobType", "LocationCode", "LocationMessage", "ProgressCode", "ProgressMessage",
-    "Carrier", "TrackingNumber", "LogBucket", "LogKey", "Signature", "SignatureFileContents",
-    "CurrentManifest", "CreationDate", "WarningMessage",
+from ..inputs import STATUS_LIMIT as MAX_STATUS_BYTES
+from .model import (
+    IGNORED_MEMBERS,
+    INTEGER,
+    MEMBERS,
+    Artifact,
+    JobStatus,
+    StatusReading,
+    fail,
 )
-MEMBERS: tuple[str, ...] = (*STRING_MEMBERS, "ErrorCount", "ArtifactList")
-# Members a response may carry that are not part of the job's status.
-_IGNORED_MEMBERS = frozenset({"ResponseMetadata"})
-
-
-@dataclass(frozen=True)
-class Artifact:
-    Description: str
-    URL: str
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    """One job's status, AWS member names; ``None`` when the member was absent."""
-
-    JobId: str | None = None
-    JobType: str | None = None
-    LocationCode: str | None = None
-    LocationMessage: str | None = None
-    ProgressCode: str | None = None
-    ProgressMessage: str | None = None
-    Carrier: str | None = None
-    TrackingNumber: str | None = None
-    LogBucket: str | None = None
-    LogKey: str | None = None
-    ErrorCount: int | None = None
-    Signature: str | None = None
-    SignatureFileContents: str | None = None
-    CurrentManifest: str | None = None
-    CreationDate: str | None = None
-    ArtifactList: tuple[Artifact, ...] = ()
-    WarningMessage: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """Member names to values, absent members omitted (an empty ArtifactList too)."""
-        out: dict[str, object] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "ArtifactList":
-                if value:
-                    out["ArtifactList"] = [
-                        {"Description": a.Description, "URL": a.URL} for a in value
-                    ]
-            elif value is not None:
-                out[f.name] = value
-        return out
-
-
-@dataclass(frozen=True)
-class StatusReading:
-    status: JobStatus
-    form: StatusForm
-    diagnostics: tuple[Diagnostic, ...]
-    uncertain: tuple[str, ...]
 
 
 def read_status(data: bytes) -> StatusReading:
@@ -92,16 +34,16 @@ def read_status(data: bytes) -> StatusReading:
     Raises :class:`StatusFormatError` (rule MT501) when the bytes are in no known form.
     """
     if len(data) > MAX_STATUS_BYTES:
-        _fail(f"input is {len(data)} bytes; get-status output is at most a few kilobytes "
+        fail(f"input is {len(data)} bytes; get-status output is at most a few kilobytes "
               f"(limit {MAX_STATUS_BYTES})")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        _fail(f"input is not UTF-8 text (byte {exc.start}); expected the output of "
+        fail(f"input is not UTF-8 text (byte {exc.start}); expected the output of "
               "'aws importexport get-status' as json, yaml or text")
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        _fail("input is empty; expected the output of 'aws importexport get-status' "
+        fail("input is empty; expected the output of 'aws importexport get-status' "
               "as json, yaml or text")
     stripped = text.lstrip()
     if stripped.startswith("{"):
@@ -113,10 +55,6 @@ def read_status(data: bytes) -> StatusReading:
     return read_text_status(text)
 
 
-def _fail(message: str, line: int = 1, column: int = 1) -> Any:
-    raise StatusFormatError(message, diagnostics=[error("MT501", message, line, column)])
-
-
 # --- JSON ---------------------------------------------------------------------------------
 
 def _read_json(text: str) -> StatusReading:
@@ -125,20 +63,20 @@ def _read_json(text: str) -> StatusReading:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+        fail(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
               exc.lineno, exc.colno)
     except RecursionError:
         # The json scanner recurses per nesting level; get-status output nests two levels.
-        _fail("JSON nested far deeper than get-status output ever is")
+        fail("JSON nested far deeper than get-status output ever is")
     if not isinstance(obj, dict):
-        _fail("JSON top level is not an object; expected get-status output")
+        fail("JSON top level is not an object; expected get-status output")
     status, diags = status_from_mapping(obj)
     return StatusReading(status, "json", tuple(diags), ())
 
 
 # --- YAML ---------------------------------------------------------------------------------
 
-_MEMBER_ALT = "|".join((*MEMBERS, *_IGNORED_MEMBERS))
+_MEMBER_ALT = "|".join((*MEMBERS, *IGNORED_MEMBERS))
 # First content line of CLI v2 YAML: a member key, optionally as the one item of yaml-stream.
 _YAML_START = re.compile(rf"(?:---[ \t]*\n)?(?:-[ \t]+)?[\"']?(?:{_MEMBER_ALT})[\"']?:(?:[ \t]|$)",
                          re.MULTILINE)
@@ -192,7 +130,7 @@ def _read_yaml(text: str) -> StatusReading:
             top.append(value)
         elif pending_key[-1] is None:
             if not isinstance(value, _Plain | str):
-                _fail("a YAML mapping key is not text", line)
+                fail("a YAML mapping key is not text", line)
             key = value.text if isinstance(value, _Plain) else value
             pending_key[-1] = key
         else:
@@ -210,19 +148,19 @@ def _read_yaml(text: str) -> StatusReading:
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    _fail("more than one YAML document; expected one get-status output", line)
+                    fail("more than one YAML document; expected one get-status output", line)
             elif isinstance(event, AliasEvent):
-                _fail("YAML alias in get-status output (aliases are never expanded)", line)
+                fail("YAML alias in get-status output (aliases are never expanded)", line)
             elif isinstance(event, ScalarEvent):
                 if event.anchor is not None:
-                    _fail("YAML anchor in get-status output", line)
+                    fail("YAML anchor in get-status output", line)
                 plain = event.style in (None, "") and event.tag in (None, "!")
                 attach(_Plain(event.value, line) if plain else str(event.value), line)
             elif isinstance(event, MappingStartEvent | SequenceStartEvent):
                 if event.anchor is not None:
-                    _fail("YAML anchor in get-status output", line)
+                    fail("YAML anchor in get-status output", line)
                 if len(stack) >= 4:
-                    _fail("YAML nested deeper than get-status output ever is", line)
+                    fail("YAML nested deeper than get-status output ever is", line)
                 container: Any = {} if isinstance(event, MappingStartEvent) else []
                 attach(container, line)
                 stack.append(container)
@@ -234,17 +172,17 @@ def _read_yaml(text: str) -> StatusReading:
         mark = exc.problem_mark
         lineno = mark.line + 1 if mark is not None else 1
         col = mark.column + 1 if mark is not None else 1
-        _fail(f"not valid YAML: {exc.problem}", lineno, col)
+        fail(f"not valid YAML: {exc.problem}", lineno, col)
     except YAMLError as exc:
-        _fail(f"not valid YAML: {exc}")
+        fail(f"not valid YAML: {exc}")
 
     # yaml-stream prints a one-item list.
     if isinstance(root, list):
         if len(root) != 1:
-            _fail(f"YAML list of {len(root)} items; yaml-stream output of get-status is one")
+            fail(f"YAML list of {len(root)} items; yaml-stream output of get-status is one")
         root = root[0]
     if not isinstance(root, dict):
-        _fail("YAML top level is not a mapping; expected get-status output")
+        fail("YAML top level is not a mapping; expected get-status output")
     status, more = status_from_mapping(_untag(root))
     return StatusReading(status, "yaml", tuple(diags + more), ())
 
@@ -258,7 +196,7 @@ def _untag(tree: Any) -> Any:
         if isinstance(node, _Plain):
             if node.text in ("", "~", "null", "Null", "NULL"):
                 parent[slot] = None
-            elif slot == "ErrorCount" and _INT.fullmatch(node.text):
+            elif slot == "ErrorCount" and INTEGER.fullmatch(node.text):
                 # The one YAML number AWS prints; every other plain scalar stays text.
                 parent[slot] = int(node.text)
             else:
@@ -280,7 +218,6 @@ def _untag(tree: Any) -> Any:
 
 # --- shared: a parsed mapping to JobStatus ---------------------------------------------------
 
-_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def status_from_mapping(obj: Mapping[str, Any]) -> tuple[JobStatus, list[Diagnostic]]:
@@ -290,7 +227,7 @@ def status_from_mapping(obj: Mapping[str, Any]) -> tuple[JobStatus, list[Diagnos
     known = 0
     for key, value in obj.items():
         ptr = pointer_join("", key)
-        if key in _IGNORED_MEMBERS:
+        if key in IGNORED_MEMBERS:
             continue
         if key not in MEMBERS:
             diags.append(warning("MT505", f"unknown member {key!r} ignored", pointer=ptr))
@@ -316,7 +253,7 @@ def status_from_mapping(obj: Mapping[str, Any]) -> tuple[JobStatus, list[Diagnos
             diags.append(error("MT504", f"{key} is not a string: {type(value).__name__}",
                                pointer=ptr))
     if not known:
-        _fail("no get-status member (JobId, JobType, ProgressCode, ...) found; expected the "
+        fail("no get-status member (JobId, JobType, ProgressCode, ...) found; expected the "
               "output of 'aws importexport get-status' or 'create-job'")
     return JobStatus(**values), diags
 
@@ -326,7 +263,7 @@ def _to_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and _INT.fullmatch(value):
+    if isinstance(value, str) and INTEGER.fullmatch(value):
         return int(value)
     return None
 

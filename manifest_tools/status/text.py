@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 
+from ..aws import DNS_BUCKET, JOB_ID_SHAPE, LOCATION_CODES, PROGRESS_CODES
 from ..diagnostics import Diagnostic, warning
 from ..errors import StatusFormatError
-from .read import Artifact, JobStatus, StatusForm, StatusReading, _fail
+from .model import INTEGER, Artifact, JobStatus, StatusForm, StatusReading, fail
 
 # ``aws ... --output text`` prints scalar members sorted by name (Python's sorted()).
 TEXT_ORDER: tuple[str, ...] = (
@@ -28,12 +29,6 @@ TEXT_ORDER: tuple[str, ...] = (
     "ProgressMessage", "Signature", "SignatureFileContents", "TrackingNumber", "WarningMessage",
 )
 
-LOCATION_CODES = frozenset({"AtAWS", "NotReceived", "Returned"})
-PROGRESS_CODES = frozenset({
-    "Pending", "Started", "InProgress", "Complete", "Success", "SuccessWithErrors", "Canceled",
-    "Expired", "DeviceError", "InvalidSignature", "MissingSignature", "MissingDevice",
-    "UnsupportedDeviceType", "UnsupportedFileFormat", "UnsupportedPowerSupply",
-})
 CARRIERS = frozenset({"ups", "fedex", "usps", "dhl"})
 
 STRONG = -5  # a member of unmistakable shape
@@ -44,17 +39,14 @@ MAX_UNITS = 1_000
 MAX_MANIFEST_UNITS = 400
 MAX_MESSAGE_UNITS = 40
 
-_JOB_ID = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
 _JOB_ID_LENIENT = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 _CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*)*")
-_INT = re.compile(r"[0-9]{1,10}")
 _SIGNATURE = re.compile(r"[A-Za-z0-9+/]{27}=")
 _SIG_FILE = re.compile(
     r"version:[^\n]*\nsigningMethod:[^\n]*\njobId:[^\n]*\nsignature:[^\n]*\n?")
 _DATE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
-_DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _ANY_BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _LOCATION_WORD = re.compile(r"(?:^|\s)(?:AtAWS|NotReceived|Returned)(?:\s|$)")
 _LOG_KEY = re.compile(r"\S*(?:import|export)-log-\S+")
@@ -104,7 +96,7 @@ def _read_cli_text(text: str) -> StatusReading:
         artifacts.append(_artifact(*rest.rsplit("\t", 1)) if "\t" in rest else _artifact(rest))
         body = body[:start]
         if not body:
-            _fail("only ARTIFACTLIST lines; expected a get-status record before them")
+            fail("only ARTIFACTLIST lines; expected a get-status record before them")
     artifacts.reverse()
     record = body[:-1]
     spans: list[tuple[int, int]] = []
@@ -146,7 +138,7 @@ def _read_documentation(text: str) -> StatusReading:
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
-        _fail("input is empty")
+        fail("input is empty")
     indent = min(len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip())
     lines = [ln[indent:] if ln.strip() else ln.strip(" \t") for ln in lines]
     uncertain: set[str] = set()
@@ -169,13 +161,13 @@ def _read_documentation(text: str) -> StatusReading:
         lines.pop()
         record_tail_newlines += 1
     if not lines:
-        _fail("only ARTIFACTLIST lines; expected a get-status record before them")
+        fail("only ARTIFACTLIST lines; expected a get-status record before them")
     if not artifacts:
         record_tail_newlines = trailing_blank - 1 if trailing_blank else 0
     record = "\n".join(lines)
     spans = [(m.start(), m.end()) for m in islice(_WS.finditer(record), MAX_UNITS + 1)]
     if len(spans) > MAX_UNITS:
-        _fail("too many words for get-status output")
+        fail("too many words for get-status output")
     seps = [""] + [record[spans[i - 1][1]:spans[i][0]] for i in range(1, len(spans))]
     units = _Units(record, spans, seps)
     chosen, tied = _segment(units, _DocCosts(record))
@@ -259,7 +251,7 @@ class _Costs:
 
 
 def _job_id(v: str, c: _Costs) -> int | None:
-    if _JOB_ID.fullmatch(v):
+    if JOB_ID_SHAPE.fullmatch(v):
         return STRONG
     return -1 if _JOB_ID_LENIENT.fullmatch(v) else None
 
@@ -301,7 +293,7 @@ def _warning_message(v: str, c: _Costs) -> int | None:
 def _bucket(v: str, c: _Costs) -> int | None:
     if v in c.buckets:
         return -3
-    if _DNS_BUCKET.fullmatch(v):
+    if DNS_BUCKET.fullmatch(v):
         return 0
     return 2 if not v or _ANY_BUCKET.fullmatch(v) else None
 
@@ -331,7 +323,7 @@ def _member_of(values: frozenset[str]) -> Callable[[str, _Costs], int | None]:
 _SHAPES: dict[str, Callable[[str, _Costs], int | None]] = {
     "Carrier": _carrier,
     "CreationDate": _exact(_DATE),
-    "ErrorCount": _exact(_INT),
+    "ErrorCount": _exact(INTEGER),
     "JobId": _job_id,
     "JobType": _member_of(frozenset({"Import", "Export"})),
     "LocationCode": _member_of(LOCATION_CODES),
@@ -386,7 +378,7 @@ def _segment(units: _Units, costs: _Costs) -> tuple[dict[str, tuple[int, int]], 
     spans, seps = units.spans, units.seps
     n, nm = len(spans), len(TEXT_ORDER)
     if n > MAX_UNITS:
-        _fail("too many columns for get-status output")
+        fail("too many columns for get-status output")
     # trans[i][j]: (end unit k, cost) for member j starting at unit i.
     trans: list[list[list[tuple[int, int]]]] = [[[] for _ in range(nm)] for _ in range(n)]
     for i in range(n):
@@ -429,14 +421,14 @@ def _segment(units: _Units, costs: _Costs) -> tuple[dict[str, tuple[int, int]], 
                     value = min(value, c + best[k][j + 1])
             row[j] = value
     if best[0][0] >= INF:
-        _fail("the text does not split into get-status columns (JobId, JobType, ...)")
+        fail("the text does not split into get-status columns (JobId, JobType, ...)")
     path = _one_optimal(trans, best, skip, n)
     chosen = {TEXT_ORDER[j]: (spans[i][0], spans[k - 1][1]) for j, i, k in path}
     present = set(chosen)
     strong = {m for m in present & _ANCHORS
               if costs.shape(m, *chosen[m]) == STRONG}
     if "JobId" not in present or len(strong) < 2:
-        _fail("no get-status record found: expected a JobId and fields such as JobType, "
+        fail("no get-status record found: expected a JobId and fields such as JobType, "
               "ProgressCode or Signature")
     return chosen, _rivals(trans, best, skip, path, n, costs.margin)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from manifest_tools.device.signature import SIGNATURE_NAME
+from manifest_tools.aws import SIGNATURE_NAME
 from manifest_tools.signature import compute_signature
 
 from .conftest import Run, RunCli

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from manifest_tools.device.signature import SIGNATURE_NAME, TEMP_PREFIX
+from manifest_tools.aws import SIGNATURE_NAME
+from manifest_tools.device.signature import TEMP_PREFIX
 from manifest_tools.signature import compute_signature
-from manifest_tools.status.read import read_status
+from manifest_tools.status import read_status
 
 from .conftest import Run, RunCli
 from .test_sign_cli import (

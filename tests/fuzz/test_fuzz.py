@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from manifest_tools.errors import StatusFormatError
 from manifest_tools.manifest.validate import FileResult, validate_bytes
 from manifest_tools.signature import SignatureFile, parse_signature_file
-from manifest_tools.status.read import StatusReading, read_status
+from manifest_tools.status import StatusReading, read_status
 
 BUDGET = float(os.environ.get("FUZZ_SECONDS", "10"))
 TARGETS = 3

@@ -27,7 +27,7 @@ from manifest_tools.errors import InputError, StatusFormatError
 from manifest_tools.inputs import MANIFEST_LIMIT, SIGNATURE_LIMIT, STATUS_LIMIT, read_source
 from manifest_tools.manifest.parse import MAX_DEPTH, MAX_FINDINGS_PER_RULE, MAX_NODES
 from manifest_tools.manifest.validate import validate_bytes
-from manifest_tools.status.read import MAX_STATUS_BYTES, read_status
+from manifest_tools.status import read_status
 from tests.hardening.conftest import RunCli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -45,7 +45,6 @@ def padded(data: bytes, size: int) -> bytes:
 
 def test_documented_values() -> None:
     assert (MANIFEST_LIMIT, STATUS_LIMIT, SIGNATURE_LIMIT) == (1 << 20, 4 << 20, 64 << 10)
-    assert MAX_STATUS_BYTES == STATUS_LIMIT
     assert (KEY_FILE_LIMIT, MAX_DEPTH, MAX_NODES, MAX_FINDINGS_PER_RULE) == (
         4096, 32, 10_000, 200)
 
@@ -76,7 +75,7 @@ def test_status_size_limit(run_cli: RunCli, tmp_path: Path) -> None:
     assert result.code == 2
     assert f"larger than the limit of {STATUS_LIMIT} bytes" in result.err
     with pytest.raises(StatusFormatError, match="limit"):
-        read_status(padded(status, MAX_STATUS_BYTES + 1))
+        read_status(padded(status, STATUS_LIMIT + 1))
 
 
 def test_signature_size_limit(run_cli: RunCli, tmp_path: Path) -> None:

@@ -1,10 +1,10 @@
-"""Secrets are masked by key name in manifest text and trees, never by value search."""
+"""Secrets are masked by key name in manifest text, never by value search."""
 
 from __future__ import annotations
 
 import pytest
 
-from manifest_tools.redact import MASK, redact_manifest_text, redact_tree
+from manifest_tools.redact import redact_manifest_text
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -26,9 +26,3 @@ def test_other_values_containing_the_secret_are_left_alone() -> None:
     out = redact_manifest_text(text)
     assert out == "deviceId: xs3cr3tx\ntrueCryptPassword: ****\nbucket: s3cr3t-bucket\n"
 
-
-def test_tree_redaction_masks_only_secret_fields() -> None:
-    tree = {"pinCode": "1234", "deviceId": "1234", "ops": [{"trueCryptPassword": "pw"}],
-            "trueCryptPassword": ""}
-    assert redact_tree(tree) == {"pinCode": MASK, "deviceId": "1234",
-                                 "ops": [{"trueCryptPassword": MASK}], "trueCryptPassword": ""}

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manifest_tools.errors import StatusFormatError
-from manifest_tools.status.read import Artifact, JobStatus, read_status
+from manifest_tools.status import Artifact, JobStatus, read_status
 from manifest_tools.status.text import TEXT_ORDER
 from tests.unit.status_render import (
     collapse_tabs,

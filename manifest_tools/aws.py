@@ -1,0 +1,95 @@
+"""Facts about AWS Import/Export, S3 and the AWS CLI, each written once.
+
+Every module that needs one of these imports it from here, so a correction happens in one
+place. Sources are cited beside each fact: the AWS Import/Export Developer Guide (2009-05-20
+and 2010-06-01 editions), the Amazon S3 User Guide, and the botocore service model
+``importexport/2010-06-01/service-2.json``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- job ids --------------------------------------------------------------------------------
+# "A JobId is 5 characters": digits 1-9 and letters A-Z except O (easily confused with 0).
+# AWS issues them in upper case, and the HMAC input is case-sensitive (Developer Guide,
+# "SIGNATURE File Parameters"; every JobId in the guide's examples has this shape).
+JOB_ID_LENGTH = 5
+JOB_ID_ALPHABET = "123456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
+JOB_ID_SHAPE = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
+
+# --- buckets and keys -----------------------------------------------------------------------
+# DNS-compatible bucket names: 3-63 characters of lower-case letters, digits, '.' and '-',
+# starting and ending with a letter or digit, not shaped like an IP address (S3 User Guide,
+# "Bucket naming rules"). Import/Export only warned about other names.
+DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+IP_LIKE = re.compile(r"\d+\.\d+\.\d+\.\d+")
+# S3 object keys are at most 1,024 bytes of UTF-8 (S3 User Guide, "Object key naming").
+S3_KEY_LIMIT = 1024
+# One S3 object is at most 5 TB (S3 User Guide); larger files are listed in the log and not
+# imported (Developer Guide, "Storage device requirements").
+S3_OBJECT_LIMIT = 5 * 1024**4
+# A device holds at most 16 TB (Developer Guide, "Storage device requirements").
+DEVICE_LIMIT = 16 * 1024**4
+# "logPrefix + import-log-JOBID cannot be longer than 1024 bytes" (Developer Guide, "Working
+# with Amazon S3 Export Manifests / Prefixing Log File Names").
+LOG_KEY_LIMIT = S3_KEY_LIMIT
+
+# --- the device -----------------------------------------------------------------------------
+# The file AWS looks for, exactly this spelling, in the root of the device (Developer Guide,
+# "Preparing Your Storage Device").
+SIGNATURE_NAME = "SIGNATURE"
+
+# --- manifests ------------------------------------------------------------------------------
+# Fields whose values are passwords: never echoed (Developer Guide, "Manifest File Options
+# Reference": trueCryptPassword, pinCode).
+SECRET_FIELDS = frozenset({"trueCryptPassword", "pinCode"})
+# How users spell the United States in returnAddress.country (expeditedShipping is US only).
+US_NAMES = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states",
+                      "united states of america"})
+
+# --- get-status -----------------------------------------------------------------------------
+# LocationCode and ProgressCode values (botocore model documentation; ProgressCode is an open
+# set: unknown codes are shown as they are).
+LOCATION_CODES = frozenset({"AtAWS", "NotReceived", "Returned"})
+PROGRESS_CODES = frozenset({
+    "Pending", "Started", "InProgress", "Complete", "Success", "SuccessWithErrors", "Canceled",
+    "Expired", "DeviceError", "InvalidSignature", "MissingSignature", "MissingDevice",
+    "UnsupportedDeviceType", "UnsupportedFileFormat", "UnsupportedPowerSupply",
+})
+LOCATION_WORDS = {
+    "NotReceived": "not yet received by AWS",
+    "AtAWS": "at AWS",
+    "Returned": "returned to you",
+}
+# ProgressCodes after which the device came back unprocessed because of its SIGNATURE.
+SIGNATURE_FAILURES = frozenset({"MissingSignature", "InvalidSignature"})
+
+# What the user should do next, by ProgressCode. ``{status}`` is the user's get-status file and
+# ``{device}`` the device root, filled in by whoever shows the advice.
+NEXT_STEPS = {
+    "Pending": "AWS has the job but not the device yet: write the SIGNATURE file "
+    "(manifest-tools write-signature {device} --status {status}) and ship the device.",
+    "MissingSignature": "AWS found no SIGNATURE file in the root of the device. Write it with "
+    "'manifest-tools write-signature {device} --status {status}', check it with "
+    "'manifest-tools verify --status {status} --device {device}', and ship again.",
+    "InvalidSignature": "The device's SIGNATURE does not match this job. Check it with "
+    "'manifest-tools verify --status {status} --device {device}' and rewrite it with "
+    "'manifest-tools write-signature {device} --status {status} --force'.",
+    "MissingDevice": "AWS has not received the device: check the shipment.",
+    "DeviceError": "AWS could not read the device: see the log and contact AWS.",
+    "UnsupportedDeviceType": "The device type is not supported: see the AWS device "
+    "requirements.",
+    "UnsupportedFileFormat": "The device's file system is not supported.",
+    "UnsupportedPowerSupply": "The device's power supply is not supported.",
+    "SuccessWithErrors": "The job finished with errors: read the log (LogBucket/LogKey).",
+    "Expired": "The job expired before AWS received the device: create a new job.",
+    "Canceled": "The job was canceled.",
+}
+
+
+def next_step(progress: str | None, status: str = "STATUS_FILE",
+              device: str = "DEVICE_ROOT") -> str | None:
+    """The advice for ``progress``, with the user's file names filled in; None if there is none."""
+    step = NEXT_STEPS.get(progress or "")
+    return step.format(status=status, device=device) if step else None
