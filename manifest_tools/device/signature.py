@@ -34,6 +34,7 @@ from typing import Literal
 
 from ..aws import SIGNATURE_NAME
 from ..errors import DeviceError, ExistingSignatureError, InputError, UsageError
+from ..inputs import SIGNATURE_LIMIT
 
 TEMP_PREFIX = ".SIGNATURE."
 TEMP_SUFFIX = ".tmp"
@@ -72,11 +73,17 @@ def _job_id(data: bytes) -> str | None:
     return parsed.job_id if parsed is not None else None
 
 
+def _root_path(device_root: str | os.PathLike[str]) -> str:
+    root = os.fspath(device_root)
+    # "mnt/usb/" and "mnt/usb" name the same root, but lstat("link/") follows the link.
+    return root.rstrip("/" + os.sep) or root[:1]
+
+
 def _check_root(root: str) -> None:
     try:
         info = os.lstat(root)
     except FileNotFoundError:
-        raise InputError(f"device root {root} does not exist", root) from None
+        raise InputError(f"device root {root} does not exist (no such folder)", root) from None
     except OSError as exc:
         raise InputError(f"cannot inspect device root {root}: {_reason(exc)}", root) from None
     if stat.S_ISLNK(info.st_mode):
@@ -104,10 +111,26 @@ def _read_existing(target: str) -> bytes | None:
                           "Remove it and try again.", target)
     if not stat.S_ISREG(info.st_mode):
         raise DeviceError(f"{target} is not a regular file", target)
+    if info.st_size > SIGNATURE_LIMIT:
+        raise DeviceError(f"{target}: {info.st_size} bytes is larger than the limit of "
+                          f"{SIGNATURE_LIMIT} bytes for a SIGNATURE file", target)
     try:
         return _read_file(target)
     except OSError as exc:
         raise DeviceError(f"cannot read {target}: {_reason(exc)}", target) from None
+
+
+def read_signature(device_root: str | os.PathLike[str]) -> bytes | None:
+    """The bytes of the device's SIGNATURE, None when there is none.
+
+    The one reader of a device's SIGNATURE (``write-signature``, ``verify --device`` and the
+    preflight all go through it): it refuses what AWS would not read as the file, a root or
+    a SIGNATURE that is a symbolic link, a directory or another non-regular file, and a file
+    over the SIGNATURE size limit. Raises :class:`DeviceError` or :class:`InputError`.
+    """
+    root = _root_path(device_root)
+    _check_root(root)
+    return _read_existing(os.path.join(root, SIGNATURE_NAME))
 
 
 def _read_file(path: str) -> bytes:
@@ -236,10 +259,7 @@ def write_signature(device_root: str | os.PathLike[str], contents: bytes,
     """
     if not contents:
         raise UsageError("refusing to write an empty SIGNATURE file")
-    root = os.fspath(device_root)
-    # "mnt/usb/" and "mnt/usb" name the same root, but lstat("link/") follows the link.
-    stripped = root.rstrip("/" + os.sep)
-    root = stripped or root[:1]
+    root = _root_path(device_root)
     _check_root(root)
     target = os.path.join(root, SIGNATURE_NAME)
 

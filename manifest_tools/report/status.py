@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..aws import LOCATION_WORDS, next_step
 from ..redact import redact_manifest_text
 from ..status import StatusReading
@@ -45,3 +47,19 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
         lines.append("  note:       read from a re-rendered copy (TABs lost); fields unsure: "
                      + (", ".join(reading.uncertain) or "none"))
     return "\n".join(lines) + "\n"
+
+
+def render_json(reading: StatusReading, show_secrets: bool = False,
+                status_path: str = "STATUS_FILE") -> str:
+    """The job's members as JSON (``--output json`` names), secrets masked unless asked."""
+    import json
+
+    data = reading.status.to_json()
+    manifest = data.get("CurrentManifest")
+    if isinstance(manifest, str) and not show_secrets:
+        data["CurrentManifest"] = redact_manifest_text(manifest)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS: dict[str, Callable[[StatusReading, bool, str], str]] = {
+    "text": summarise, "json": render_json}

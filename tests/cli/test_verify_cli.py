@@ -417,3 +417,26 @@ def test_usage_errors_exit_2(run_cli: RunCli, tmp_path: Path, args: tuple[str, .
     result = safe_run(run_cli, "verify", *args, env=key_env(tmp_path))
     assert result.code == 2
     assert result.out == ""
+
+
+@pytest.mark.parametrize("kind", ["symlink", "directory"])
+def test_device_signature_refused_like_write_signature(run_cli: RunCli, tmp_path: Path,
+                                                       kind: str) -> None:
+    """verify --device and write-signature read the device through one reader: a symlinked
+    SIGNATURE (or a directory) that write-signature refuses does not pass verify."""
+    device = tmp_path / "device"
+    device.mkdir()
+    if kind == "symlink":
+        real = tmp_path / "elsewhere"
+        real.write_bytes(KAT_FILE)
+        (device / SIGNATURE_NAME).symlink_to(real)
+    else:
+        (device / SIGNATURE_NAME).mkdir()
+    verified = safe_run(run_cli, "verify", "--status", str(STATUS / "get-status.json"),
+                        "--device", str(device), env=key_env(tmp_path))
+    written = safe_run(run_cli, "write-signature", str(device), "--status",
+                       str(STATUS / "get-status.json"), "--force", env=key_env(tmp_path))
+    word = "symbolic link" if kind == "symlink" else "directory"
+    for result in (verified, written):
+        assert result.code == 2, result
+        assert word in result.err and "AWS needs a regular file" in result.err
