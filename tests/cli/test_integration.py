@@ -17,8 +17,7 @@ from ruamel.yaml import YAML
 
 import manifest_tools
 from manifest_tools.cli.app import app
-
-from .conftest import RunCli
+from tests.conftest import RunCli
 
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

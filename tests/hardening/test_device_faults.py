@@ -2,7 +2,7 @@
 between any two steps, two writers at once, a real full filesystem.
 
 Each case runs the write in a forked child process, so a SIGKILL really stops it
-mid-write with no clean-up. Complements tests/unit/test_device.py, which
+mid-write with no clean-up. Complements tests/device/test_signature.py, which
 injects exceptions into each step in-process.
 
 After every case the device holds exactly the old SIGNATURE (or none, if it had none) or

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.conftest import RunCli
+from tests.conftest import RunCli
 
 # Modules, not the same-named functions the package exports.
 validate = importlib.import_module("manifest_tools.manifest.validate")
