@@ -42,7 +42,7 @@ def generate() -> list[Path]:
     for n in range(COUNT):
         lines = [
             "manifestVersion: \"2.0\"",
-            "accessKeyId: AKIAIOSFODNN7EXAMPLE",
+            "accessKeyId: AKIA2E0A8F3B244C9986",
             f"deviceId: \"DEV-{n:05d}\"",
             f"bucket: import-bucket-{n % 17}",
             "eraseDevice: \"yes\"",

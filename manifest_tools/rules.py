@@ -89,7 +89,7 @@ _RULES = [
     Rule("MT114", "too-deep", "Nesting too deep or too many values",
          "A manifest nests a few levels and holds a few dozen values; input nested deeper "
          "than 32 levels or holding more than 10,000 values is not read further.",
-         aws_error=MALFORMED, example="a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"),
+         aws_error=MALFORMED, example="a: " + "[" * 33 + "x" + "]" * 33),
     Rule("MT115", "wrong-encoding", "UTF-16 or UTF-32 file",
          "The file is UTF-16 or UTF-32 (Windows PowerShell 5.1's '>' and Notepad's 'Unicode' "
          "write UTF-16); AWS reads UTF-8 only. Reported once, with the fix, instead of one "
@@ -243,7 +243,8 @@ _RULES = [
     Rule("MT504", "status-value", "Invalid get-status field",
          "A field's value does not have the shape AWS prints."),
     Rule("MT505", "status-unknown-member", "Unknown get-status member",
-         "A member that neither get-status nor create-job returns; it is ignored.", level="warning"),
+         "A member that neither get-status nor create-job returns; it is ignored.",
+         level="warning"),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

@@ -286,7 +286,8 @@ class LinePass:
     def placeholder(self, line0: int, name: str, start: int, value: str) -> bool:
         """Remember an AWS template placeholder that YAML would read as a list, a mapping or
         an alias; the tree builder keeps it as text."""
-        if name in STRUCTURED_FIELDS:
+        # A secret's value is never called a placeholder: '[x' may be how a password starts.
+        if name in STRUCTURED_FIELDS or name in SECRET_FIELDS:
             return False
         text = _COMMENT.split(value, 1)[0].rstrip()
         if not _PLACEHOLDER_VALUE.fullmatch(text):

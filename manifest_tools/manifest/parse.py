@@ -202,12 +202,10 @@ def syntax_finding(exc: Exception, position: tuple[int, int], secret: bool) -> D
                   else "")
     context = str(getattr(exc, "context", None) or "")
     raw = f"{problem} ({context})" if problem and context else problem
-    for needle, words, hint in _SYNTAX_WORDS:
-        if needle in problem or needle in context:
-            message = f"not well-formed: {words}"
-            break
-    else:
-        message, hint = "not well-formed", "check the line against 'key: value'"
+    words, hint = next(((w, h) for needle, w, h in _SYNTAX_WORDS
+                        if needle in problem or needle in context),
+                       ("", "check the line against 'key: value'"))
+    message = f"not well-formed: {words}" if words else "not well-formed"
     if raw and not secret:
         message += f" [YAML: {clip(raw, 100)}]"
     return error("MT100", message, *position, hint=hint)
@@ -381,9 +379,10 @@ class _Builder:
         head, _, tail = name.rpartition(" ")
         line = position[0]
         self.hidden_lines.add(line)
+        pointer = pointer_join("", last_name) if len(self.stack) == 1 else ""
         self.diags.append(error(
             "MT202", f"{last_name}: the value is empty and line {line} is not a field: the "
-            "value seems to have wrapped onto that line (not shown)", *position,
+            "value seems to have wrapped onto that line (not shown)", *position, pointer,
             hint=f"put the whole value on the line of '{last_name}:'"))
         if head.strip() and tail in MANIFEST_FIELDS:
             last.value = head.strip()

@@ -46,17 +46,26 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
     if job_type is None:
         return None, diagnostics
     from .checks import cross_field_diagnostics
+    from .placeholders import placeholder_diagnostics
     from .schema import schema_diagnostics
 
-    diagnostics.extend(schema_diagnostics(manifest, job_type))
-    diagnostics.extend(cross_field_diagnostics(manifest, job_type))
+    diagnostics.extend(placeholder_diagnostics(manifest))
+    # One finding per mistake: a placeholder (MT208) or a value the reader already reported
+    # (a wrapped password) gets no second finding from the schema or the rules.
+    explained = manifest.unfilled | {d.pointer for d in manifest.diagnostics
+                                     if d.pointer and d.is_error}
+    later = schema_diagnostics(manifest, job_type) + cross_field_diagnostics(manifest, job_type)
+    diagnostics.extend(d for d in later if d.pointer not in explained)
     return job_type, diagnostics
 
 
-def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None = None
-                   ) -> FileResult:
-    """Validate one manifest given as bytes; never raises for bad content."""
+def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None = None,
+                   disabled: frozenset[str] = frozenset()) -> FileResult:
+    """Validate one manifest given as bytes; never raises for bad content. Findings of the
+    rules in ``disabled`` (configuration) are dropped."""
     manifest = parse_manifest(data)
     detected, diagnostics = check_manifest(manifest, job_type)
+    if disabled:
+        diagnostics = [d for d in diagnostics if d.rule not in disabled]
     diagnostics.sort(key=Diagnostic.sort_key)
     return FileResult(path, detected, tuple(diagnostics))

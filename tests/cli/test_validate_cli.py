@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,14 +123,44 @@ def test_undecodable_manifest_is_a_finding_not_a_crash(run_cli: RunCli, tmp_path
     assert f"{path}:2:9: error MT101" in result.out
 
 
+# What a user types in place of each CHANGE-ME of an init skeleton, by field.
+FILLED = {
+    "accessKeyId": "AKIA2E0A8F3B244C9986", "deviceId": "49382",
+    "notificationEmail": "jane@example.com", "bucket": "my-import-bucket",
+    "logBucket": "my-log-bucket", "exportBucket": "my-export-bucket", "vaultName": "my-vault",
+    "archiveComment": "photos 2024", "region": "us-east-1", "trueCryptPassword": "s3cret-pw",
+    "name": "Jane Doe", "company": "Example Corp", "street1": "123 Any Street",
+    "city": "Anytown", "stateOrProvince": "WA", "postalCode": "98101",
+    "phoneNumber": "206-555-0100", "country": "USA",
+}
+
+
+def fill_placeholders(skeleton: str) -> str:
+    def fill(match: re.Match[str]) -> str:
+        return match.group(1) + FILLED[match.group(2)]
+
+    return re.sub(r"^(\s*(?:- )?(\w+): )CHANGE-ME$", fill, skeleton, flags=re.MULTILINE)
+
+
 @pytest.mark.parametrize("job_type", list(JobType))
-def test_init_skeleton_validates(run_cli: RunCli, job_type: JobType) -> None:
+def test_init_skeleton_placeholders_fail_until_filled(run_cli: RunCli, job_type: JobType
+                                                     ) -> None:
     skeleton = run_cli("init", "--job-type", job_type.value)
     assert skeleton.code == 0
     assert skeleton.out.startswith("# AWS Import/Export manifest")
-    checked = run_cli("validate", "--strict", "--format", "json", "-", input=skeleton.out)
+    # As printed, every CHANGE-ME is an error (a disk shipped with them comes back) ...
+    unfilled = run_cli("validate", "--format", "json", "-", input=skeleton.out)
+    assert unfilled.code == 1
+    found = json.loads(unfilled.out)["files"][0]["diagnostics"]
+    assert {d["rule"] for d in found} == {"MT208"}
+    assert len(found) == skeleton.out.count("CHANGE-ME")
+    # ... and once they are filled in, it validates with no finding at all, even --strict.
+    filled = fill_placeholders(skeleton.out)
+    assert "CHANGE-ME" not in filled
+    checked = run_cli("validate", "--strict", "--format", "json", "-", input=filled)
     assert checked.code == 0, checked.out
     assert json.loads(checked.out)["files"][0]["job_type"] == job_type.value
+    assert json.loads(checked.out)["files"][0]["diagnostics"] == []
 
 
 def test_version(run_cli: RunCli) -> None:

@@ -24,7 +24,7 @@ KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1"
 OTHER_VALUES = ("123 Main Street", "Main-bucket", "617-555-0100")
 
 BASE = """manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: HD001
 fileSystem: NTFS
 {secret}logBucket: example-log-bucket
