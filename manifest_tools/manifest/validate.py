@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity, error
 from .jobtype import JobType, detect_job_type
 from .parse import Manifest, parse_manifest
 
@@ -19,6 +19,8 @@ class FileResult:
     path: str
     job_type: JobType | None
     diagnostics: tuple[Diagnostic, ...]
+    # Set when the file could not be read at all (its one diagnostic is MT123).
+    read_error: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -31,6 +33,11 @@ class FileResult:
     @property
     def warnings(self) -> int:
         return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+
+def unreadable(path: str, message: str) -> FileResult:
+    """The result for a file that could not be read: one file-level MT123 error."""
+    return FileResult(path, None, (error("MT123", message, 1, 1),), read_error=message)
 
 
 def check_manifest(manifest: Manifest, job_type: JobType | None = None
