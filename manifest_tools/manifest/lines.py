@@ -176,7 +176,8 @@ class LinePass:
         key = _KEY_LINE.match(body)
         if key is None or not key.group("value"):
             return body
-        name = key.group("key")
+        # On the line after an empty secret even the key may be the secret: never named.
+        name = "this line" if hidden else key.group("key")
         secret = hidden or name in SECRET_FIELDS
         start = key.start("value")
         value = key.group("value")
