@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from manifest_tools.manifest.fastcheck import FastChecker, Unsupported
 from manifest_tools.manifest.jobtype import JobType
 from manifest_tools.manifest.parse import parse_manifest
-from manifest_tools.manifest.schema import load_schemas, fast_checker_for, validator_for
+from manifest_tools.manifest.schema import fast_checker_for, load_schemas, validator_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
