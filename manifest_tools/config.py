@@ -14,7 +14,6 @@ a typo must not silently switch a check off.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +66,8 @@ def load_config(start: Path | None = None, explicit: str | None = None,
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read: validate starts fast
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

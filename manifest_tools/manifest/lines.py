@@ -45,10 +45,11 @@ _BREAKS = "\r\n\x85\u2028\u2029"
 INVISIBLE = frozenset("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
                       "\u2009\u200a\u200b\u202f\u205f\u3000\ufeff")
 # A line `key: value` (after the compact fix), possibly a list item.
+# (No lazy quantifier before `[ ]*$`: that is quadratic on a hostile run of spaces.)
 _KEY_LINE = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ ]*:"
-                       r"(?:[ ]+(?P<value>.*?))?[ ]*$")
+                       r"(?:[ ]+(?P<value>[^ ](?:.*[^ ])?))?[ ]*$")
 _KEY_EQUALS = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)?)(?P<key>[A-Za-z][A-Za-z0-9_]*)"
-                         r"(?P<sep>[ ]*=[ ]*)(?P<value>[^=].*?)?[ ]*$")
+                         r"(?P<sep>[ ]*=[ ]*)(?P<value>[^= ](?:.*[^ ])?)?[ ]*$")
 # Fields whose values are lists or mappings: a `[...]` or `{...}` there is YAML, not a
 # placeholder.
 STRUCTURED_FIELDS = frozenset({"ignore", "operations", "returnAddress", "customs",
@@ -56,7 +57,7 @@ STRUCTURED_FIELDS = frozenset({"ignore", "operations", "returnAddress", "customs
 _PLACEHOLDER_VALUE = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\*\*.*")
 _SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _COMMENT_CUT = re.compile(r"[ ]#(?=[^ \t#])")
-_COMMENT = re.compile(r"[ ]+#")
+_COMMENT = re.compile(r"[ ]#")
 
 
 class Findings:
@@ -162,7 +163,7 @@ class LinePass:
         body = self.fix_invisible(line0, body, hidden)
         if not self.result.json_form and body.strip() and not body.lstrip().startswith("#"):
             body = self.block_line(line0, body, hidden)
-        key = _KEY_LINE.match(body)
+        key = _KEY_LINE.match(body) if ":" in body else None
         is_secret = key is not None and key.group("key") in SECRET_FIELDS
         if is_secret:
             self.result.secret_lines.add(line0 + 1)
@@ -257,7 +258,7 @@ class LinePass:
     def fix_key_equals(self, line0: int, body: str, hidden: bool) -> str:
         if ":" in body.split("=", 1)[0]:
             return body
-        match = _KEY_EQUALS.fullmatch(body)
+        match = _KEY_EQUALS.fullmatch(body) if "=" in body else None
         # Only documented field names: a continuation line such as '  version = 2' of a
         # wrapped value stays what YAML makes of it.
         if match is None or match.group("key") not in MANIFEST_FIELDS:
@@ -341,10 +342,16 @@ def _is_json(lines: list[str]) -> bool:
     return False
 
 
+# How far a tab-indented line looks for a neighbour indented with spaces: a file of tabs
+# must not cost a scan of the file per line.
+_NEIGHBOUR_REACH = 20
+
+
 def _content_line(lines: list[str], line0: int, step: int) -> str | None:
     """The nearest line before (step -1) or after (+1) that holds a field, not a tab."""
     n = line0 + step
-    while 0 <= n < len(lines):
+    stop = line0 + step * (_NEIGHBOUR_REACH + 1)
+    while 0 <= n < len(lines) and n != stop:
         body = split_break(lines[n])[0]
         if body.strip() and not body.lstrip().startswith("#") and "\t" not in body[
                 : len(body) - len(body.lstrip(" \t"))]:
@@ -360,17 +367,18 @@ def _invisible_spots(body: str) -> list[int]:
         return []
     colon = body.find(":")
     head = body if colon < 0 else body[:colon]
-    spots = [n for n, char in enumerate(head) if char in INVISIBLE]
+    spots = {n for n, char in enumerate(head) if char in INVISIBLE}
+    blank = INVISIBLE | {" "}
     if colon >= 0:
         n = colon + 1
-        while n < len(body) and (body[n] == " " or body[n] in INVISIBLE):
+        while n < len(body) and body[n] in blank:
             if body[n] in INVISIBLE:
-                spots.append(n)
+                spots.add(n)
             n += 1
     n = len(body) - 1
-    while n > colon and (body[n] == " " or body[n] in INVISIBLE):
-        if body[n] in INVISIBLE and n not in spots:
-            spots.append(n)
+    while n > colon and body[n] in blank:
+        if body[n] in INVISIBLE:
+            spots.add(n)
         n -= 1
     return sorted(spots)
 
@@ -386,8 +394,8 @@ def _where(body: str, column: int) -> str:
 
 # --- indentation, diagnosed only when the YAML engine could not read the file ------------
 
-_ITEM = re.compile(r"(?P<lead>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#'\"\[\]{}][^:#]*?)[ ]*:"
-                   r"(?:[ ]+(?P<value>.*?))?[ ]*$")
+_ITEM = re.compile(r"(?P<lead>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#'\"\[\]{}](?:[^:#]*[^\s:#])?)"
+                   r"[ ]*:(?:[ ]+(?P<value>[^ ](?:.*[^ ])?))?[ ]*$")
 
 
 @dataclass(slots=True)
@@ -419,7 +427,7 @@ class IndentDoctor:
 
     def line(self, line0: int, line: str) -> str:
         body, end = split_break(line)
-        match = _ITEM.fullmatch(body)
+        match = _ITEM.fullmatch(body) if ":" in body else None
         if match is None:
             return line
         indent = len(match.group("lead"))
