@@ -265,10 +265,13 @@ class LinePass:
             return body
         key = match.group("key")
         shown = "this line" if hidden else f"'{clip(key)}'"
+        value = match.group("value")
+        example = (f"{clip(key)}: {clip(value, 30)}" if value and not hidden
+                   and key not in SECRET_FIELDS else f"{clip(key)}: value")
         self.findings.add(error(
             "MT116", f"{shown} is written 'key = value'; manifest fields are 'key: value'",
             line0 + 1, match.start("sep") + match.group("sep").index("=") + 1,
-            hint=f"write '{'key' if hidden else clip(key)}: value'"))
+            hint=f"write '{example}'"))
         self.result.explained_lines.add(line0 + 1)
         start, end = match.span("sep")
         new = ": "

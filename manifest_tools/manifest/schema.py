@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -103,7 +104,24 @@ def schema_diagnostics(manifest: Manifest, job_type: JobType) -> list[Diagnostic
             if identity not in seen:
                 seen.add(identity)
                 found.append(diag)
-    return found
+    return [_at_misplaced(diag, manifest, job_type) for diag in found]
+
+
+def _at_misplaced(diag: Diagnostic, manifest: Manifest, job_type: JobType) -> Diagnostic:
+    """A missing top-level block (operations, returnAddress, customs) whose fields stand
+    misplaced at the top level is reported at the first of them: that is where the fix is."""
+    if diag.rule != "MT201" or diag.pointer.count("/") != 1:
+        return diag
+    block = diag.pointer[1:]
+    places = field_places()
+    for name in manifest.data:
+        homes = {place for kind, place in places.get(name, ()) if kind is job_type}
+        if homes == {block}:
+            line, column = manifest.position(pointer_join("", name), key=True)
+            item = "an item of " if block == "operations" else ""
+            return replace(diag, line=line, column=column,
+                           hint=f"put '{clip(name)}' in {item}'{block}:'")
+    return diag
 
 
 def _pointer(path: Iterable[str | int]) -> str:

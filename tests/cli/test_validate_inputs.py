@@ -117,7 +117,7 @@ def test_text_output_shows_hints(run_cli: RunCli, tmp_path: Path) -> None:
     path.write_text(IMPORT.replace("eraseDevice: yes", "eraseDevice = yes"))
     lines = run_cli("validate", str(path)).out.splitlines()
     at = next(n for n, line in enumerate(lines) if " MT116 " in line)
-    assert lines[at + 1] == "    hint: write 'eraseDevice: value'"
+    assert lines[at + 1] == "    hint: write 'eraseDevice: yes'"
 
 
 # --- configuration ---------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_key_equals_value_on_its_own_line() -> None:
     result = run(text)
     diag = only(result)
     assert (diag.rule, diag.line) == ("MT116", 5)
-    assert diag.hint == "write 'eraseDevice: value'"
+    assert diag.hint == "write 'eraseDevice: yes'"
     assert result.job_type is JobType.IMPORT  # and the rest of the file is still checked
 
 
@@ -285,3 +285,14 @@ def test_json_manifest_is_read_with_one_warning() -> None:
     assert diag.rule == "MT122" and diag.severity is Severity.WARNING
     assert result.valid and result.job_type is JobType.IMPORT
     assert run(json.dumps(plain)).diagnostics[0].rule == "MT122"
+
+
+def test_missing_block_is_reported_where_its_fields_stand() -> None:
+    # exportBucket at the top level: "operations missing" points at it, with the fix.
+    text = PIN_EXPORT.replace("operations:\n  - exportBucket: example-export-bucket\n",
+                              "exportBucket: example-export-bucket\n")
+    result = run(text)
+    [missing] = [d for d in result.diagnostics if d.rule == "MT201"]
+    assert missing.pointer == "/operations"
+    assert missing.line == line_of(text, "exportBucket")
+    assert missing.hint == "put 'exportBucket' in an item of 'operations:'"
