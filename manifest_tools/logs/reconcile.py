@@ -234,8 +234,8 @@ class _Reconciler:
                 continue
             if path == SIGNATURE_NAME:
                 continue
-            self.found.add(_error("MT712", f"{clip(path)!r} is in the log (line {row.line}, "
-                                  f"{row.outcome.value}) but not on the device", path,
+            self.found.add(_error("MT712", f"{clip(path)!r} is in the log "
+                                  f"({row.outcome.value}) but not on the device", path,
                                   "the file was removed or renamed since the job, or the "
                                   "root is not the device's root", row.line))
 

@@ -19,7 +19,7 @@ from ..logs.reconcile import Reconciliation
 __all__ = ["RENDERERS", "render_json", "render_text", "show", "to_json"]
 
 # Findings located in the log file (the rest are about device files or the whole job).
-_LOG_RULES = frozenset({"MT702", "MT703", "MT704", "MT705", "MT707", "MT713", "MT714",
+_LOG_RULES = frozenset({"MT702", "MT703", "MT704", "MT705", "MT707", "MT712", "MT713", "MT714",
                         "MT715", "MT716", "MT717", "MT719"})
 
 
