@@ -48,7 +48,8 @@ def _summary_lines(r: Reconciliation) -> list[str]:
         lines.append(f"  glacier archive {g.archive_id} in vault {g.vault} (account "
                      f"{g.account_id}), {g.date}" + (f": {g.comment}" if g.comment else ""))
     if r.retry:
-        lines.append(f"  to send again: {len(r.retry):,} files")
+        n = len(r.retry)
+        lines.append(f"  to send again: {n:,} file{'' if n == 1 else 's'}")
     return lines
 
 
