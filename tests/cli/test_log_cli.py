@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.conftest import RunCli
 from tests.logs.conftest import log_for, make_device
 from tests.logs.test_reconcile import EXPECTED, RETRY, plant
-
-from .conftest import RunCli
 
 
 def write(path: Path, text: str) -> str:
