@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import BinaryIO, cast
 
@@ -36,6 +37,11 @@ MAX_LINE = 1024 * 1024
 # Findings of one rule beyond this many are counted, not listed.
 MAX_REPEATS = 200
 _new_row = tuple.__new__
+_BLOCK = 1024 * 1024
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+# One line with its end: CRLF, LF or a lone CR (str.splitlines would also split on form
+# feeds, U+2028 and others, which can be in file names).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _HEADER = tuple(c.casefold() for c in LOG_COLUMNS)
 _WIDTH = len(LOG_COLUMNS)
 
@@ -70,6 +76,7 @@ class LogReader:
         self._lineno = 0
         self._pending: list[str] = []
         self._held: tuple[int, list[str], str] | None = None
+        self._stop = False
         self._finished = False
 
     # --- findings -------------------------------------------------------------------------
@@ -143,6 +150,7 @@ class LogReader:
         if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
             self._report("MT702", Severity.ERROR, f"line longer than {MAX_LINE} characters; "
                          "the rest of the log is not read", self._lineno)
+            self._stop = True
             return False
         if "\ufffd" in line:
             self._replaced_lines.append(self._lineno)
@@ -191,6 +199,42 @@ class LogReader:
         return _new_row(LogRow, (self._lineno, f[0].strip(), f[1], status, code, f[4], md5,
                                  int(size_text), f[7].strip()))
 
+    def _fast_block(self, block: str, text: io.TextIOWrapper) -> Iterator[list[LogRow]]:
+        """The rows of a block of whole lines with no quote, lone CR or replaced byte: the
+        common row made inline (a 1,000,000-row log spends its time here), any other line
+        handed to the general path in its place."""
+        lines = block.split("\n")
+        ended = lines[-1] == ""
+        if ended:
+            lines.pop()
+        rows: list[LogRow] = []
+        lineno = self._lineno
+        split, codes, new, fromhex = str.split, LOG_CODES, _new_row, bytes.fromhex
+        delimiter = self.delimiter
+        for line in lines:
+            lineno += 1
+            try:
+                # Not eight fields, or an MD5 that is not hex: ValueError, the general path.
+                when, file, status, code, key, md5, size, ctype = split(line, delimiter)
+                if (status, code) in codes and size.isdecimal() and (
+                        not md5 or (len(md5) == 32 and len(fromhex(md5)) == 16)):
+                    rows.append(new(LogRow, (lineno, when.strip(), file, status, code, key,
+                                             md5, int(size), ctype.strip())))
+                    continue
+            except ValueError:
+                pass
+            self.rows_read += len(rows)
+            yield rows
+            rows = []
+            self._lineno = lineno
+            whole = line + "\n" if ended or line is not lines[-1] else line
+            if not self._check(whole):
+                return
+            yield list(self._general(whole, text))
+        self._lineno = lineno
+        self.rows_read += len(rows)
+        yield rows
+
     def _quoted(self, first: str, text: io.TextIOWrapper) -> tuple[list[str], str]:
         """A record with quotes: more lines while a quoted field is open."""
         lines = [first]
@@ -221,41 +265,45 @@ class LogReader:
     # --- records ----------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[LogRow]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[LogRow]]:
+        """The rows in lists (a block of the log at a time): the fast way to consume a
+        million rows. Iterate once, either this way or over the reader."""
         try:
-            yield from self._rows(self._text())
+            yield from self._batches(self._text())
         finally:
             self._finish()
 
-    def _rows(self, text: io.TextIOWrapper) -> Iterator[LogRow]:
-        readline = text.readline
+    def _batches(self, text: io.TextIOWrapper) -> Iterator[list[LogRow]]:
         fast = self._fast
         last = ""
-        while True:
-            if self._pending or self._order is not None or self.kind in (None, LogKind.GLACIER):
-                line = self._next_line(text)
-                if line is None:
+        while not self._stop:
+            s3 = self._order is None and self.kind in (LogKind.IMPORT, LogKind.EXPORT)
+            if s3 and not self._pending:
+                block = _block(text)
+                if not block:
                     break
-            else:
-                line = readline(MAX_LINE)
-                if not line:
-                    break
-                self._lineno += 1
-                row = fast(line)
-                last = line
-                if row is not None:
-                    yield row
-                    continue
-                if not self._check(line):
-                    break
-            yield from self._general(line, text)
+                last = block
+                if _clean(block):
+                    yield from self._fast_block(block, text)
+                else:  # quotes, CRs alone, replaced bytes: line by line
+                    self._pending.extend(reversed(_LINE.findall(block)))
+                continue
+            line = self._next_line(text)
+            if line is None:
+                break
             last = line
+            row = fast(line) if s3 else None
+            yield [row] if row is not None else list(self._general(line, text))
         if last and not last.endswith(("\n", "\r")) and self._lineno > 1:
             self._report("MT702", Severity.WARNING, "the last line has no line end: the log "
                          "may have been cut short", self._lineno, len(last) + 1,
                          hint="compare the log's size with the object in the log bucket")
         if self._held is not None:
             self.kind = self.kind or kind_from_name(self.name)
-            yield from self._emit(self._held)
+            yield list(self._emit(self._held))
         if not (self.rows_read or self.header or self.glacier):
             self._report("MT701", Severity.ERROR, "no log rows: expected CSV with the "
                          "columns " + ", ".join(LOG_COLUMNS), max(self._lineno, 1))
@@ -362,6 +410,21 @@ class LogReader:
         self.glacier.append(GlacierRecord(
             line, fields[0].strip(), fields[1], match["account"], match["archive"],
             self.delimiter.join(fields[3:])))
+
+
+def _block(text: io.TextIOWrapper) -> str:
+    """About a MiB of whole lines (the last one completed, up to MAX_LINE more)."""
+    block = text.read(_BLOCK)
+    if block and not block.endswith(("\n", "\r")):
+        block += text.readline(MAX_LINE)
+    return block
+
+
+def _clean(block: str) -> bool:
+    """No quote, no replaced byte, and every CR part of a CRLF: lines split on '\n'."""
+    if '"' in block or "\ufffd" in block:
+        return False
+    return "\r" not in block or block.count("\r") == block.count("\r\n")
 
 
 def kind_from_name(name: str) -> LogKind:

@@ -12,7 +12,6 @@ that differ from the rules' (MT717). The files to send again are listed in ``ret
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
@@ -273,9 +272,11 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     summary = LogSummary()
     index_found: list[Diagnostic] = []
     index = _Index(_Findings(index_found))
-    for row in _summarised(reader, summary):
+    for batch in reader.batches():
+        summary.add_rows(batch)
         if device is not None:
-            index.add(row)
+            for row in batch:
+                index.add(row)
     kind = reader.kind or LogKind.IMPORT
     result = Reconciliation(kind, summary, reader.diagnostics + index_found,
                             glacier=list(reader.glacier))
@@ -296,10 +297,3 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     found.close()
     result.retry = sorted(reconciler.retry)
     return result
-
-
-def _summarised(rows: Iterable[LogRow], summary: LogSummary) -> Iterator[LogRow]:
-    add = summary.add
-    for row in rows:
-        add(row)
-        yield row

@@ -200,3 +200,22 @@ def test_a_log_cut_short_is_said_so() -> None:
     [finding] = reader.diagnostics
     assert (finding.rule, finding.severity.value, finding.line) == ("MT702", "warning", 4)
     assert "cut short" in finding.message and len(rows) == 3
+
+
+def test_blocks_and_line_numbers_across_a_large_log() -> None:
+    """Rows are read a block (~1 MiB) at a time; oddities inside blocks and at any place keep
+    their line numbers, and the same rows come out as through the line-by-line path."""
+    lines = [HEADER] + [f"{D},d/f{i}.jpg,200,OK,b/d/f{i}.jpg,{MD5},{i},image/jpeg"
+                        for i in range(20_000)]
+    lines[9000] = f"{D},short.jpg,200"  # malformed: skipped, located
+    lines[12000] = f'{D},"q,uoted.jpg",200,OK,b/q.jpg,{MD5},5,image/jpeg'  # quoted
+    lines[15000] = f"{D},bad.jpg,200,OK,b/bad.jpg,XYZ,5,image/jpeg"  # MD5 not hex
+    text = "\r\n".join(lines) + "\r\n"
+    reader, rows = read(text.encode())
+    assert [(d.rule, d.line) for d in reader.diagnostics] == [("MT702", 9001), ("MT703", 15001)]
+    assert len(rows) == 19_999 and reader.rows_read == 19_999
+    by_line = {r.line: r for r in rows}
+    assert by_line[12001].file == "q,uoted.jpg" and by_line[15001].md5 == "XYZ"
+    assert by_line[20001] == LogRow(20001, D, "d/f19999.jpg", "200", "OK", "b/d/f19999.jpg",
+                                    MD5, 19999, "image/jpeg")
+    assert sorted(by_line) == [n for n in range(2, 20_002) if n != 9001]
