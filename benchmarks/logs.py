@@ -80,8 +80,9 @@ def warm(folder: Path) -> None:
                 pass
 
 
-def run(argv: Sequence[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one process; it must exit 0."""
+def run(argv: Sequence[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one process; it
+    must exit 0."""
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -90,7 +91,7 @@ def run(argv: Sequence[str]) -> tuple[float, int]:
     if proc.returncode != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{argv[:6]} exited {proc.returncode}: {err[-2000:]}")
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 CSV_PEER = ("import csv,sys\n"
@@ -125,22 +126,25 @@ def main() -> None:
         generate()
         warm(WORK / "big")
         warm(WORK / "many")
-        results: dict[str, list[tuple[float, float, int]]] = {}
+        results: dict[str, list[tuple[float, float, int, float, float]]] = {}
         for _ in range(ROUNDS):
             for name, (ours, peer) in pairs().items():
-                t_ours, rss = run(ours)
-                t_peer, _ = run(peer)
-                results.setdefault(name, []).append((t_ours, t_peer, rss))
-        print(f"{ROUNDS} interleaved rounds, jobs={os.cpu_count()} CPUs")
+                t_ours, rss, cpu_ours = run(ours)
+                t_peer, _, cpu_peer = run(peer)
+                results.setdefault(name, []).append((t_ours, t_peer, rss, cpu_ours, cpu_peer))
+        print(f"{ROUNDS} interleaved rounds, {os.cpu_count()} CPUs, load average "
+              f"{os.getloadavg()[0]:.1f} at the end")
         print("| pair | ours (median) | peer (median) | ratio (median of pairs) | "
-              "ours peak RSS |")
-        print("|---|---|---|---|---|")
+              "CPU s ours / peer (medians) | ours peak RSS |")
+        print("|---|---|---|---|---|---|")
         for name, runs in results.items():
             ours_t = statistics.median(r[0] for r in runs)
             peer_t = statistics.median(r[1] for r in runs)
             ratio = statistics.median(r[0] / r[1] for r in runs)
             peak_mb = max(r[2] for r in runs) / 1024
-            print(f"| {name} | {ours_t:.2f} s | {peer_t:.2f} s | **{ratio:.2f}** | "
+            cpu = (f"{statistics.median(r[3] for r in runs):.2f} / "
+                   f"{statistics.median(r[4] for r in runs):.2f}")
+            print(f"| {name} | {ours_t:.2f} s | {peer_t:.2f} s | **{ratio:.2f}** | {cpu} | "
                   f"{peak_mb:.0f} MB |")
     finally:
         shutil.rmtree(WORK, ignore_errors=True)

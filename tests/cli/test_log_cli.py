@@ -115,3 +115,48 @@ def test_name_with_line_break_needs_null(run_cli: RunCli, tmp_path: Path) -> Non
     assert result.code == 2 and "--null" in result.err and not retry.exists()
     assert run_cli("log", log, "--retry", str(retry), "--null").code == 1
     assert retry.read_bytes() == b"two\nlines.txt\0"
+
+
+def _on_a_terminal(argv: list[str]) -> tuple[int, bytes, bytes]:
+    """Run the CLI with stderr on a pseudo-terminal: (exit code, stdout, terminal output)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    proc = subprocess.run([sys.executable, "-m", "manifest_tools", *argv],
+                          stdout=subprocess.PIPE, stderr=slave, timeout=120, check=False)
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    return proc.returncode, proc.stdout, b"".join(chunks)
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    device = tmp_path / "device"
+    device.mkdir()
+    files = {f"f{i}.bin": bytes([i]) * (4 << 20) for i in range(8)}
+    make_device(device, files)
+    log = write(tmp_path / "import-log-TSTD1", log_for(device))
+    code, out, terminal = _on_a_terminal(["log", log, "--device", str(device)])
+    assert code == 0 and b"result: ok" in out
+    assert b"files" in terminal and b"MB" in terminal  # files, bytes (and rate, time left)
+    code, out, terminal = _on_a_terminal(["log", log, "--device", str(device),
+                                          "--no-progress"])
+    assert code == 0 and terminal == b""
