@@ -54,7 +54,7 @@ def looks_like_table(text: str) -> bool:
 
 def _width(ch: str) -> int:
     # awscli table.get_text_length: W, F and A count 2.
-    return 2 if ch > "\u00ff" and unicodedata.east_asian_width(ch) in "WFA" else 1
+    return 2 if ch >= "\x80" and unicodedata.east_asian_width(ch) in "WFA" else 1
 
 
 class _Cursor:
