@@ -49,6 +49,10 @@ SIGNATURE_NAME = "SIGNATURE"
 # Fields whose values are passwords: never echoed (Developer Guide, "Manifest File Options
 # Reference": trueCryptPassword, pinCode).
 SECRET_FIELDS = frozenset({"trueCryptPassword", "pinCode"})
+# Values AWS fills in when a manifest omits the field, as CurrentManifest shows them back:
+# the AWS CLI's get-status example (awscli examples/importexport/get-status.rst) returns
+# "acl:private" and "serviceLevel:standard" for a manifest that did not need to set them.
+MANIFEST_DEFAULTS = {"acl": "private", "serviceLevel": "standard"}
 # How users spell the United States in returnAddress.country (expeditedShipping is US only).
 US_NAMES = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states",
                       "united states of america"})

@@ -75,7 +75,8 @@ def verify_command(
         reading = status_reading(status)
         report = verify_status(reading.status, manifest=local, manifest_label=manifest or "",
                                device_file=sig_bytes, device_label=label, key=key,
-                               key_missing_reason=why, show_secrets=show_secrets)
+                               key_missing_reason=why, show_secrets=show_secrets,
+                               status_label=status)
     else:
         if sig_bytes is None:
             raise InputError(f"{label}: no such file", label)
