@@ -153,6 +153,9 @@ _RULES = [
     Rule("MT510", "status-wrong-input", "Not get-status output",
          "The file is recognisably a manifest, a SIGNATURE file or list-jobs output; the "
          "message names the command that takes it."),
+    Rule("MT511", "status-pasted-spaces", "Spaces at the end of every line removed",
+         "Every line of the copy ended in spaces (terminals and e-mail add them); they were "
+         "removed, so no value, and no SIGNATURE line, keeps them."),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

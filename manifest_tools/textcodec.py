@@ -99,3 +99,16 @@ def plain_spaces(text: str) -> tuple[str, bool]:
     """Non-breaking and other typographic spaces as plain spaces; True when any was found."""
     changed = text.translate(_TO_SPACE)
     return changed, changed != text
+
+
+def strip_paste_spaces(text: str) -> tuple[str, bool]:
+    """Spaces a terminal or mail program appended to *every* line, removed; else unchanged.
+
+    Only when each non-empty line ends in a space (a CR before the spaces is kept): text in
+    which some line does not was not padded, and its spaces are its own.
+    """
+    lines = text.split("\n")
+    body = [ln for ln in lines if ln]
+    if not body or not all(ln.endswith((" ", "\u00a0")) for ln in body):
+        return text, False
+    return "\n".join(ln.rstrip(" \u00a0") for ln in lines), True

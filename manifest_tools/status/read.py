@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ..diagnostics import Diagnostic, warning
 from ..inputs import STATUS_LIMIT as MAX_STATUS_BYTES
-from ..textcodec import decode_text, undo_console_crlf
+from ..textcodec import decode_text, strip_paste_spaces, undo_console_crlf
 from .members import status_from_mapping
 from .model import StatusReading, fail
 
@@ -36,7 +36,11 @@ def _decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     notes = []
     if decoded.note is not None and decoded.encoding != "utf-8":
         notes.append(warning("MT506", decoded.note))
-    text, translated = undo_console_crlf(decoded.text)
+    text, padded = strip_paste_spaces(decoded.text)
+    if padded:
+        notes.append(warning("MT511", "every line ended in spaces, as terminals and e-mail "
+                             "add them to a copy; they were removed"))
+    text, translated = undo_console_crlf(text)
     if translated:
         notes.append(warning("MT507", "every line ended in CR LF, as a Windows console "
                              "writes it; that translation was undone once (a CR LF that "

@@ -49,8 +49,10 @@ _BASE64ISH = re.compile(r"[A-Za-z0-9+/]{8,88}={0,2}")
 # The values the record's SIGNATURE text repeats (consistency anchors).
 _SIG_LINE = re.compile(r"^[ \t\u00a0]*signature:[ \t]*(\S+)", re.MULTILINE)
 _JOB_LINE = re.compile(r"^[ \t\u00a0]*jobId:[ \t]*(\S+)", re.MULTILINE)
+# The four SIGNATURE lines, with the indentation a copy may add (rebuilt in .consistency).
 _SIG_FILE = re.compile(
-    r"version:[^\n]*\nsigningMethod:[^\n]*\njobId:[^\n]*\nsignature:[^\n]*\n?")
+    r"[ \t\u00a0]*version:[^\n]*\n[ \t\u00a0]*signingMethod:[^\n]*\n"
+    r"[ \t\u00a0]*jobId:[^\n]*\n[ \t\u00a0]*signature:[^\n]*\n?")
 _DATE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")

@@ -139,12 +139,19 @@ def _doc_units(record: str) -> Units:
 
 
 def _empty_members(chosen: dict[str, tuple[int, int]], record: str) -> set[str]:
-    """Absent members between two read ones whose gap is wider than one TAB's expansion."""
+    """Absent members between two read ones whose gap is wider than one TAB became.
+
+    A TAB expanded at 8 columns is 1-8 spaces, so 9 or more may hide an empty member; in a
+    copy whose TABs were collapsed to one space (no gap wider than 2), 2 spaces may.
+    """
     order = [m for m in TEXT_ORDER if m in chosen]
+    gaps = [(left, right, record[chosen[left][1]:chosen[right][0]])
+            for left, right in pairwise(order)]
+    same_line = [len(g) for _, _, g in gaps if "\n" not in g]
+    widest_tab = _TAB_STOP if any(n > 2 for n in same_line) else 1
     found: set[str] = set()
-    for left, right in pairwise(order):
-        gap = record[chosen[left][1]:chosen[right][0]]
-        if "\n" in gap or len(gap) <= _TAB_STOP:
+    for left, right, gap in gaps:
+        if "\n" in gap or len(gap) <= widest_tab:
             continue
         a, b = TEXT_ORDER.index(left), TEXT_ORDER.index(right)
         found.update(TEXT_ORDER[a + 1:b])
