@@ -20,15 +20,20 @@ _HEAD = 64 * 1024
 _LIST_JOBS = re.compile(
     r"""^[ \t]*(?:"Jobs"[ \t]*:|-?[ \t]*Jobs:[ \t]*$|JOBS\t|\|[ \t]*ListJobs[ \t]*\|)""",
     re.MULTILINE)
+# Members only get-status/create-job print (list-jobs items have JobId and JobType too).
+_STATUS_MEMBERS = "SignatureFileContents|ProgressCode|LocationCode|Signature|CurrentManifest"
 _STATUS = re.compile(
-    r"""^[ \t]*(?:"(?:JobId|SignatureFileContents|ProgressCode|LocationCode)"[ \t]*:"""
-    r"""|-?[ \t]*(?:JobId|SignatureFileContents|ProgressCode|LocationCode):[ \t]"""
+    rf"""^[ \t]*(?:"(?:{_STATUS_MEMBERS})"[ \t]*:"""
+    rf"""|-?[ \t]*(?:{_STATUS_MEMBERS}):[ \t]"""
     r"""|\|[ \t]*(?:GetStatus|CreateJob|get-status|create-job)[ \t]*\|"""
-    r"""|\|[ \t]+(?:JobId|SignatureFileContents)[ \t]+\|)"""
+    rf"""|\|[ \t]+(?:{_STATUS_MEMBERS})[ \t]+\|)"""
     r"""|[\t ](?:Import|Export)[\t ]+(?:AtAWS|NotReceived|Returned)[\t ]""",
     re.MULTILINE)
+# A top-level JobId (json, yaml) is get-status or create-job unless list-jobs markers say not.
+_JOB_ID_MEMBER = re.compile(r"""^(?:[ ]{4}"JobId"[ \t]*:|-?[ \t]*JobId:[ \t])""",
+                            re.MULTILINE)
 _SIGNATURE_LINE = re.compile(r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*")
-_MANIFEST = re.compile(r"^[ \t]*['\"]?manifestVersion['\"]?[ \t]*:", re.MULTILINE)
+_MANIFEST = re.compile(r"^[ \t]*(?:-[ \t]+)?['\"]?manifestVersion['\"]?[ \t]*:", re.MULTILINE)
 
 # What each kind is, for messages: "this looks like <WHAT>".
 WHAT: dict[Kind, str] = {
@@ -73,9 +78,10 @@ def _is_signature(text: str) -> bool:
 def sniff(data: bytes) -> Kind | None:
     """The kind of file ``data`` looks like, or None when it looks like none of them."""
     text = _text(data)
-    if _LIST_JOBS.search(text) and not _STATUS.search(text):
+    status = _STATUS.search(text) is not None
+    if _LIST_JOBS.search(text) and not status:
         return "list-jobs"
-    if _STATUS.search(text):
+    if status or _JOB_ID_MEMBER.search(text):
         return "get-status"
     if _is_signature(text):
         return "signature"
