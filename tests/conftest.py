@@ -1,4 +1,4 @@
-"""Fixtures for every test: the real console entry point (``cli.main``) run in-process."""
+"""Fixtures for every test: the real console entry point (``cli.app.main``) run in-process."""
 
 from __future__ import annotations
 

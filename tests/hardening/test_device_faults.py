@@ -85,14 +85,14 @@ def in_child(root: Path, contents: bytes, mode: str, arg: float = 0, *,
             wrap(os, name)
         wrap(tempfile, "mkstemp")
         if mode == "pause":
-            real_read_existing = device._read_existing
+            real_read_existing = device.read_existing
 
             def slow(target: str) -> bytes | None:
                 result: bytes | None = real_read_existing(target)
                 time.sleep(arg)
                 return result
 
-            device._read_existing = slow
+            device.read_existing = slow
         active[0] = True
         try:
             result = device.write_signature(root, contents, force=force)
