@@ -158,11 +158,14 @@ def _carrier(v: str, c: _Costs) -> int | None:
 
 
 def _tracking(v: str, c: _Costs) -> int | None:
+    # create-job output (no LocationCode) never has a TrackingNumber (botocore model,
+    # CreateJobOutput): its last column is WarningMessage, an empty one included.
     if not _one_line(v):
         return None
+    extra = 0 if c.get_status else 3
     if not v or " " in v:
-        return 1
-    return -1 if any(ch.isdigit() for ch in v) else 0
+        return 1 + extra
+    return (-1 if any(ch.isdigit() for ch in v) else 0) + extra
 
 
 def _warning_message(v: str, c: _Costs) -> int | None:

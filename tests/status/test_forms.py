@@ -200,3 +200,19 @@ def test_every_rendering_reads_the_same_status() -> None:
             seen.add(read_status(data).status)
     assert seen == {EXPECTED}
     assert re.search(r"\|\s+GetStatus\s+\|", render_table(FULL))
+
+
+def test_create_job_output_in_every_rendering() -> None:
+    # create-job: no LocationCode, an empty WarningMessage and no ArtifactList; in the text
+    # form its empty last column is WarningMessage (create-job prints no TrackingNumber).
+    sample = Path(__file__).parents[2] / "samples" / "status" / "create-job.json"
+    import json
+
+    response = json.loads(sample.read_text())
+    want = read_status(sample.read_bytes()).status
+    assert want.WarningMessage == "" and want.TrackingNumber is None
+    for name, _form, text in renderings(response):
+        for platform, data in windows_variants(text.replace("GetStatus", "CreateJob")):
+            reading = read_status(data)
+            assert reading.status == want, (name, platform)
+            assert reading.uncertain == (), (name, platform)
