@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from manifest_tools.errors import StatusFormatError
 from manifest_tools.status import JobStatus, read_status
 from manifest_tools.textcodec import decode_text, strip_paste_spaces, undo_console_crlf
 from tests.status.render import (
@@ -112,8 +115,6 @@ def test_broken_table_is_a_located_mt501() -> None:
     text = render_table(FULL, 80)
     lines = text.split("\n")
     lines[5] = lines[5][:-3]  # a row cut short
-    from manifest_tools.errors import StatusFormatError
-
     with pytest.raises(StatusFormatError) as info:
         read_status("\n".join(lines).encode())
     d = info.value.diagnostics[0]
@@ -216,3 +217,25 @@ def test_create_job_output_in_every_rendering() -> None:
             reading = read_status(data)
             assert reading.status == want, (name, platform)
             assert reading.uncertain == (), (name, platform)
+
+
+TABLES = [render_table(FULL, 80), render_table(TRICKY, 100_000)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(TABLES), st.lists(st.tuples(st.integers(0, 10_000),
+                                                   st.sampled_from(["", "|", "-", "\n", " ",
+                                                                    "+", "字"])),
+                                         min_size=1, max_size=4))
+def test_damaged_tables_are_read_or_refused_never_crash(table: str,
+                                                        edits: list[tuple[int, str]]) -> None:
+    text = table
+    for pos, insert in edits:
+        pos %= len(text)
+        text = text[:pos] + insert + text[pos + 1:]
+    try:
+        reading = read_status(text.encode())
+    except StatusFormatError as exc:
+        assert exc.diagnostics[0].rule == "MT501"
+    else:
+        assert reading.status.JobId is not None or reading.form != "table"
