@@ -37,7 +37,8 @@ def _wait_reading_stdin(pid: int, timeout: float = 30.0) -> None:
     while time.monotonic() < deadline:
         try:
             fields = syscall.read_text().split()
-        except OSError:
+        except OSError:  # /proc/PID/syscall not readable here: give start-up time instead
+            time.sleep(3)
             return
         if fields[:2] == ["0", "0x0"]:
             return
