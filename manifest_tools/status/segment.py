@@ -189,7 +189,9 @@ def _log_key(v: str, c: _Costs) -> int | None:
         return None
     if _LOG_KEY.fullmatch(v):
         return -3
-    return 2 if not v or " " in v else 1
+    # AWS names every log [logPrefix]import-log-JOBID or export-log-JOBID (Developer Guide,
+    # "Prefixing Log File Names"): any other word is more likely another column's.
+    return 3 if not v or " " in v else 2
 
 
 def _exact(pattern: re.Pattern[str]) -> Callable[[str, _Costs], int | None]:
