@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,15 @@ def run(*args: str, expect: int = 0) -> None:
 
 def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="manifest-tools-demo-"))
+    try:
+        steps(scratch)
+    finally:
+        # The scratch key file is AWS's example key, but a demo leaves no key file behind.
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"demo: scratch files removed ({scratch})")
+
+
+def steps(scratch: Path) -> None:
     key_file = scratch / "secret-key"
     key_file.write_text(EXAMPLE_KEY + "\n")
     os.chmod(key_file, 0o600)
@@ -80,7 +90,7 @@ def main() -> None:
     run("log", str(log), "--device", str(device), "--manifest", manifest, "--retry",
         str(retry), expect=1)
     print(f"{retry}:\n{retry.read_text()}", end="")
-    print(f"\ndemo: all steps passed (scratch files in {scratch})")
+    print("\ndemo: all steps passed")
 
 
 def write_import_log(device: Path, manifest: Path, log: Path) -> Path:
