@@ -163,3 +163,17 @@ def test_not_utf8_name_on_the_device(tmp_path: Path) -> None:
     result = run("", tmp_path)
     assert ("MT711", os.fsdecode(b"caf\xe9.txt")) in found(result)
     assert result.retry == [os.fsdecode(b"caf\xe9.txt")]
+
+
+def test_export_log_matches_by_path_only(tmp_path: Path) -> None:
+    """An export writes <bucket>/<key> on the device; the import key rules do not apply."""
+    make_device(tmp_path, {"mybucket/photos/a.jpg": b"a", "mybucket/photos/b.jpg": b"b"})
+    rows = [LogRow(0, D, "/mybucket/photos/a.jpg", "200", "OK", "/mybucket/photos/a.jpg",
+                   hashlib.md5(b"a").hexdigest(), 1, "image/jpeg"),
+            LogRow(0, D, "mybucket/photos/b.jpg", "200", "OK", "mybucket/photos/b.jpg",
+                   hashlib.md5(b"X").hexdigest(), 1, "image/jpeg")]
+    reader = LogReader(io.BytesIO(format_log(rows).encode()), "logs/export-log-53TX4")
+    result = reconcile(reader, device=str(tmp_path), rules=KeyRules(prefix="ignored/"))
+    assert result.kind.value == "export"
+    assert found(result) == [("MT714", "mybucket/photos/b.jpg")]
+    assert "not written by the export" not in str(result.findings)
