@@ -3,8 +3,10 @@ the check against get-status's ErrorCount."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ..aws import LOG_CODES, SIGNATURE_NAME
 from ..diagnostics import Diagnostic, Severity, clip
@@ -14,6 +16,8 @@ from .read import LogReader
 __all__ = ["LogSummary", "error_count_finding", "failed_finding", "summarize"]
 
 
+_PAIR = itemgetter(3, 4)  # (status, code) of a LogRow
+_SIZE = itemgetter(7)
 _LOADED = frozenset(p for p in LOG_CODES if outcome_of(*p) is Outcome.LOADED)
 
 
@@ -41,9 +45,20 @@ class LogSummary:
             self._unusual(row, pair)
 
     def add_rows(self, rows: list[LogRow]) -> None:
-        """``add`` for a batch, inlined: the common row (loaded, with a size) costs two dict
-        operations."""
+        """``add`` for a batch. The common batch (every row loaded with one code) is counted
+        and summed in C (Counter, map, sum); any other, row by row."""
         codes = self.codes
+        pairs = Counter(map(_PAIR, rows))
+        if len(pairs) == 1:
+            pair = next(iter(pairs))
+            if pair in _LOADED:
+                counts = codes.get(pair)
+                if counts is None:
+                    counts = codes[pair] = [0, 0]
+                counts[0] += len(rows)
+                counts[1] += sum(filter(None, map(_SIZE, rows)))
+                self.rows += len(rows)
+                return
         self.rows += len(rows)
         for row in rows:
             pair = (row[3], row[4])
