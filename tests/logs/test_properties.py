@@ -15,7 +15,7 @@ from manifest_tools.logs.write import format_log
 from manifest_tools.rules import RULES
 
 # Any character a name can hold except U+FFFD (the reader reports it as a replaced byte).
-NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffd"),
+NAMES = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\ufffd"),
                 max_size=40)
 TRIMMED = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), max_size=30)
 PAIRS = st.one_of(st.sampled_from(sorted(LOG_CODES)),
