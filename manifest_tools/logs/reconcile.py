@@ -48,6 +48,7 @@ class Reconciliation:
     retry: list[str] = field(default_factory=list)
     device: DeviceCounts | None = None
     glacier: list[GlacierRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -288,7 +289,10 @@ def reconcile(reader: LogReader, *, device: str | None = None,
         found.add(count)
     # Export logs map objects to device paths by the export's own rules: matched by path.
     reconciler = _Reconciler(result, rules if kind is LogKind.IMPORT else None, index, found)
-    if device is not None and kind is not LogKind.GLACIER:
+    if device is not None and kind is LogKind.GLACIER:
+        result.notes.append("a Glacier import makes the whole device one archive: the log "
+                            "names the archive, not files, so the device is not compared")
+    elif device is not None:
         result.device = DeviceCounts()
         for entry in walk(device):
             reconciler.entry(entry)

@@ -64,6 +64,7 @@ def _where(d: Diagnostic, log: str) -> str:
 
 def render_text(r: Reconciliation, log: str) -> str:
     lines = [f"log {log} ({r.kind.value})", *_summary_lines(r)]
+    lines.extend(f"  note: {note}" for note in r.notes)
     for d in r.findings:
         lines.append(f"{_where(d, log)}: {d.severity.value} {d.rule} {d.message}")
         if d.hint:
@@ -99,6 +100,7 @@ def to_json(r: Reconciliation, log: str) -> dict[str, Any]:
                     "code": row.code, "reason": row.reason} for row in r.summary.failed],
         "findings": [_finding(d) for d in r.findings],
         "retry": [show(p) for p in r.retry],
+        "notes": list(r.notes),
         "result": "ok" if r.clean else "failed",
     }
 

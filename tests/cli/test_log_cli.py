@@ -160,3 +160,18 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     code, out, terminal = _on_a_terminal(["log", log, "--device", str(device),
                                           "--no-progress"])
     assert code == 0 and terminal == b""
+
+
+def test_glacier_log_summary(run_cli: RunCli, tmp_path: Path) -> None:
+    log = write(tmp_path / "glacier-log", "Tue 03 Feb 2009,myvault,/123456789012/vaults/"
+                "myvault/archives/A1b2-C3,photos, 2009\r\n")
+    device = tmp_path / "device"
+    device.mkdir()
+    result = run_cli("log", log, "--device", str(device), "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 0 and report["summary"]["kind"] == "glacier"
+    assert report["summary"]["glacier"][0]["archive_id"] == "A1b2-C3"
+    assert report["summary"]["glacier"][0]["comment"] == "photos, 2009"
+    assert "not compared" in report["notes"][0]
+    text = run_cli("log", log).out
+    assert "glacier archive A1b2-C3 in vault myvault (account 123456789012)" in text
