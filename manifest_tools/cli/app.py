@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "write-signature": "signing:write_signature_command",
     "verify": "verify:verify_command",
     "status": "status:status_command",
+    "log": "log:log_command",
 }
 
 
