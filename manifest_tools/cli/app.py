@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify:verify_command",
     "status": "status:status_command",
     "rules": "rules:rules_command",
+    "log": "log:log_command",
 }
 
 
@@ -71,6 +72,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    # -h as well as --help, on the root and (inherited by click) on every command.
+    context_settings={"help_option_names": ["-h", "--help"]},
     result_callback=lambda code, **_: _exit_with(code),
 )
 

@@ -16,7 +16,7 @@ ROOT_HELP = (
     '  --install-completion  Install completion for the current shell.\n'
     '  --show-completion     Show completion for the current shell, to copy it or\n'
     '                        customize the installation.\n'
-    '  --help                Show this message and exit.\n'
+    '  -h, --help            Show this message and exit.\n'
     '\n'
     'Commands:\n'
     '  validate         Validate manifests: syntax, schema and cross-field...\n'
@@ -26,4 +26,5 @@ ROOT_HELP = (
     '  verify           Check a job: SIGNATURE vs get-status, local manifest...\n'
     '  status           Summarise get-status output: where the device is,...\n'
     '  rules            List every rule (id, name, level, source), or explain...\n'
+    "  log              Read a job's log: failures, totals, and with --device...\n"
 )
