@@ -41,9 +41,18 @@ def find_config(start: Path) -> Path | None:
         if own.is_file():
             return own
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and _table(pyproject, _read(pyproject)) is not None:
+        if _may_hold_table(pyproject) and _table(pyproject, _read(pyproject)) is not None:
             return pyproject
     return None
+
+
+def _may_hold_table(pyproject: Path) -> bool:
+    """A pyproject.toml without the table's name cannot hold it: not parsed (validate runs
+    in every project folder and must start fast)."""
+    try:
+        return pyproject.is_file() and TABLE.encode() in pyproject.read_bytes()
+    except OSError:
+        return False
 
 
 def load_config(start: Path | None = None, explicit: str | None = None,
