@@ -93,3 +93,19 @@ def next_step(progress: str | None, status: str = "STATUS_FILE",
     """The advice for ``progress``, with the user's file names filled in; None if there is none."""
     step = NEXT_STEPS.get(progress or "")
     return step.format(status=status, device=device) if step else None
+
+# --- the 2010-06-01 web service ---------------------------------------------------------------
+# botocore model importexport/2010-06-01/service-2.json: metadata apiVersion, xmlNamespace,
+# protocol "query". botocore signs every request with SigV4 and the signing name
+# IngestionService (botocore/data/endpoints.json: importexport credentialScope service);
+# other SDKs may scope it "importexport", which the local service accepts as well.
+IMPORTEXPORT_API_VERSION = "2010-06-01"
+IMPORTEXPORT_NAMESPACE = "http://importexport.amazonaws.com/doc/2010-06-01/"
+SIGNING_NAMES = frozenset({"IngestionService", "importexport"})
+# AWS's clock-skew window for SigV4 is 5 minutes (AWS General Reference, "Signature Version 4
+# signing process": "the request must reach AWS within five minutes of the time stamp");
+# SigV2's Timestamp the same, an explicit Expires until then.
+SIGNATURE_SKEW_SECONDS = 5 * 60
+# What a new job reads as in the API reference's GetStatus example.
+NEW_JOB_LOCATION = "NotReceived"
+NEW_JOB_PROGRESS = "Pending"

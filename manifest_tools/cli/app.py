@@ -16,7 +16,7 @@ import typer
 
 from .._version import __version__
 from ..errors import ManifestToolsError
-from . import signing, status, validate, verify
+from . import service, signing, status, validate, verify
 from .common import EXIT_CODES, ExitCode, err, exit_code_for
 
 __all__ = ["EXIT_CODES", "ExitCode", "app", "exit_code_for", "main"]
@@ -44,6 +44,12 @@ COMMANDS: list[tuple[str, Callable[..., int]]] = [
 ]
 for _name, _function in COMMANDS:
     app.command(_name)(_function)
+# Command groups, after the single commands: (name, sub-app).
+GROUPS: list[tuple[str, typer.Typer]] = [
+    ("service", service.app),
+]
+for _name, _group in GROUPS:
+    app.add_typer(_group, name=_name)
 
 _state = {"debug": False}
 

@@ -25,4 +25,5 @@ ROOT_HELP = (
     '  write-signature  Write SIGNATURE into a device root atomically, read it...\n'
     '  verify           Check a job: SIGNATURE vs get-status, local manifest...\n'
     '  status           Summarise get-status output: where the device is,...\n'
+    '  service          A local AWS Import/Export web service for rehearsing...\n'
 )
