@@ -66,12 +66,15 @@ def _where(d: Diagnostic) -> str:
 
 def _code(d: Diagnostic) -> str:
     code = _BY_RULE.get(d.rule, INVALID)
-    top = d.pointer.strip("/").split("/")[0]
+    parts = d.pointer.strip("/").split("/")
+    # A missing returnAddress or customs block is a missing field; what is wrong inside one
+    # is the address's or the customs' own exception.
+    top = parts[0] if len(parts) > 1 or code == INVALID else ""
     if code in (MISSING, INVALID) and top == "returnAddress":
         return "InvalidAddressException"
     if code in (MISSING, INVALID) and top == "customs":
         return "MissingCustomsException" if code == MISSING else "InvalidCustomsException"
-    if code == INVALID and top == "fileSystem":
+    if code == INVALID and parts[0] == "fileSystem":
         return "InvalidFileSystemException"
     return code
 

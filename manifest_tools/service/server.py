@@ -138,7 +138,9 @@ class Server:
         signal.signal(signal.SIGTERM, handler)
 
     def _busy(self) -> bool:
-        return any(channel.requests or channel.total_outbufs_len
+        """A request is being received, waits, runs, or its answer is not yet flushed."""
+        return any(channel.request is not None or channel.requests
+                   or channel.total_outbufs_len
                    for channel in list(self._server.active_channels.values()))
 
     def run(self) -> None:
