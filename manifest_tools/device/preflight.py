@@ -160,6 +160,9 @@ class _Scan:
     suspects: dict[int, None] = field(default_factory=dict)
     more_suspects: int = 0
     signature: Entry | None = None
+    # An export device: only count what is there and find the SIGNATURE (the keys and
+    # per-file rules are about data going to S3).
+    export: bool = False
 
     def row(self, path: str, key: str, size: int, action: str, reason: str) -> None:
         if action == "import":
@@ -172,12 +175,25 @@ class _Scan:
             self.on_row(KeyRow(path, key, size, action, reason))
 
     def entry(self, e: Entry) -> None:
-        if e.kind == "file":
+        if self.export:
+            self.existing(e)
+        elif e.kind == "file":
             self.file(e)
         elif e.kind == "dir":
             self.folder(e)
         else:
             self.special(e)
+
+    def existing(self, e: Entry) -> None:
+        if e.kind == "file":
+            self.summary.files += 1
+            self.summary.bytes += e.size
+        elif e.kind == "dir":
+            self.summary.folders += 1
+        if e.relpath == SIGNATURE_NAME:
+            self.signature = e
+        elif e.error is not None:
+            self.findings.error("MT618", f"cannot be read ({e.error})", display_path(e.relpath))
 
     def folder(self, e: Entry) -> None:
         self.summary.folders += 1
@@ -523,7 +539,8 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
     rules = KeyRules.read(data) if job_type is JobType.IMPORT else KeyRules()
-    scan = _Scan(rules, on_row if job_type is JobType.IMPORT else None, findings)
+    scan = _Scan(rules, on_row if job_type is JobType.IMPORT else None, findings,
+                 export=job_type is JobType.EXPORT)
     _scan(root, scan, progress)
     _signature_checks(scan)
     if scan.summary.bytes > DEVICE_LIMIT:

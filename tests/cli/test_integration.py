@@ -174,7 +174,7 @@ def _root() -> Any:
 def test_every_command_and_option_is_in_the_readme() -> None:
     group = _root()
     assert set(group.commands) == {"validate", "init", "sign", "write-signature", "verify",
-                                   "status"}
+                                   "status", "preflight"}
     for name, command in group.commands.items():
         section = _section(name)
         assert command.help, f"{name} has help text"
