@@ -39,6 +39,21 @@ LOG_KEY_LIMIT = S3_KEY_LIMIT
 # The file AWS looks for, exactly this spelling, in the root of the device (Developer Guide,
 # "Preparing Your Storage Device").
 SIGNATURE_NAME = "SIGNATURE"
+# AWS lists the device's SIGNATURE in the import log as status 103, code Ignored ("The log
+# report includes all ignored files, including the SIGNATURE file"; Developer Guide, "Import
+# Log File Fields").
+SIGNATURE_LOG_STATUS = "103"
+SIGNATURE_LOG_CODE = "Ignored"
+# File systems AWS reads for S3 import and writes for S3 export (Developer Guide, "Storage
+# device requirements" and "Manifest File Options Reference": fileSystem).
+IMPORT_FILESYSTEMS = frozenset({"NTFS", "EXT2", "EXT3", "EXT4", "FAT32", "HFS+"})
+EXPORT_FILESYSTEMS = frozenset({"NTFS", "EXT2", "EXT3", "EXT4", "FAT32"})
+# Where an S3 export puts objects whose keys cannot be file names (Developer Guide, "Export
+# manifest": recoveryDirectory, default EXPORT-RECOVERY).
+EXPORT_RECOVERY_DEFAULT = "EXPORT-RECOVERY"
+# Characters the S3 User Guide ("Object key naming guidelines", "Characters to avoid") advises
+# against in keys, plus the control characters it lists as needing special handling.
+S3_KEY_AVOID = "\\{}^%`[]\"<>~#|"
 
 # --- manifests ------------------------------------------------------------------------------
 # Fields whose values are passwords: never echoed (Developer Guide, "Manifest File Options

@@ -74,3 +74,17 @@ class ExistingSignatureError(DeviceError):
 
 class StatusFormatError(FindingsError):
     """get-status output in no form the reader knows."""
+
+
+class PatternError(ManifestToolsError):
+    """An ``ignore`` pattern (a Java regular expression) that is invalid, or that uses a Java
+    construct with no Python equivalent. ``offset`` is the 0-based character index in the
+    pattern where the problem starts; ``translatable`` is False for a valid Java construct we
+    refuse rather than guess at (so the message can say which it is)."""
+
+    def __init__(self, message: str, pattern: str, offset: int = 0,
+                 translatable: bool = True) -> None:
+        super().__init__(message)
+        self.pattern = pattern
+        self.offset = offset
+        self.translatable = translatable

@@ -2,7 +2,7 @@
 
 It feeds ``--help``, the README's rule list and SARIF's ``rules``. Ids are stable: never
 reuse or renumber one. Ranges: MT1xx reading, MT2xx schema, MT3xx cross-field,
-MT4xx SIGNATURE files, MT5xx get-status output.
+MT4xx SIGNATURE files, MT5xx get-status output, MT6xx the device (preflight).
 """
 
 from __future__ import annotations
@@ -130,6 +130,74 @@ _RULES = [
          "A field's value does not have the shape AWS prints."),
     Rule("MT505", "status-unknown-member", "Unknown get-status member",
          "A member that neither get-status nor create-job returns; it is ignored."),
+    # --- MT6xx: the device (preflight) ---
+    Rule("MT601", "signature-missing", "No SIGNATURE in the device root",
+         "AWS looks for a file named exactly SIGNATURE in the root directory of the device; "
+         "without it the job ends with ProgressCode MissingSignature and the device comes "
+         "back unprocessed.", GUIDE),
+    Rule("MT602", "signature-misplaced", "SIGNATURE in a subfolder or another spelling",
+         "A file named like SIGNATURE in a subfolder, or spelt otherwise (signature, "
+         "SIGNATURE.txt), is not the job's SIGNATURE: AWS imports it as an ordinary file.",
+         GUIDE),
+    Rule("MT603", "not-mount-root", "Device root is not a mounted filesystem's root",
+         "AWS reads the root directory of the device; a folder inside a disk is fine for a "
+         "rehearsal, not for shipping."),
+    Rule("MT604", "filesystem-unsupported", "File system AWS does not read",
+         "Import devices must be NTFS, EXT2, EXT3, EXT4, FAT32 or HFS+; export devices NTFS, "
+         "EXT2-4 or FAT32 (read from the mount table). An error at a mount root, a warning "
+         "for a folder.", GUIDE),
+    Rule("MT605", "name-not-utf8", "File name is not valid UTF-8",
+         "AWS does not import a file whose name is not valid UTF-8.", GUIDE),
+    Rule("MT606", "object-too-large", "File over 5 TB",
+         "An S3 object is at most 5 TB; a larger file is listed in the log and not imported.",
+         GUIDE),
+    Rule("MT607", "key-too-long", "S3 key over 1,024 bytes",
+         "prefix + path after substitutions must fit in S3's 1,024 bytes of UTF-8."),
+    Rule("MT608", "key-collision", "Two files map to one S3 key",
+         "After prefix and substitutions two files get the same key; AWS calls the result "
+         "undefined.", GUIDE),
+    Rule("MT609", "empty-name", "Substitution empties a name",
+         "A substitution that leaves the key or one of its names empty fails that file "
+         "(400 InvalidSubstitution in the import log).", GUIDE),
+    Rule("MT610", "key-characters", "Character S3 advises against in keys",
+         "Control characters, backslash, braces, caret, percent, backtick, brackets, quotes, "
+         "'<', '>', '~', '#', the vertical bar and non-printable characters need special "
+         "handling in many tools (S3 User Guide, 'Object key naming guidelines')."),
+    Rule("MT611", "ignore-pattern", "Unusable ignore pattern",
+         "An ignore pattern is not a valid Java regular expression, or uses a Java construct "
+         "with no Python equivalent, so which files it skips cannot be checked.", GUIDE),
+    Rule("MT612", "substitution-invalid", "Unusable substitution",
+         "A substitution replaces an empty text, which has no meaning."),
+    Rule("MT613", "case-collision", "Keys that differ only in case",
+         "S3 keys are case-sensitive, but the objects will collide on any case-insensitive "
+         "file system they are later exported or downloaded to."),
+    Rule("MT614", "device-too-large", "Device over 16 TB",
+         "A device holds at most 16 TB (its capacity, or the files on it).", GUIDE),
+    Rule("MT615", "empty-file", "Empty file",
+         "A zero-byte file becomes a zero-byte object; often a sign of a failed copy."),
+    Rule("MT616", "empty-folder", "Empty folder",
+         "AWS imports files, not folders: an empty folder will not exist in S3."),
+    Rule("MT617", "special-file", "Symbolic link, FIFO, socket or device file",
+         "Not a regular file: what AWS does with it is undocumented; the preflight never "
+         "follows it. Replace a link with the file it points to."),
+    Rule("MT618", "unreadable", "Unreadable folder or file",
+         "The preflight could not read it, so nothing below it was checked."),
+    Rule("MT619", "status-mismatch", "Device or manifest does not match get-status",
+         "With --status: the device's SIGNATURE is checked as 'verify' does and the manifest "
+         "against CurrentManifest."),
+    Rule("MT620", "export-collision", "Export target already on the device",
+         "An S3 export writes <bucket>/<key> (or targetDirectory) and recoveryDirectory into "
+         "the root; files already there would be mixed with or replaced by exported ones.",
+         GUIDE),
+    Rule("MT621", "export-name", "Export folder name invalid on the file system",
+         "targetDirectory or recoveryDirectory cannot be a folder name on the device's file "
+         "system (FAT32 and NTFS forbid double quotes, '*', ':', '<', '>', '?', backslash, the "
+         "vertical bar and names over 255 characters)."),
+    Rule("MT622", "export-not-writable", "Export device not writable",
+         "The device is mounted read-only or has no free space; AWS cannot write the export "
+         "to it."),
+    Rule("MT623", "findings-truncated", "More findings of one rule",
+         "At most 200 findings of one rule are listed; the rest are counted."),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

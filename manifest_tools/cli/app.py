@@ -16,7 +16,7 @@ import typer
 
 from .._version import __version__
 from ..errors import ManifestToolsError
-from . import service, signing, status, validate, verify
+from . import preflight, service, signing, status, validate, verify
 from .common import EXIT_CODES, ExitCode, err, exit_code_for
 
 __all__ = ["EXIT_CODES", "ExitCode", "app", "exit_code_for", "main"]
@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, Callable[..., int]]] = [
     ("write-signature", signing.write_signature_command),
     ("verify", verify.verify_command),
     ("status", status.status_command),
+    ("preflight", preflight.preflight_command),
 ]
 for _name, _function in COMMANDS:
     app.command(_name)(_function)

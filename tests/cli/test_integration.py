@@ -185,7 +185,7 @@ def _commands(group: Any, prefix: str = "") -> dict[str, Any]:
 def test_every_command_and_option_is_in_the_readme() -> None:
     group = _root()
     assert set(group.commands) == {"validate", "init", "sign", "write-signature", "verify",
-                                   "status", "service"}
+                                   "status", "preflight", "service"}
     for name, command in _commands(group).items():
         section = _section(name)
         assert command.help, f"{name} has help text"

@@ -1,0 +1,172 @@
+"""The S3 key AWS gives each file of an import device, and the files it ignores.
+
+AWS's rules (Developer Guide, "Manifest File Options Reference" and "Storage device
+requirements"; domain.md section 7):
+
+- key = ``prefix`` + the path relative to the device root with ``/`` (no ``/`` added after
+  the prefix: ``images`` + ``sample.jpg`` = ``imagessample.jpg``);
+- ``substitutions`` are "applied after prefix": *our decision* where the guide is silent
+  (README, "Preflight decisions"): they apply to the whole key, prefix included, one after
+  the other in the order the manifest lists them, each replacing every occurrence of its
+  text (plain text, not a pattern) in the result of the one before;
+- ``ignore`` holds Java regular expressions searched (not fully matched: AWS's examples are
+  ``\\.psd$`` and ``^backup/``) in the device-relative path, before any prefix or
+  substitution;
+- the root ``SIGNATURE`` file is never imported: AWS's log lists it as ``103 Ignored``
+  ("The log report includes all ignored files, including the SIGNATURE file").
+
+``KeyRules.from_manifest`` raises :class:`KeyRulesError` (a :class:`FindingsError`: exit
+code 1) whose ``diagnostics`` name every unusable ``ignore`` pattern or substitution by JSON
+Pointer; ``KeyRules.read`` returns the usable rules and those diagnostics instead, for
+callers that go on (the preflight reports and continues without the bad pattern).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..aws import SIGNATURE_NAME
+from ..diagnostics import Diagnostic, clip, error, pointer_join
+from ..errors import FindingsError, PatternError
+from ..javaregex import translate_java_regex
+
+__all__ = [
+    "AWS_IGNORED_ROOT_NAMES",
+    "KeyDecision",
+    "KeyRules",
+    "KeyRulesError",
+    "aws_ignores",
+    "pattern_diagnostics",
+    "translate_java_regex",
+]
+
+# Root entries AWS never imports whatever the manifest says: the job's own SIGNATURE, which
+# the import log lists with status 103 Ignored (Developer Guide, "Import Log").
+AWS_IGNORED_ROOT_NAMES = frozenset({SIGNATURE_NAME})
+
+# Rule ids of the findings below (catalogued in rules.py).
+RULE_BAD_PATTERN = "MT611"
+RULE_BAD_SUBSTITUTION = "MT612"
+
+
+def aws_ignores(relpath: str) -> bool:
+    """True for an entry AWS skips on its own (the root SIGNATURE: ``103 Ignored``)."""
+    return relpath in AWS_IGNORED_ROOT_NAMES
+
+
+class KeyRulesError(FindingsError):
+    """The manifest's ``ignore`` or ``substitutions`` cannot be applied as written."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDecision:
+    """What AWS does with one file: ``import`` it under ``key``, or ``ignored`` it because
+    of ``pattern`` (an ignore pattern, as written in the manifest) or, with ``pattern``
+    None, because AWS always skips it (the root SIGNATURE)."""
+
+    action: Literal["import", "ignored"]
+    key: str
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRules:
+    """``prefix``, ``substitutions`` (in the order applied) and compiled ``ignore`` patterns."""
+
+    prefix: str = ""
+    substitutions: tuple[tuple[str, str], ...] = ()
+    ignore: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    # Diagnostics for what ``read`` had to leave out (empty from ``from_manifest``).
+    dropped: tuple[Diagnostic, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_manifest(cls, data: Mapping[str, Any]) -> KeyRules:
+        """The rules of a parsed manifest (``manifest.parse.parse_manifest(...).data``);
+        raises :class:`KeyRulesError` when a pattern or substitution is unusable."""
+        rules = cls.read(data)
+        if rules.dropped:
+            raise KeyRulesError("the manifest's ignore patterns or substitutions cannot be "
+                                "applied", rules.dropped)
+        return rules
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> KeyRules:
+        """Like ``from_manifest`` but never raises for content: unusable entries are left
+        out and described in ``dropped``."""
+        diagnostics = pattern_diagnostics(data)
+        bad = {d.pointer for d in diagnostics}
+        prefix = data.get("prefix")
+        return cls(
+            prefix=prefix if isinstance(prefix, str) else "",
+            substitutions=tuple(_substitutions(data, bad)),
+            ignore=tuple((p, re.compile(translate_java_regex(p)))
+                         for pointer, p in _patterns(data) if pointer not in bad),
+            dropped=tuple(diagnostics),
+        )
+
+    def s3_key(self, relpath: str) -> str:
+        """The key for ``relpath`` ('/'-separated, relative to the root, no leading '/')."""
+        key = self.prefix + relpath
+        for old, new in self.substitutions:
+            key = key.replace(old, new)
+        return key
+
+    def ignored_by(self, relpath: str) -> str | None:
+        """The first ignore pattern (as written) found in ``relpath``, else None."""
+        for text, compiled in self.ignore:
+            if compiled.search(relpath) is not None:
+                return text
+        return None
+
+    def decide(self, relpath: str) -> KeyDecision:
+        """``import`` with the key, or ``ignored`` (by AWS itself or by a pattern)."""
+        key = self.s3_key(relpath)
+        if aws_ignores(relpath):
+            return KeyDecision("ignored", key)
+        pattern = self.ignored_by(relpath)
+        if pattern is not None:
+            return KeyDecision("ignored", key, pattern)
+        return KeyDecision("import", key)
+
+
+def _patterns(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(JSON Pointer, pattern) of each ``ignore`` entry that is text."""
+    value = data.get("ignore")
+    if isinstance(value, str):
+        return [("/ignore", value)]  # one pattern written as a scalar
+    if isinstance(value, list):
+        return [(pointer_join("/ignore", i), p) for i, p in enumerate(value)
+                if isinstance(p, str)]
+    return []
+
+
+def _substitutions(data: Mapping[str, Any], bad: set[str]) -> list[tuple[str, str]]:
+    value = data.get("substitutions")
+    if not isinstance(value, Mapping):
+        return []
+    return [(old, new) for old, new in value.items()
+            if isinstance(new, str) and pointer_join("/substitutions", old) not in bad]
+
+
+def pattern_diagnostics(data: Mapping[str, Any]) -> list[Diagnostic]:
+    """Findings for unusable ``ignore`` patterns and ``substitutions``, located by JSON
+    Pointer (``/ignore/2``, ``/substitutions/~1tmp``); line and column are left at 1 for
+    the caller to fill in from the manifest's spans."""
+    found: list[Diagnostic] = []
+    for pointer, pattern in _patterns(data):
+        try:
+            translate_java_regex(pattern)
+        except PatternError as exc:
+            hint = None if exc.translatable else ("AWS would read this Java construct; the "
+                                                  "toolkit cannot check which files it skips")
+            found.append(error(RULE_BAD_PATTERN, f"ignore pattern '{clip(pattern)}': {exc}",
+                               pointer=pointer, hint=hint))
+    value = data.get("substitutions")
+    if isinstance(value, Mapping) and "" in value:
+        found.append(error(RULE_BAD_SUBSTITUTION, "substitutions: an empty text to replace "
+                           "would insert the replacement between every two characters",
+                           pointer=pointer_join("/substitutions", "")))
+    return found
