@@ -8,11 +8,14 @@ the same data folder.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .common import ExitCode, err
+
+if TYPE_CHECKING:
+    from ..service.store import Store
 
 app = typer.Typer(
     name="service",
@@ -53,4 +56,52 @@ def run_command(
     server.install_signal_handlers()
     server.run()
     err("service stopped")
+    return int(ExitCode.OK)
+
+
+def _store(data: str | None) -> Store:
+    from ..service.server import default_data_dir
+    from ..service.store import Store
+
+    return Store(data or default_data_dir())
+
+
+@app.command("receive")
+def receive_command(
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="The job whose device "
+                                          "arrived.")],
+    device_root: Annotated[str, typer.Argument(metavar="DEVICE_ROOT",
+                                               help="Root folder of the device.")],
+    data: DataOption = None,
+    copy: Annotated[bool, typer.Option("--copy", help="Also copy each imported file to "
+                                       "DIR/buckets/<bucket>/<key>.")] = False,
+) -> int:
+    """AWS's receiving dock: check the device's SIGNATURE, import it, write the import log.
+
+    Exit 0 when the job ends Success, 1 for SuccessWithErrors, MissingSignature or
+    InvalidSignature (get-status says which), 2 when it cannot be received at all.
+    """
+    from ..report.service import receipt_text
+    from ..service.dock import receive
+    store = _store(data)
+    receipt = receive(store, job_id, device_root, copy=copy)
+    typer.echo(receipt_text(receipt), nl=False)
+    return int(ExitCode.OK if receipt.progress_code == "Success" else ExitCode.FINDINGS)
+
+
+@app.command("return")
+def return_command(
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="The job whose device is "
+                                          "shipped back.")],
+    data: DataOption = None,
+    carrier: Annotated[str, typer.Option("--carrier", help="Carrier get-status names.")
+                       ] = "UPS",
+    tracking_number: Annotated[str | None, typer.Option(
+        "--tracking-number", help="Tracking number get-status shows.")] = None,
+) -> int:
+    """Ship a received device back: get-status then says LocationCode Returned."""
+    from ..report.service import returned_text
+    from ..service.dock import return_device
+    store = _store(data)
+    typer.echo(returned_text(return_device(store, job_id, carrier, tracking_number)), nl=False)
     return int(ExitCode.OK)
