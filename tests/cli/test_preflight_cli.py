@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.device.test_preflight import BASE, SIGNATURE, _status, device
 
-from .conftest import RunCli
+from tests.conftest import RunCli
 
 
 def manifest(tmp_path: Path, extra: str = "") -> str:
