@@ -52,6 +52,8 @@ KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
 
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]")
 _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
+# Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
+_FILESYSTEM_FOLDERS = frozenset({"lost+found"})
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -201,7 +203,7 @@ class _Scan:
         if e.error is not None:
             self.findings.error("MT618", f"{e.error}; nothing below it was checked",
                                 shown)
-        elif e.children == 0:
+        elif e.children == 0 and e.relpath not in _FILESYSTEM_FOLDERS:
             self.findings.warning("MT616", "empty folder; AWS imports files, not "
                                   "folders, so it will not exist in S3", shown)
         self.misplaced_signature(e, shown)
