@@ -115,3 +115,16 @@ def test_validate_reports_unusable_ignore_pattern_located(tmp_path: Path,
     assert lines[0].startswith(f"{path}:16:5: error MT611")
     assert lines[1].startswith(f"{path}:17:5: error MT611")
     assert "no Python equivalent" in lines[1]
+
+
+def test_text_output_shows_hostile_names_escaped(tmp_path: Path, run_cli: RunCli) -> None:
+    import os
+
+    root = device(tmp_path / "dev", {"new\nline": b"1", "\x1b[31mred": b"2"})
+    os.close(os.open(os.fsencode(root) + b"/bad\xff", os.O_CREAT | os.O_WRONLY))
+    r = run_cli("preflight", str(root), "--manifest", manifest(tmp_path))
+    assert r.code == 1
+    assert "\x1b" not in r.out
+    assert "new\\nline: warning MT610" in r.out
+    assert "bad\\xff: error MT605" in r.out
+    assert all(line.isprintable() for line in r.out.splitlines())
