@@ -1,6 +1,6 @@
 """One exception tree for the whole library (itsdangerous-style: useful fields, one root).
 
-The CLI maps these to exit codes in exactly one place (``cli.EXIT_CODES``); the library never
+The CLI maps these to exit codes in exactly one place (``cli.common.EXIT_CODES``); the library never
 exits or prints.
 """
 

@@ -1,7 +1,6 @@
 """The SIGNATURE file: compute, render, parse and verify it.
 
-Algorithm (AWS Import/Export Developer Guide, 2009, "SIGNATURE File Parameters"; see
-docs/domain.md section 4)::
+Algorithm (AWS Import/Export Developer Guide, 2009-05-20, "SIGNATURE File Parameters")::
 
     signature = base64(HMAC-SHA1(key=secret access key,
                                  message=jobId + "\\n" + canonical manifest bytes))
@@ -44,7 +43,8 @@ SIGNING_METHOD = "HmacSHA1"
 # Newest first: "2.0" is what get-status prints today, "1.0" the older e-mail era files.
 VERSIONS = ("2.0", "1.0")
 
-# Key order as AWS writes it (domain.md section 4); render uses it, parse requires all four.
+# Key order as get-status prints SignatureFileContents (AWS CLI reference, importexport
+# get-status example); render uses it, parse requires all four.
 _KEYS = ("version", "signingMethod", "jobId", "signature")
 
 # 20 bytes of HMAC-SHA1 are always exactly 28 base64 characters ending in one '='.
@@ -55,7 +55,8 @@ _BOM = "\ufeff"
 def canonical_manifest(data: bytes) -> bytes:
     """The bytes that are signed: every CRLF becomes LF, nothing else changes.
 
-    A lone ``\\r`` and a leading BOM stay: they are part of what AWS signed (domain.md 4).
+    A lone ``\\r`` and a leading BOM stay: they are part of what AWS signed (Developer Guide,
+    "SIGNATURE File Parameters": only CRLF is normalised).
     """
     return data.replace(b"\r\n", b"\n")
 
@@ -64,7 +65,9 @@ def _key_bytes(secret_key: str | bytes) -> bytes:
     return secret_key if isinstance(secret_key, bytes) else secret_key.encode("utf-8")
 
 
-def _hmac(manifest: bytes, job_id: str, secret_key: str | bytes) -> HMAC:
+def hmac_sha1(manifest: bytes, job_id: str, secret_key: str | bytes) -> HMAC:
+    """The HMAC-SHA1 over ``jobId + "\\n" + canonical manifest``; signing and verifying
+    both go through it (and the internal-error tests replace it)."""
     # Lazy import: see the module docstring.
     from cryptography.hazmat.primitives import hashes, hmac
 
@@ -75,7 +78,7 @@ def _hmac(manifest: bytes, job_id: str, secret_key: str | bytes) -> HMAC:
 
 def compute_signature(manifest: bytes, job_id: str, secret_key: str | bytes) -> str:
     """``base64(HMAC-SHA1(key, job_id + "\\n" + canonical_manifest(manifest)))``: 28 chars."""
-    digest = _hmac(manifest, job_id, secret_key).finalize()
+    digest = hmac_sha1(manifest, job_id, secret_key).finalize()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -93,7 +96,7 @@ def _job_id_problem(job_id: str) -> tuple[int, str] | None:
     """(0-based index, reason) of the first character no job id may hold, else None.
 
     A job id is written into a ``key:value`` line and into S3 log keys, so '/', whitespace
-    and control characters can never be part of one (catalog MT407).
+    and control characters can never be part of one (rule MT407).
     """
     for index, char in enumerate(job_id):
         if char == "/":
@@ -264,13 +267,13 @@ def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | by
         given = signature
     if job_id is None:
         raise UsageError("verify() needs a job id when the signature is given as a string")
-    mac = _hmac(manifest, job_id, secret_key)
+    mac = hmac_sha1(manifest, job_id, secret_key)
     try:
         given_bytes = base64.b64decode(given, validate=True)
     except (binascii.Error, ValueError):
         given_bytes = None
     if given_bytes is not None:
-        # Lazy import, as in _hmac: the exception type lives with the primitive.
+        # Lazy import, as in hmac_sha1: the exception type lives with the primitive.
         from cryptography.exceptions import InvalidSignature
 
         # HMAC.verify compares in constant time; we only recompute the expected value

@@ -2,7 +2,8 @@
 
 Every check says exactly what it compared and reports ``ok`` True/False, or None when it
 could not run (and why). How the 2010 web service computed ``Signature`` was never
-documented; the HMAC checks use the documented 2009 algorithm (domain notes §4) and say so.
+documented; the HMAC checks use the documented 2009 algorithm (Developer Guide 2009-05-20,
+"SIGNATURE File Parameters") and say so.
 """
 
 from __future__ import annotations

@@ -1,27 +1,68 @@
 """The ``manifest-tools`` application: the root options, the command table, the entry point.
 
 Each command lives in a module of this package named for its family and only collects
-options, calls the library and renders; heavy modules are imported inside the commands that
-need them, so ``validate`` starts fast. ``entry.py`` answers a bare ``--help``/``--version``
+options, calls the library and renders; a command's module is imported only when it runs
+(``COMMANDS``, ``LazyGroup``) and heavy modules only inside the commands that need them, so
+``validate`` starts fast. ``entry.py`` answers a bare ``--help``/``--version``
 before this module loads. Exit codes come from the one map in :mod:`.common`.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from .._version import __version__
 from ..errors import ManifestToolsError
-from . import preflight, signing, status, validate, verify
 from .common import EXIT_CODES, ExitCode, err, exit_code_for
 
-__all__ = ["EXIT_CODES", "ExitCode", "app", "exit_code_for", "main"]
+__all__ = ["COMMANDS", "EXIT_CODES", "ExitCode", "app", "exit_code_for", "main"]
+
+# The commands, in the order --help lists them: name -> "module:attribute" in this package,
+# a command function or a typer app (a command group). A module is imported only when its
+# command runs, or when help or completion lists the commands.
+COMMANDS: dict[str, str] = {
+    "validate": "validate:validate",
+    "init": "validate:init",
+    "sign": "signing:sign_command",
+    "write-signature": "signing:write_signature_command",
+    "verify": "verify:verify_command",
+    "status": "status:status_command",
+    "preflight": "preflight:preflight_command",
+}
+
+
+def load_command(name: str, spec: str) -> Any:
+    """The click command for ``spec``, built by typer from the function's annotations."""
+    module, attribute = spec.split(":")
+    obj = getattr(importlib.import_module(f".{module}", __package__), attribute)
+    if not isinstance(obj, typer.Typer):
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        single.command(name)(obj)
+        obj = single
+    command = typer.main.get_command(obj)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands from COMMANDS, each loaded on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name, COMMANDS[cmd_name]), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="manifest-tools",
     help="Validate AWS Import/Export (Disk) manifests, write and verify SIGNATURE files, and "
     "read get-status output. Exit codes: 0 clean, 1 findings, 2 usage or I/O error.",
@@ -32,19 +73,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     result_callback=lambda code, **_: _exit_with(code),
 )
-
-# The commands, in the order --help lists them: (name, function).
-COMMANDS: list[tuple[str, Callable[..., int]]] = [
-    ("validate", validate.validate),
-    ("init", validate.init),
-    ("sign", signing.sign_command),
-    ("write-signature", signing.write_signature_command),
-    ("verify", verify.verify_command),
-    ("status", status.status_command),
-    ("preflight", preflight.preflight_command),
-]
-for _name, _function in COMMANDS:
-    app.command(_name)(_function)
 
 _state = {"debug": False}
 

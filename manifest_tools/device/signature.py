@@ -1,8 +1,9 @@
 """Write the SIGNATURE file into a device's root directory, atomically, or not at all.
 
 AWS looks for a file named exactly ``SIGNATURE`` in the root directory of the device; a
-missing or wrong file aborts the job (ProgressCode MissingSignature / InvalidSignature,
-domain.md sections 1 and 4) and the device comes back unprocessed. So the write must never
+missing or wrong file aborts the job (ProgressCode MissingSignature / InvalidSignature;
+Developer Guide, "Preparing Your Storage Device" and "Getting the Status of Your Job") and the
+device comes back unprocessed. So the write must never
 leave a half-written or silently replaced file:
 
 1. write into a temporary file in the same directory (same filesystem, so the rename is
@@ -95,8 +96,10 @@ def _check_root(root: str) -> None:
         raise InputError(f"device root {root} is not a directory", root)
 
 
-def _read_existing(target: str) -> bytes | None:
-    """The current SIGNATURE's bytes, None if there is none; refuses anything odd."""
+def read_existing(target: str) -> bytes | None:
+    """The current SIGNATURE's bytes, None if there is none; refuses anything odd.
+
+    Public as the seam where the fault tests slow the write path down or fail it."""
     try:
         info = os.lstat(target)
     except FileNotFoundError:
@@ -115,7 +118,7 @@ def _read_existing(target: str) -> bytes | None:
         raise DeviceError(f"{target}: {info.st_size} bytes is larger than the limit of "
                           f"{SIGNATURE_LIMIT} bytes for a SIGNATURE file", target)
     try:
-        return _read_file(target)
+        return read_file(target)
     except OSError as exc:
         raise DeviceError(f"cannot read {target}: {_reason(exc)}", target) from None
 
@@ -130,10 +133,11 @@ def read_signature(device_root: str | os.PathLike[str]) -> bytes | None:
     """
     root = _root_path(device_root)
     _check_root(root)
-    return _read_existing(os.path.join(root, SIGNATURE_NAME))
+    return read_existing(os.path.join(root, SIGNATURE_NAME))
 
 
-def _read_file(path: str) -> bytes:
+def read_file(path: str) -> bytes:
+    """All of a file's bytes, never through a symlink (the read-back and the fault tests' seam)."""
     # O_NOFOLLOW: never read through a symlink swapped in after our lstat.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     try:
@@ -301,7 +305,7 @@ def _locked(root: str) -> Iterator[None]:
 
 def _write_locked(root: str, target: str, contents: bytes, force: bool,
                   warnings: list[str]) -> WriteResult:
-    previous = _read_existing(target)
+    previous = read_existing(target)
     previous_job_id = _job_id(previous) if previous is not None else None
     if previous == contents:
         warnings.extend(_stale_temp_warnings(root))
@@ -320,7 +324,7 @@ def _write_locked(root: str, target: str, contents: bytes, force: bool,
         os.replace(temp, target)
         renamed = True
         _fsync_dir(root)
-        written = _read_file(target)
+        written = read_file(target)
         if written != contents:
             raise DeviceError(f"{target} reads back different from what was written "
                               "(faulty device?)", target)

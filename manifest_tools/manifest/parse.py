@@ -2,10 +2,11 @@
 
 AWS calls the manifest YAML, but its own examples (and the ``CurrentManifest`` that
 get-status echoes) write ``key:value`` with no space after the colon, and its documentation
-shows the ``returnAddress`` sub-fields unindented under an empty ``returnAddress:`` (domain
-notes §2). The service parsed leniently, so we do too, with a warning for each dialect:
+shows the ``returnAddress`` sub-fields unindented under an empty ``returnAddress:``
+(Developer Guide, "Creating Import Manifests" and the get-status example of the AWS CLI
+reference). The service parsed leniently, so we do too, with a warning for each dialect:
 
-1. ``text.decode``: UTF-8 (BOM tolerated), undecodable bytes become findings.
+1. ``decode.decode``: UTF-8 (BOM tolerated), undecodable bytes become findings.
 2. A line pass that only ever *replaces characters one for one* (tabs in indentation,
    control characters) or *inserts one space* after a compact ``key:``. The insert is the
    only change that moves columns, and it is recorded per line so that every position the

@@ -51,7 +51,7 @@ KNOWN_MISSPELLINGS = {
 
 
 @cache
-def _schemas() -> dict[str, Any]:
+def load_schemas() -> dict[str, Any]:
     folder = resources.files(SCHEMA_PACKAGE)
     return {
         entry.name: json.loads(entry.read_text(encoding="utf-8"))
@@ -61,7 +61,7 @@ def _schemas() -> dict[str, Any]:
 
 
 def load_schema(job_type: JobType) -> dict[str, Any]:
-    schema: dict[str, Any] = _schemas()[job_type.schema_file]
+    schema: dict[str, Any] = load_schemas()[job_type.schema_file]
     return schema
 
 
@@ -74,7 +74,7 @@ def validator_for(job_type: JobType) -> Validator:
 
     registry: Registry[Any] = Registry().with_resources(
         (name, Resource.from_contents(contents, default_specification=DRAFT202012))
-        for name, contents in _schemas().items()
+        for name, contents in load_schemas().items()
     )
     validator: Validator = Draft202012Validator(load_schema(job_type), registry=registry)
     return validator
@@ -84,7 +84,7 @@ def validator_for(job_type: JobType) -> Validator:
 def fast_checker_for(job_type: JobType) -> FastChecker | None:
     """The fast yes/no checker, or None if the schema needs what only jsonschema knows."""
     try:
-        return FastChecker(_schemas(), job_type.schema_file)
+        return FastChecker(load_schemas(), job_type.schema_file)
     except Unsupported:
         return None
 

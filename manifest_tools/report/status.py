@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..aws import LOCATION_WORDS, next_step
 from ..redact import redact_manifest_text
-from ..status import StatusReading
+from ..status import JobStatus, StatusReading
+
+
+def _job_lines(s: JobStatus) -> Iterator[str]:
+    """The labelled one-line facts of the summary, in a fixed order, absent ones skipped."""
+    if s.CreationDate:
+        yield f"  created:    {s.CreationDate}"
+    if s.LocationCode or s.LocationMessage:
+        where = LOCATION_WORDS.get(s.LocationCode or "", s.LocationCode or "")
+        yield f"  device:     {where}" + (f" - {s.LocationMessage}" if s.LocationMessage else "")
+    if s.ProgressCode or s.ProgressMessage:
+        yield (f"  progress:   {s.ProgressCode or '?'}"
+               + (f" - {s.ProgressMessage}" if s.ProgressMessage else ""))
+    if s.Carrier or s.TrackingNumber:
+        yield f"  shipping:   {s.Carrier or '?'} {s.TrackingNumber or ''}".rstrip()
+    if s.ErrorCount is not None:
+        yield f"  errors:     {s.ErrorCount}"
+    if s.LogBucket or s.LogKey:
+        yield f"  log:        s3://{s.LogBucket or '?'}/{s.LogKey or ''}"
+    if s.Signature:
+        yield f"  signature:  {s.Signature}"
+    if s.WarningMessage:
+        yield f"  warning:    {s.WarningMessage}"
+    for artifact in s.ArtifactList:
+        yield f"  artifact:   {artifact.Description} {artifact.URL}"
 
 
 def summarise(reading: StatusReading, show_secrets: bool = False,
@@ -14,27 +38,7 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
     """The text of ``manifest-tools status``; ``status_path`` fills in the advice."""
     s = reading.status
     lines = [f"Job {s.JobId or '?'}" + (f" ({s.JobType})" if s.JobType else "")]
-    if s.CreationDate:
-        lines.append(f"  created:    {s.CreationDate}")
-    if s.LocationCode or s.LocationMessage:
-        where = LOCATION_WORDS.get(s.LocationCode or "", s.LocationCode or "")
-        lines.append(f"  device:     {where}" + (f" - {s.LocationMessage}"
-                                                  if s.LocationMessage else ""))
-    if s.ProgressCode or s.ProgressMessage:
-        lines.append(f"  progress:   {s.ProgressCode or '?'}"
-                     + (f" - {s.ProgressMessage}" if s.ProgressMessage else ""))
-    if s.Carrier or s.TrackingNumber:
-        lines.append(f"  shipping:   {s.Carrier or '?'} {s.TrackingNumber or ''}".rstrip())
-    if s.ErrorCount is not None:
-        lines.append(f"  errors:     {s.ErrorCount}")
-    if s.LogBucket or s.LogKey:
-        lines.append(f"  log:        s3://{s.LogBucket or '?'}/{s.LogKey or ''}")
-    if s.Signature:
-        lines.append(f"  signature:  {s.Signature}")
-    if s.WarningMessage:
-        lines.append(f"  warning:    {s.WarningMessage}")
-    for artifact in s.ArtifactList:
-        lines.append(f"  artifact:   {artifact.Description} {artifact.URL}")
+    lines.extend(_job_lines(s))
     step = next_step(s.ProgressCode, status_path if status_path != "-" else "STATUS_FILE")
     if step:
         lines.append(f"  next:       {step}")
@@ -42,7 +46,7 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
         manifest = s.CurrentManifest if show_secrets else redact_manifest_text(s.CurrentManifest)
         lines.append("  manifest:")
         lines.extend(f"    {line}" for line in manifest.replace("\r\n", "\n").split("\n")
-                     if line or False)
+                     if line)
     if reading.form == "documentation":
         lines.append("  note:       read from a re-rendered copy (TABs lost); fields unsure: "
                      + (", ".join(reading.uncertain) or "none"))

@@ -21,8 +21,7 @@ from manifest_tools.manifest.jobtype import JobType
 from manifest_tools.manifest.validate import FileResult
 from manifest_tools.report.findings import README_URL, RenderOptions, render_github, render_sarif
 from manifest_tools.rules import RULES
-
-from .conftest import RunCli
+from tests.conftest import RunCli
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "samples"

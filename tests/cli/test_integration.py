@@ -17,8 +17,7 @@ from ruamel.yaml import YAML
 
 import manifest_tools
 from manifest_tools.cli.app import app
-
-from .conftest import RunCli
+from tests.conftest import RunCli
 
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -171,11 +170,18 @@ def _root() -> Any:
     return group
 
 
+def _commands(group: Any) -> dict[str, Any]:
+    """Every command of the group, loaded (the root group loads its commands lazily)."""
+    ctx = group.make_context("manifest-tools", ["--help"], resilient_parsing=True)
+    return {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+
+
 def test_every_command_and_option_is_in_the_readme() -> None:
     group = _root()
-    assert set(group.commands) == {"validate", "init", "sign", "write-signature", "verify",
-                                   "status", "preflight"}
-    for name, command in group.commands.items():
+    commands = _commands(group)
+    assert set(commands) == {"validate", "init", "sign", "write-signature", "verify",
+                             "status", "preflight"}
+    for name, command in commands.items():
         section = _section(name)
         assert command.help, f"{name} has help text"
         for param in command.params:
@@ -216,3 +222,17 @@ def test_version_option(run_cli: RunCli) -> None:
     result = run_cli("--version")
     assert result.code == 0
     assert result.out == f"manifest-tools {manifest_tools.__version__}\n"
+
+
+def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
+    """validate must not pay for the other commands: their modules load when they run."""
+    code = ("import sys\nfrom manifest_tools.cli.app import main\n"
+            "try:\n    main(['validate', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('manifest_tools.'))))")
+    proc = subprocess.run([sys.executable, "-c", code, str(VALID[0])], capture_output=True,
+                          text=True, check=True, cwd=tmp_path)
+    loaded = set(proc.stdout.split())
+    assert "manifest_tools.cli.validate" in loaded
+    assert not loaded & {"manifest_tools.cli.signing", "manifest_tools.cli.verify",
+                         "manifest_tools.cli.status", "manifest_tools.verification",
+                         "manifest_tools.status", "manifest_tools.signature"}, loaded

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Run, RunCli
+from tests.conftest import Run, RunCli
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = ROOT / "samples" / "valid"

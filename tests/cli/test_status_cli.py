@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import Run, RunCli
+from tests.conftest import Run, RunCli
+
 from .test_sign_cli import JOB, KAT_SIGNATURE, STATUS, safe_run
 
 STATUS_FILES = sorted(STATUS.iterdir())

@@ -11,8 +11,7 @@ import pytest
 
 from manifest_tools._version import __version__
 from manifest_tools.manifest.jobtype import JobType
-
-from .conftest import RunCli
+from tests.conftest import RunCli
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = ROOT / "samples" / "valid"

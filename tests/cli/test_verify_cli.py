@@ -10,8 +10,8 @@ import pytest
 
 from manifest_tools.aws import SIGNATURE_NAME
 from manifest_tools.signature import compute_signature
+from tests.conftest import Run, RunCli
 
-from .conftest import Run, RunCli
 from .test_sign_cli import (
     JOB,
     KAT_FILE,

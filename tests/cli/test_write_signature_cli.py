@@ -11,8 +11,8 @@ from manifest_tools.aws import SIGNATURE_NAME
 from manifest_tools.device.signature import TEMP_PREFIX
 from manifest_tools.signature import compute_signature
 from manifest_tools.status import read_status
+from tests.conftest import Run, RunCli
 
-from .conftest import Run, RunCli
 from .test_sign_cli import (
     JOB,
     KAT_FILE,

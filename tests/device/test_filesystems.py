@@ -22,7 +22,7 @@ import pytest
 
 from manifest_tools.device.mounts import boot_sector_type, find_mount
 from manifest_tools.device.preflight import run_preflight
-from tests.cli.conftest import RunCli
+from tests.conftest import RunCli
 from tests.device.test_preflight import BASE, SIGNATURE
 
 TOOLS = {"ext4": ["mkfs.ext4", "losetup", "mount", "umount"],

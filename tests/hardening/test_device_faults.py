@@ -2,7 +2,7 @@
 between any two steps, two writers at once, a real full filesystem.
 
 Each case runs the write in a forked child process, so a SIGKILL really stops it
-mid-write with no clean-up. Complements tests/unit/test_device.py, which
+mid-write with no clean-up. Complements tests/device/test_signature.py, which
 injects exceptions into each step in-process.
 
 After every case the device holds exactly the old SIGNATURE (or none, if it had none) or
@@ -85,14 +85,14 @@ def in_child(root: Path, contents: bytes, mode: str, arg: float = 0, *,
             wrap(os, name)
         wrap(tempfile, "mkstemp")
         if mode == "pause":
-            real_read_existing = device._read_existing
+            real_read_existing = device.read_existing
 
             def slow(target: str) -> bytes | None:
                 result: bytes | None = real_read_existing(target)
                 time.sleep(arg)
                 return result
 
-            device._read_existing = slow
+            device.read_existing = slow
         active[0] = True
         try:
             result = device.write_signature(root, contents, force=force)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.conftest import RunCli
+from tests.conftest import RunCli
 
 # Modules, not the same-named functions the package exports.
 validate = importlib.import_module("manifest_tools.manifest.validate")
@@ -51,7 +51,7 @@ def test_debug_traceback_in_process_never_shows_the_key(run_cli: RunCli,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         tmp_path: Path) -> None:
     # The HMAC step fails while the key is a local variable of several frames.
-    monkeypatch.setattr(signature, "_hmac", boom)
+    monkeypatch.setattr(signature, "hmac_sha1", boom)
     key_file = tmp_path / "key"
     key_file.write_text(KEY + "\n")
     key_file.chmod(0o600)
@@ -70,7 +70,7 @@ import sys
 from manifest_tools import signature
 def boom(*args, **kwargs):
     raise RuntimeError("boom")
-signature._hmac = boom
+signature.hmac_sha1 = boom
 from manifest_tools.cli.app import main
 main(sys.argv[1:])
 """

@@ -28,7 +28,7 @@ from manifest_tools.inputs import MANIFEST_LIMIT, SIGNATURE_LIMIT, STATUS_LIMIT,
 from manifest_tools.manifest.parse import MAX_DEPTH, MAX_FINDINGS_PER_RULE, MAX_NODES
 from manifest_tools.manifest.validate import validate_bytes
 from manifest_tools.status import read_status
-from tests.hardening.conftest import RunCli
+from tests.conftest import RunCli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 MANIFEST = (SAMPLES / "valid" / "s3-import.yaml").read_bytes()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from manifest_tools.signature import compute_signature, render_signature_file, sign
-from tests.hardening.conftest import Run, RunCli
+from tests.conftest import Run, RunCli
+from tests.manifests import ADDRESS
 
 PASSWORD = "Main"
 PIN = "0100"
@@ -29,15 +30,7 @@ fileSystem: NTFS
 {secret}logBucket: example-log-bucket
 operations:
   - exportBucket: Main-bucket
-returnAddress:
-  name: Jane Doe
-  street1: 123 Main Street
-  city: Boston
-  stateOrProvince: MA
-  postalCode: 02134
-  phoneNumber: 617-555-0100
-  country: USA
-"""
+""" + ADDRESS
 VALID = BASE.format(secret=f"trueCryptPassword: {PASSWORD}\npinCode: {PIN}\n")
 
 # Manifests whose secret lines are wrong in ways that produce diagnostics near them.

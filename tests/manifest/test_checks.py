@@ -10,36 +10,9 @@ import pytest
 from manifest_tools.diagnostics import Diagnostic, Severity
 from manifest_tools.manifest.jobtype import JobType, detect_job_type
 from manifest_tools.manifest.validate import FileResult, validate_bytes
+from tests.manifests import EXPORT, IMPORT
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
-ADDRESS = """\
-returnAddress:
-  name: Jane Doe
-  street1: 123 Main Street
-  city: Boston
-  stateOrProvince: MA
-  postalCode: 02134
-  phoneNumber: 617-555-0100
-  country: USA
-"""
-IMPORT = """\
-manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
-deviceId: 49382
-bucket: example-import-bucket
-eraseDevice: yes
-""" + ADDRESS
-EXPORT = """\
-manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
-deviceId: HD001
-fileSystem: NTFS
-logBucket: example-log-bucket
-operations:
-  - exportBucket: example-export-bucket
-""" + ADDRESS
-
 
 def run(text: str, job_type: JobType | None = None) -> FileResult:
     return validate_bytes(text.encode("utf-8"), "test.yaml", job_type)

@@ -30,7 +30,7 @@ from manifest_tools import (
     verify,
 )
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SAMPLE = ROOT / "samples" / "valid" / "s3-import.yaml"
 MT303 = ROOT / "samples" / "invalid" / "MT303-expedited-outside-us.yaml"

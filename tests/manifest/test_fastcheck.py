@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from manifest_tools.manifest.fastcheck import FastChecker, Unsupported
 from manifest_tools.manifest.jobtype import JobType
 from manifest_tools.manifest.parse import parse_manifest
-from manifest_tools.manifest.schema import _schemas, fast_checker_for, validator_for
+from manifest_tools.manifest.schema import fast_checker_for, load_schemas, validator_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -50,7 +50,7 @@ def test_same_verdict_on_every_sample_for_every_schema(job_type: JobType) -> Non
 
 
 def test_unknown_keyword_is_refused_up_front() -> None:
-    documents = dict(_schemas())
+    documents = dict(load_schemas())
     documents["odd.schema.json"] = {"type": "object", "dependentRequired": {"a": ["b"]}}
     with pytest.raises(Unsupported):
         FastChecker(documents, "odd.schema.json")

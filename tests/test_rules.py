@@ -7,7 +7,7 @@ from pathlib import Path
 
 from manifest_tools.rules import RULES
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_rule_has_a_readme_row_with_its_anchor_and_name() -> None:

@@ -1,4 +1,4 @@
-"""Run the real console entry point (``cli.main``) in-process, stdout and stderr apart."""
+"""Fixtures for every test: the real console entry point (``cli.app.main``) run in-process."""
 
 from __future__ import annotations
 

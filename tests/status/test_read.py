@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from manifest_tools.errors import StatusFormatError
 from manifest_tools.status import Artifact, JobStatus, read_status
 from manifest_tools.status.text import TEXT_ORDER
-from tests.unit.status_render import (
+from tests.status.render import (
     collapse_tabs,
     expand_tabs,
     render_json,

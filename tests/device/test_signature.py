@@ -200,13 +200,13 @@ def before(request: pytest.FixtureRequest, root: Path) -> dict[str, bytes]:
     ("fsync", 1, errno.EIO, "EIO"),                # flushing the temp file
     ("replace", 1, errno.EXDEV, "EXDEV"),          # between write and rename
     ("fsync", 2, errno.EIO, "EIO"),                # directory fsync, after the rename
-    ("_read_file", 1, errno.EIO, "EIO"),           # read-back
+    ("read_file", 1, errno.EIO, "EIO"),            # read-back
 ])
 def test_failures_leave_device_as_before(root: Path, before: dict[str, bytes],
                                          monkeypatch: pytest.MonkeyPatch, target: str,
                                          call: int, code: int, name: str) -> None:
-    module: Any = device if target.startswith("_") else os
-    if target == "_read_file" and before:
+    module: Any = device if target == "read_file" else os
+    if target == "read_file" and before:
         call = 2  # the first read is of the existing SIGNATURE, the second the read-back
     real = getattr(module, target)
     monkeypatch.setattr(module, target, fail_on_call(call, oserror(code), real))
@@ -215,7 +215,7 @@ def test_failures_leave_device_as_before(root: Path, before: dict[str, bytes],
     assert name in str(info.value)
     assert str(root / "SIGNATURE") in str(info.value)
     assert not isinstance(info.value, ExistingSignatureError)
-    if (target, call) in (("fsync", 2), ("_read_file", 1), ("_read_file", 2)):
+    if (target, call) in (("fsync", 2), ("read_file", 1), ("read_file", 2)):
         assert "restored" in str(info.value) or "removed" in str(info.value)
     monkeypatch.undo()
     assert listing(root) == before
@@ -241,14 +241,14 @@ def test_read_only_folder(root: Path, before: dict[str, bytes],
 
 def test_read_back_mismatch_restores(root: Path, before: dict[str, bytes],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    real = device._read_file
+    real = device.read_file
 
     def corrupt(path: str) -> bytes:
         data = real(path)
         # Only the read-back sees the new contents (an earlier read is of OLD).
         return data.replace(b"NEW22", b"NEW2X") if data == NEW else data
 
-    monkeypatch.setattr(device, "_read_file", corrupt)
+    monkeypatch.setattr(device, "read_file", corrupt)
     with pytest.raises(DeviceError, match="reads back different"):
         write_signature(root, NEW, force=True)
     monkeypatch.undo()
