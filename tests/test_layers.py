@@ -12,8 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "manifest_tools"
 LAYERS = [
     {"errors", "diagnostics", "rules", "aws", "inputs", "redact", "credentials", "_version",
-     "javaregex",
-     "schemas"},
+     "schemas", "javaregex"},
     {"manifest", "signature", "status"},
     {"device", "verification", "logs", "service"},
     {"report", "api", "__init__"},

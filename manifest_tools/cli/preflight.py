@@ -78,6 +78,31 @@ def _progress(enabled: bool) -> Iterator[Callable[[Summary], object] | None]:
         yield update
 
 
+def _status_failures(status: str | None, device_root: str, manifest: bytes, label: str,
+                     show_secrets: bool) -> list[tuple[str, str]]:
+    """With --status: the device's SIGNATURE (through the one device reader, as verify
+    --device reads it) and the manifest checked as verify does; the failed checks."""
+    if status is None:
+        return []
+    from ..aws import SIGNATURE_NAME
+    from ..errors import DeviceError
+    from ..verification import verify_status
+    from .common import status_reading
+
+    reading = status_reading(status)
+    from ..device.signature import read_signature
+
+    try:
+        device_file = read_signature(device_root)
+    except DeviceError as exc:
+        return [("device-file-matches", f"the device's SIGNATURE cannot be checked: {exc}")]
+    report = verify_status(reading.status, manifest=manifest, manifest_label=label,
+                           device_file=device_file,
+                           device_label=os.path.join(device_root, SIGNATURE_NAME),
+                           key=None, show_secrets=show_secrets)
+    return [(c.name, c.detail) for c in report.checks if c.ok is False]
+
+
 def preflight_command(
     device_root: Annotated[str, typer.Argument(metavar="DEVICE_ROOT",
                                                help="The mounted device (or a folder).")],
@@ -102,15 +127,10 @@ def preflight_command(
     from ..report.preflight import RENDERERS
 
     data = manifest_bytes(manifest, check=False)
-    reading = None
-    if status is not None:
-        from .common import status_reading
-
-        reading = status_reading(status)
+    failures = _status_failures(status, device_root, data, manifest, show_secrets)
     with _keys_file(keys, device_root) as on_row, _progress(not no_progress) as progress:
         result = run_preflight(device_root, data, manifest, on_row=on_row, progress=progress,
-                               status=reading.status if reading is not None else None,
-                               show_secrets=show_secrets)
+                               status_failures=failures)
     typer.echo(RENDERERS[output_format.value](result, strict), nl=False)
     failed = result.errors or (strict and result.warnings)
     return int(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ..aws import (
     DEVICE_LIMIT,
@@ -38,9 +38,6 @@ from ..manifest.jobtype import JobType
 from .keys import KeyRules
 from .walk import Entry, walk
 
-if TYPE_CHECKING:
-    from ..status import JobStatus
-
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
            "display_path", "run_preflight"]
 
@@ -52,6 +49,8 @@ KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
 
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]")
 _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
+# Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
+_FILESYSTEM_FOLDERS = frozenset({"lost+found"})
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -201,7 +200,7 @@ class _Scan:
         if e.error is not None:
             self.findings.error("MT618", f"{e.error}; nothing below it was checked",
                                 shown)
-        elif e.children == 0:
+        elif e.children == 0 and e.relpath not in _FILESYSTEM_FOLDERS:
             self.findings.warning("MT616", "empty folder; AWS imports files, not "
                                   "folders, so it will not exist in S3", shown)
         self.misplaced_signature(e, shown)
@@ -393,28 +392,11 @@ def _signature_checks(scan: _Scan) -> None:
                             SIGNATURE_NAME, "replace it with the file itself")
 
 
-def _status_checks(root: str, status: JobStatus, manifest: bytes, manifest_label: str,
-                   show_secrets: bool, findings: _Findings) -> None:
-    """The device's SIGNATURE through the one device reader, checked as verify does."""
-    from ..errors import DeviceError
-    from ..verification import verify_status
-    from .signature import read_signature
-
-    label = os.path.join(root, SIGNATURE_NAME)
-    try:
-        data = read_signature(root)
-    except DeviceError as exc:
-        findings.error("MT619", f"the device's SIGNATURE cannot be checked: {exc}",
-                       SIGNATURE_NAME)
-        return
-    report = verify_status(status, manifest=manifest, manifest_label=manifest_label,
-                           device_file=data, device_label=label, key=None,
-                           show_secrets=show_secrets)
-    for check in report.checks:
-        if check.ok is False:
-            findings.error("MT619", f"{check.name}: {check.detail}",
-                           SIGNATURE_NAME if check.name.startswith(("device", "signature",
-                                                                    "job-id")) else None)
+def _status_findings(failures: Iterable[tuple[str, str]], findings: _Findings) -> None:
+    """MT619 for each failed check of ``verify`` against get-status (name, detail)."""
+    for name, detail in failures:
+        on_device = name.startswith(("device", "signature", "job-id"))
+        findings.error("MT619", f"{name}: {detail}", SIGNATURE_NAME if on_device else None)
 
 
 # --- export --------------------------------------------------------------------------------
@@ -523,14 +505,16 @@ def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list
 
 
 def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label: str = "",
-                  *, status: JobStatus | None = None,
+                  *, status_failures: Iterable[tuple[str, str]] = (),
                   on_row: Callable[[KeyRow], object] | None = None,
-                  progress: Callable[[Summary], object] | None = None,
-                  show_secrets: bool = False) -> Preflight:
+                  progress: Callable[[Summary], object] | None = None) -> Preflight:
     """Check the device at ``root`` against ``manifest`` (bytes); see the module doc.
 
     Raises :class:`InputError` when the root cannot be walked, :class:`UsageError` for a
     manifest that is not an S3 import or export. ``on_row`` gets the key rows of an import.
+    ``status_failures`` are the failed checks (name, detail) of ``verify`` against get-status
+    output, which the caller ran on the device's SIGNATURE (``verification`` comes after
+    ``device`` in the layers, so the preflight does not call it): each becomes an MT619.
     """
     root = os.fspath(root)
     data, job_type, manifest_findings = _manifest(manifest, manifest_label or "manifest")
@@ -553,9 +537,7 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
                        "files (not named: fix the ones listed and run again)", None)
     if job_type is JobType.EXPORT:
         notes.extend(_export_checks(root, data, filesystem, findings))
-    if status is not None:
-        _status_checks(root, status, manifest, manifest_label or "the manifest", show_secrets,
-                       findings)
+    _status_findings(status_failures, findings)
     return Preflight(root, manifest_label, job_type, filesystem, mount_root, scan.summary,
                      findings.finish(), tuple(notes))
 

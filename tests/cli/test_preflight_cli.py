@@ -7,9 +7,8 @@ import csv
 import json
 from pathlib import Path
 
-from tests.device.test_preflight import BASE, SIGNATURE, _status, device
-
 from tests.conftest import RunCli
+from tests.device.test_preflight import BASE, SIGNATURE, device, status_json
 
 
 def manifest(tmp_path: Path, extra: str = "") -> str:
@@ -74,15 +73,32 @@ def test_keys_file_inside_the_device_is_refused(tmp_path: Path, run_cli: RunCli)
 def test_status_option(tmp_path: Path, run_cli: RunCli) -> None:
     root = device(tmp_path / "dev", {"a": b"1"})
     status = tmp_path / "status.json"
-    status.write_bytes(_status(BASE))
+    status.write_bytes(status_json(BASE))
     ok = run_cli("preflight", str(root), "--manifest", manifest(tmp_path), "--status",
                  str(status))
     assert ok.code == 0, ok.out
-    status.write_bytes(_status(BASE, SIGNATURE.replace(b"EX1ID", b"EX2ID")))
+    status.write_bytes(status_json(BASE, SIGNATURE.replace(b"EX1ID", b"EX2ID")))
     bad = run_cli("preflight", str(root), "--manifest", manifest(tmp_path), "--status",
                   str(status))
     assert bad.code == 1
-    assert "MT619" in bad.out
+    assert "MT619" in bad.out and "device-file-matches" in bad.out
+    status.write_bytes(status_json(BASE + "generator: other\n"))
+    bad = run_cli("preflight", str(root), "--manifest", manifest(tmp_path), "--status",
+                  str(status))
+    assert bad.code == 1
+    assert "MT619" in bad.out and "manifest-matches" in bad.out
+
+
+def test_status_with_a_symlinked_signature_goes_through_the_one_reader(
+        tmp_path: Path, run_cli: RunCli) -> None:
+    root = device(tmp_path / "dev", {"real": SIGNATURE}, signature=False)
+    (root / "SIGNATURE").symlink_to("real")
+    status = tmp_path / "status.json"
+    status.write_bytes(status_json(BASE))
+    r = run_cli("preflight", str(root), "--manifest", manifest(tmp_path), "--status",
+                str(status))
+    assert r.code == 1
+    assert "MT619" in r.out and "symbolic link" in r.out
 
 
 def test_cannot_run_exits_2(tmp_path: Path, run_cli: RunCli) -> None:
@@ -115,3 +131,16 @@ def test_validate_reports_unusable_ignore_pattern_located(tmp_path: Path,
     assert lines[0].startswith(f"{path}:16:5: error MT611")
     assert lines[1].startswith(f"{path}:17:5: error MT611")
     assert "no Python equivalent" in lines[1]
+
+
+def test_text_output_shows_hostile_names_escaped(tmp_path: Path, run_cli: RunCli) -> None:
+    import os
+
+    root = device(tmp_path / "dev", {"new\nline": b"1", "\x1b[31mred": b"2"})
+    os.close(os.open(os.fsencode(root) + b"/bad\xff", os.O_CREAT | os.O_WRONLY))
+    r = run_cli("preflight", str(root), "--manifest", manifest(tmp_path))
+    assert r.code == 1
+    assert "\x1b" not in r.out
+    assert "new\\nline: warning MT610" in r.out
+    assert "bad\\xff: error MT605" in r.out
+    assert all(line.isprintable() for line in r.out.splitlines())

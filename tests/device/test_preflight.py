@@ -19,7 +19,6 @@ from manifest_tools.device.preflight import (
 )
 from manifest_tools.diagnostics import Severity
 from manifest_tools.errors import InputError, UsageError
-from manifest_tools.status import read_status
 
 SIG = "Ara83XX0K7K15HeRcHM9hXMrNpw="
 SIGNATURE = f"version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\nsignature:{SIG}\n".encode()
@@ -277,7 +276,7 @@ def test_unreadable_folder_mt618(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert result.summary.keys == 1  # open/y was still walked
 
 
-def _status(manifest: str, contents: bytes = SIGNATURE) -> bytes:
+def status_json(manifest: str, contents: bytes = SIGNATURE) -> bytes:
     import json
 
     return json.dumps({"JobId": "EX1ID", "JobType": "Import", "Signature": SIG,
@@ -285,25 +284,13 @@ def _status(manifest: str, contents: bytes = SIGNATURE) -> bytes:
                        "CurrentManifest": manifest}).encode()
 
 
-def test_status_matching_device_and_manifest(tmp_path: Path) -> None:
+def test_status_failures_become_mt619(tmp_path: Path) -> None:
     root = device(tmp_path / "dev", {"a": b"1"})
-    result = check(root, status=read_status(_status(BASE)).status)
-    assert "MT619" not in rules(result)
-
-
-def test_status_mismatch_mt619(tmp_path: Path) -> None:
-    root = device(tmp_path / "dev", {"a": b"1"})
-    other = SIGNATURE.replace(b"EX1ID", b"EX2ID")
-    result = check(root, status=read_status(_status(BASE + "generator: x\n", other)).status)
-    found = {d.message.split(":")[0] for d in result.findings if d.rule == "MT619"}
-    assert {"manifest-matches", "device-file-matches"} <= found
-
-
-def test_status_with_a_symlinked_signature_goes_through_the_one_reader(tmp_path: Path) -> None:
-    root = device(tmp_path / "dev", {"real": SIGNATURE}, signature=False)
-    (root / "SIGNATURE").symlink_to("real")
-    result = check(root, status=read_status(_status(BASE)).status)
-    assert any("symbolic link" in d.message for d in result.findings if d.rule == "MT619")
+    result = check(root, status_failures=[("device-file-matches", "differs"),
+                                          ("manifest-matches", "differs too")])
+    assert [(d.path, d.message) for d in result.findings if d.rule == "MT619"] == [
+        ("SIGNATURE", "device-file-matches: differs"), (None, "manifest-matches: differs too")]
+    assert "MT619" not in rules(check(root))
 
 
 def test_export_collisions_names_and_notes_mt620_mt621(tmp_path: Path) -> None:
