@@ -157,7 +157,8 @@ MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 # that an upload of one file can end with. Any other pair is kept as read and reported.
 LOG_CODES: dict[tuple[str, str], str] = {
     ("200", "OK"): "loaded",
-    (IGNORED_STATUS, IGNORED_CODE): "ignored (not loaded)",
+    (IGNORED_STATUS, IGNORED_CODE): "not loaded: the device's SIGNATURE, or a file the "
+    "manifest's ignore matched",
     ("400", "InvalidSubstitution"): "a manifest substitution could not be applied to the "
     "file's key",
     ("400", "KeyTooLongError"): "the key is longer than S3's 1,024-byte limit",

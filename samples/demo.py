@@ -1,15 +1,19 @@
 """`make demo`: the main job on the bundled samples, printing each command it runs.
 
 validate every sample -> sign one for a job -> write SIGNATURE into a scratch device root ->
-verify it against the manifest, then the same against a get-status output; finally a whole
-job rehearsed against the local Import/Export service with the real AWS CLI (create-job,
-write-signature from get-status text, preflight, receive, get-status, the log, return).
-The secret key is AWS's documented example key, given through a key file (never on the
-command line).
+verify it against the manifest, then the same against a get-status output -> after the
+"import", reconcile the job's log with the device; finally a whole job rehearsed against the
+local Import/Export service with the real AWS CLI (create-job, write-signature from get-status
+text, preflight, receive, get-status, the log it wrote, return). The secret key is AWS's
+documented example key, given through a key file (never on the command line).
+
+In step 6 the log is written with the toolkit's own log writer (manifest_tools.logs.write), as
+AWS would for the scratch device; in step 7 the local service writes it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import signal
@@ -69,12 +73,56 @@ def main() -> None:
     run("status", status)
     run("write-signature", str(device2), "--status", status)
     run("verify", "--status", status, "--device", str(device2), "--key-file", str(key_file))
-
+    print("\n6. After the import: read the job's log and reconcile it with the device")
+    log = write_import_log(device, Path(manifest), scratch / "import-log-EX1ID")
+    run("log", str(log), "--device", str(device), "--manifest", manifest)
+    print("\n   ...one byte changed on the device since: found, and listed to send again")
+    photo = device / "Old Photos" / "beach.jpg"
+    photo.write_bytes(b"\xff" + photo.read_bytes()[1:])
+    retry = scratch / "retry.txt"
+    run("log", str(log), "--device", str(device), "--manifest", manifest, "--retry",
+        str(retry), expect=1)
+    print(f"{retry}:\n{retry.read_text()}", end="")
     rehearse_job(scratch, key_file)
     print(f"\ndemo: all steps passed (scratch files in {scratch})")
 
 
-# --- 6. a whole job against the local Import/Export service, with the real AWS CLI ----------
+def write_import_log(device: Path, manifest: Path, log: Path) -> Path:
+    """Files on the scratch device and the log AWS would write for them."""
+    sys.path.insert(0, str(SAMPLES.parent))
+    from manifest_tools.device.keys import KeyRules
+    from manifest_tools.device.walk import walk
+    from manifest_tools.logs.write import LogWriter
+    from manifest_tools.manifest.parse import parse_manifest
+
+    files = {"Old Photos/beach.jpg": os.urandom(50_000), "notes/readme.txt": b"hello\n",
+             "draft.bak": b"old draft", "music/song.mp3": os.urandom(20_000)}
+    for rel, data in files.items():
+        (device / rel).parent.mkdir(parents=True, exist_ok=True)
+        (device / rel).write_bytes(data)
+    data = parse_manifest(manifest.read_bytes()).data
+    assert isinstance(data, dict)
+    rules = KeyRules.from_manifest(data)
+    bucket = data["bucket"]
+    with log.open("w", newline="", encoding="utf-8") as stream:
+        writer = LogWriter(stream)
+        for entry in walk(device):
+            if entry.kind != "file":
+                continue
+            decision = rules.decide(entry.relpath)
+            body = (device / entry.relpath).read_bytes()
+            if entry.relpath == "SIGNATURE":
+                writer.signature(len(body))
+            elif decision.action == "ignored":
+                writer.ignored(entry.relpath, len(body))
+            else:
+                writer.loaded(entry.relpath, f"{bucket}/{decision.key}",
+                              hashlib.md5(body).hexdigest(), len(body))
+    print(f"   (log written for the scratch device: {log})")
+    return log
+
+
+# --- 7. a whole job against the local Import/Export service, with the real AWS CLI ----------
 
 EXAMPLE_ACCESS = "AKIAIOSFODNN7EXAMPLE"
 
@@ -140,7 +188,7 @@ def _has_command(name: str) -> bool:
 def rehearse_job(scratch: Path, key_file: Path) -> None:
     import json
 
-    print("\n6. Rehearse a whole job against the local Import/Export service with the real "
+    print("\n7. Rehearse a whole job against the local Import/Export service with the real "
           "AWS CLI")
     print("   The service speaks the 2010-06-01 API; the CLI only needs --endpoint-url.")
     service, url = _start_service(scratch)
@@ -175,9 +223,11 @@ def rehearse_job(scratch: Path, key_file: Path) -> None:
         print(f"\n   the import log ({log}):")
         print(log.read_text(encoding="utf-8"), end="")
         if _has_command("log"):
-            print("\n   manifest-tools log reconciles that log with the device")
-            run("log", str(log), "--device", str(device), "--manifest", str(manifest),
-                expect_any=True)
+            print("\n   manifest-tools log reconciles that log with the device, with the key "
+                  "rules of get-status's CurrentManifest: every file arrived unchanged")
+            after = scratch / "job-status-after.json"
+            _aws(url, scratch, "get-status", "--job-id", job_id, output=after)
+            run("log", str(log), "--device", str(device), "--status", str(after))
         print("\n   The device is shipped back")
         run("service", "return", job_id, "--data", str(scratch / "service"),
             "--tracking-number", "1Z999AA10123456784")

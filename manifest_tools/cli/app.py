@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "status": "status:status_command",
     "preflight": "preflight:preflight_command",
     "service": "service:app",
+    "log": "log:log_command",
 }
 
 

@@ -27,4 +27,5 @@ ROOT_HELP = (
     '  status           Summarise get-status output: where the device is,...\n'
     '  preflight        Check a device before shipping: SIGNATURE, file...\n'
     '  service          A local AWS Import/Export web service for rehearsing...\n'
+    "  log              Read a job's log: failures, totals, and with --device...\n"
 )

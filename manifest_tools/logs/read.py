@@ -229,6 +229,7 @@ class LogReader:
     def _rows(self, text: io.TextIOWrapper) -> Iterator[LogRow]:
         readline = text.readline
         fast = self._fast
+        last = ""
         while True:
             if self._pending or self._order is not None or self.kind in (None, LogKind.GLACIER):
                 line = self._next_line(text)
@@ -240,12 +241,18 @@ class LogReader:
                     break
                 self._lineno += 1
                 row = fast(line)
+                last = line
                 if row is not None:
                     yield row
                     continue
                 if not self._check(line):
                     break
             yield from self._general(line, text)
+            last = line
+        if last and not last.endswith(("\n", "\r")) and self._lineno > 1:
+            self._report("MT702", Severity.WARNING, "the last line has no line end: the log "
+                         "may have been cut short", self._lineno, len(last) + 1,
+                         hint="compare the log's size with the object in the log bucket")
         if self._held is not None:
             self.kind = self.kind or kind_from_name(self.name)
             yield from self._emit(self._held)

@@ -71,7 +71,7 @@ def test_utf16_as_excel_saves_unicode_text() -> None:
 def test_columns_in_another_order_are_mapped_by_the_header() -> None:
     order = [1, 0, 2, 3, 4, 5, 7, 6]
     lines = [",".join(line.split(",")[i] for i in order) for line in TSTD1.splitlines()]
-    reader, rows = read("\n".join(lines).encode())
+    reader, rows = read(("\n".join(lines) + "\n").encode())
     assert rules(reader) == [] and rows[1].file == "Notice.txt" and rows[1].size == 13
 
 
@@ -98,7 +98,7 @@ def test_stray_quote_inside_an_unquoted_name_is_read_leniently() -> None:
 def test_unterminated_quote_is_located_and_the_rest_is_read() -> None:
     lines = [f"{D},Notice.txt,200,OK,b/Notice.txt,{MD5},13,text/plain"] * 40
     lines[2] = f'{D},"broken.txt,200,OK,b/broken.txt,{MD5},13,text/plain'
-    reader, rows = read("\n".join(lines).encode())
+    reader, rows = read(("\n".join(lines) + "\n").encode())
     [finding] = reader.diagnostics
     assert (finding.rule, finding.line, finding.column) == ("MT702", 3, 30)
     assert len(rows) == 39 and [r.line for r in rows][2] == 4
@@ -192,3 +192,11 @@ def test_round_trip_with_the_writer() -> None:
                    "text/plain") for i in range(50)]
     reader, back = read(format_log(rows).encode())
     assert back == rows and rules(reader) == []
+
+
+def test_a_log_cut_short_is_said_so() -> None:
+    text = TSTD1[:-5]  # cut inside the last row's Content-Type
+    reader, rows = read(text.encode())
+    [finding] = reader.diagnostics
+    assert (finding.rule, finding.severity.value, finding.line) == ("MT702", "warning", 4)
+    assert "cut short" in finding.message and len(rows) == 3

@@ -46,14 +46,15 @@ def _tool(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def _device(tmp: Path) -> Path:
+def _device(tmp: Path, link: bool = False) -> Path:
     device = tmp / "device"
     (device / "Old Photos").mkdir(parents=True)
     (device / "Old Photos" / "cat.jpg").write_bytes(b"\xff\xd8 cat")
     (device / "notes.txt").write_text("hello\n")
     (device / "draft.bak").write_text("old")
     (device / "empty").mkdir()
-    (device / "link").symlink_to("notes.txt")
+    if link:  # never followed; logged 103 Ignored (the log command calls it an error)
+        (device / "link").symlink_to("notes.txt")
     return device
 
 
@@ -98,13 +99,18 @@ def test_whole_job_success(aws: AwsRunner, service: Service, tmp_path: Path) -> 
     assert reader.diagnostics == []
     by_file = {r.file: r for r in rows}
     assert by_file["SIGNATURE"].status == "103"
-    assert by_file["draft.bak"].code == "Ignored" and by_file["link"].status == "103"
+    assert by_file["draft.bak"].code == "Ignored"
     cat = by_file["Old Photos/cat.jpg"]
     assert (cat.status, cat.key, cat.size) == ("200", "example-import-bucket/imports/photos/"
                                                "cat.jpg", len(b"\xff\xd8 cat"))
     assert cat.md5 == hashlib.md5(b"\xff\xd8 cat").hexdigest()
     assert by_file["notes.txt"].content_type == "text/plain"
     assert error_count_finding(summarize(rows), 0) is None
+    # The log command reconciles the log with the device: nothing missing, nothing changed.
+    status_file = tmp_path / "status-after.json"
+    status_file.write_text(aws("get-status", "--job-id", job_id).out)
+    reconciled = _tool("log", str(log), "--device", str(device), "--status", str(status_file))
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     copied = service.data / "buckets" / "example-import-bucket" / "imports" / "photos"
     assert (copied / "cat.jpg").read_bytes() == b"\xff\xd8 cat"
     returned = _tool("service", "return", job_id, "--data", str(service.data),
@@ -136,7 +142,7 @@ def test_missing_and_invalid_signature(aws: AwsRunner, service: Service, tmp_pat
 
 def test_errors_are_counted(aws: AwsRunner, service: Service, tmp_path: Path) -> None:
     job_id, _ = _job(aws, tmp_path)
-    device = _device(tmp_path)
+    device = _device(tmp_path, link=True)
     (device / ("x" * 200)).mkdir()
     deep = device / ("x" * 200) / ("y" * 200) / ("z" * 200) / ("w" * 200) / ("v" * 200)
     deep.mkdir(parents=True)
@@ -150,6 +156,7 @@ def test_errors_are_counted(aws: AwsRunner, service: Service, tmp_path: Path) ->
     with log.open("rb") as stream:
         rows = list(LogReader(stream, log.name))
     assert [r.code for r in rows if r.status == "400"] == ["KeyTooLongError"]
+    assert [r.code for r in rows if r.file == "link"] == ["Ignored"]
 
 
 def test_receive_refuses_what_cannot_be_received(service: Service, tmp_path: Path) -> None:
