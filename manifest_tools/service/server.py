@@ -26,6 +26,7 @@ from dataclasses import replace
 from types import FrameType
 from typing import Any
 
+from ..errors import InputError
 from .app import BODY_LIMIT, Log, ServiceApp, stderr_log
 from .errors import ServiceError
 from .protocol import error_document
@@ -88,6 +89,9 @@ def build(host: str, port: int, data_dir: str | None, credentials: str | None,
     from .jobs import Context
     from .store import Store
 
+    if host == "localhost":
+        # waitress would listen on every address localhost resolves to (two sockets).
+        host = "127.0.0.1"
     keys = load_key_pairs(credentials)
     store = Store(data_dir or default_data_dir())
     app = ServiceApp(Context(store, keys, ""), log)
@@ -107,19 +111,27 @@ class Server:
             error_task_class = _error_task_class()
 
         self._map: dict[int, Any] = {}
-        created: Any = create_server(
-            app, map=self._map, host=host, port=port, threads=THREADS,
-            channel_timeout=CHANNEL_TIMEOUT,
-            max_request_body_size=BODY_LIMIT, asyncore_loop_timeout=1,
-            # No tracebacks to clients, no server banner to leak versions, no access log:
-            # the app logs one line per request itself.
-            expose_tracebacks=False, ident="manifest-tools", clear_untrusted_proxy_headers=True)
+        try:
+            created: Any = self._create(create_server, app, host, port)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") \
+                from None
         # One host and port: a single TcpWSGIServer (not waitress's multi-socket wrapper).
         self._server: Any = created
         self._server.channel_class = _Channel
         self._stopping = False
         self.host = host
         self.port = int(self._server.effective_port)
+
+    def _create(self, create_server: Callable[..., Any], app: Callable[..., Any], host: str,
+                port: int) -> Any:
+        return create_server(
+            app, map=self._map, host=host, port=port, threads=THREADS,
+            channel_timeout=CHANNEL_TIMEOUT,
+            max_request_body_size=BODY_LIMIT, asyncore_loop_timeout=1,
+            # No tracebacks to clients, no server banner to leak versions, no access log:
+            # the app logs one line per request itself.
+            expose_tracebacks=False, ident="manifest-tools", clear_untrusted_proxy_headers=True)
 
     @property
     def url(self) -> str:
