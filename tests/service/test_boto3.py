@@ -101,3 +101,27 @@ def test_shipping_label_address_fields_replace_the_manifests(service: Service) -
     assert first in html and second in html and "Boston" not in html
     with pytest.raises(client.exceptions.InvalidJobIdException):
         client.get_shipping_label(jobIds=[first, "ZZZZZ"])
+
+
+def test_addendum_validate_only_update_and_canceled_jobs(service: Service) -> None:
+    client = boto_client(service)
+    job_id = client.create_job(JobType="Import", Manifest=VALID, ValidateOnly=False,
+                               ManifestAddendum="internal: note\n")["JobId"]
+    before = client.get_status(JobId=job_id)
+    changed = VALID.replace("deviceId: 49382", "deviceId: 49383")
+    checked = client.update_job(JobId=job_id, Manifest=changed, JobType="Import",
+                                ValidateOnly=True)
+    assert checked["Success"] is True
+    assert client.get_status(JobId=job_id)["CurrentManifest"] == before["CurrentManifest"]
+    with pytest.raises(client.exceptions.MalformedManifestException):
+        client.update_job(JobId=job_id, Manifest="[", JobType="Import", ValidateOnly=False)
+    client.update_job(JobId=job_id, Manifest=changed, JobType="Import", ValidateOnly=False)
+    after = client.get_status(JobId=job_id)
+    assert after["CurrentManifest"] == changed and after["Signature"] != before["Signature"]
+    assert client.cancel_job(JobId=job_id)["Success"] is True
+    with pytest.raises(client.exceptions.CanceledJobIdException):
+        client.update_job(JobId=job_id, Manifest=changed, JobType="Import", ValidateOnly=False)
+    with pytest.raises(client.exceptions.CanceledJobIdException):
+        client.get_shipping_label(jobIds=[job_id])
+    listed = client.list_jobs()["Jobs"]
+    assert [(j["JobId"], j["IsCanceled"]) for j in listed] == [(job_id, True)]
