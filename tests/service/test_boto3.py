@@ -125,3 +125,19 @@ def test_addendum_validate_only_update_and_canceled_jobs(service: Service) -> No
         client.get_shipping_label(jobIds=[job_id])
     listed = client.list_jobs()["Jobs"]
     assert [(j["JobId"], j["IsCanceled"]) for j in listed] == [(job_id, True)]
+
+
+def test_artifact_list_label_is_served_and_unknown_tokens_are_not(service: Service) -> None:
+    import urllib.error
+    import urllib.request
+
+    client = boto_client(service)
+    job_id = client.create_job(JobType="Import", Manifest=VALID, ValidateOnly=False)["JobId"]
+    [artifact] = client.get_status(JobId=job_id)["ArtifactList"]
+    with urllib.request.urlopen(artifact["URL"], timeout=10) as page:
+        assert page.headers["Content-Type"].startswith("text/html")
+        html = page.read().decode("utf-8")
+    assert job_id in html and "Jane Doe" in html
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(service.url + "/labels/not-a-token", timeout=10)
+    assert missing.value.code == 404

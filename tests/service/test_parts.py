@@ -144,3 +144,15 @@ def test_store_migrates_forward_and_refuses_newer(tmp_path: Path) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(InputError, match="newer"):
         Store(str(tmp_path))
+
+
+def test_bucket_paths_never_leave_the_data_folder(tmp_path: Path) -> None:
+    from manifest_tools.service.dock import bucket_path
+
+    base = (tmp_path / "buckets").resolve()
+    for bucket, key in (("..", "x"), ("b", "../../etc/passwd"), ("b", "a//./b/.."),
+                        ("b", "/leading"), (".", "")):
+        path = Path(bucket_path(str(tmp_path), bucket, key)).resolve()
+        assert path.is_relative_to(base), (bucket, key, path)
+        assert path != base
+    assert bucket_path("/d", "b", "a/b.txt") == "/d/buckets/b/a/b.txt"
