@@ -103,13 +103,18 @@ def _with_warning(members: Members, message: str | None) -> Members:
     return [*members, ("WarningMessage", message)] if message else members
 
 
-def create_job(ctx: Context, account: str, params: Params) -> Members:
+def _job_parameters(params: Params) -> tuple[str, bytes, bool]:
+    """JobType, Manifest and ValidateOnly: what CreateJob and UpdateJob both require."""
     job_type = text(params, "JobType", required=True) or ""
     manifest = params.get("Manifest")
     if manifest is None:
         raise ServiceError("MissingParameterException", "the request must contain the "
                            "parameter Manifest")
-    validate_only = boolean(params, "ValidateOnly", required=True)
+    return job_type, manifest, boolean(params, "ValidateOnly", required=True)
+
+
+def create_job(ctx: Context, account: str, params: Params) -> Members:
+    job_type, manifest, validate_only = _job_parameters(params)
     verdict = judge(manifest, job_type, account)
     if validate_only:
         return _with_warning([("JobType", job_type)], verdict.warning_message)
@@ -171,12 +176,7 @@ def _updatable(job: Job) -> None:
 
 def update_job(ctx: Context, account: str, params: Params) -> Members:
     job = _own_job(ctx, account, params)
-    job_type = text(params, "JobType", required=True) or ""
-    manifest = params.get("Manifest")
-    if manifest is None:
-        raise ServiceError("MissingParameterException", "the request must contain the "
-                           "parameter Manifest")
-    validate_only = boolean(params, "ValidateOnly", required=True)
+    job_type, manifest, validate_only = _job_parameters(params)
     _updatable(job)
     verdict = judge(manifest, job_type, account)
     if job_type != job.job_type:
