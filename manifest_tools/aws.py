@@ -44,6 +44,21 @@ LOG_KEY_LIMIT = S3_KEY_LIMIT
 # The file AWS looks for, exactly this spelling, in the root of the device (Developer Guide,
 # "Preparing Your Storage Device").
 SIGNATURE_NAME = "SIGNATURE"
+# AWS lists the device's SIGNATURE in the import log as status 103, code Ignored ("The log
+# report includes all ignored files, including the SIGNATURE file"; Developer Guide, "Import
+# Log File Fields").
+SIGNATURE_LOG_STATUS = "103"
+SIGNATURE_LOG_CODE = "Ignored"
+# File systems AWS reads for S3 import and writes for S3 export (Developer Guide, "Storage
+# device requirements" and "Manifest File Options Reference": fileSystem).
+IMPORT_FILESYSTEMS = frozenset({"NTFS", "EXT2", "EXT3", "EXT4", "FAT32", "HFS+"})
+EXPORT_FILESYSTEMS = frozenset({"NTFS", "EXT2", "EXT3", "EXT4", "FAT32"})
+# Where an S3 export puts objects whose keys cannot be file names (Developer Guide, "Export
+# manifest": recoveryDirectory, default EXPORT-RECOVERY).
+EXPORT_RECOVERY_DEFAULT = "EXPORT-RECOVERY"
+# Characters the S3 User Guide ("Object key naming guidelines", "Characters to avoid") advises
+# against in keys, plus the control characters it lists as needing special handling.
+S3_KEY_AVOID = "\\{}^%`[]\"<>~#|"
 
 # --- manifests ------------------------------------------------------------------------------
 # Fields whose values are passwords: never echoed (Developer Guide, "Manifest File Options
@@ -149,6 +164,22 @@ MANIFEST_FIELDS = frozenset({
     "encryptionClassification", "exportCertifierName", "requiresExportLicense",
     "deviceValue", "deviceCountryOfOrigin", "deviceType", "typeOfExport", "deviceHTS",
 })
+
+# --- the 2010-06-01 web service ---------------------------------------------------------------
+# botocore model importexport/2010-06-01/service-2.json: metadata apiVersion, xmlNamespace,
+# protocol "query". botocore signs every request with SigV4 and the signing name
+# IngestionService (botocore/data/endpoints.json: importexport credentialScope service);
+# other SDKs may scope it "importexport", which the local service accepts as well.
+IMPORTEXPORT_API_VERSION = "2010-06-01"
+IMPORTEXPORT_NAMESPACE = "http://importexport.amazonaws.com/doc/2010-06-01/"
+SIGNING_NAMES = frozenset({"IngestionService", "importexport"})
+# AWS's clock-skew window for SigV4 is 5 minutes (AWS General Reference, "Signature Version 4
+# signing process": "the request must reach AWS within five minutes of the time stamp");
+# SigV2's Timestamp the same, an explicit Expires until then.
+SIGNATURE_SKEW_SECONDS = 5 * 60
+# What a new job reads as in the API reference's GetStatus example.
+NEW_JOB_LOCATION = "NotReceived"
+NEW_JOB_PROGRESS = "Pending"
 
 # --- import/export logs ---------------------------------------------------------------------
 # The log AWS writes to the log bucket when a job ends: ``<logPrefix>import-log-<JOBID>`` or

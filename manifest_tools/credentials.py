@@ -144,27 +144,9 @@ def _credentials_path(env: Mapping[str, str]) -> tuple[str, str]:
 
 def _read_credentials_file(env: Mapping[str, str], section: str) -> SecretKey | None:
     path, shown = _credentials_path(env)
-    # RawConfigParser: no '%' interpolation (a secret key may contain '%'); strict=False
-    # lets a repeated section or option win by position, as botocore's reader does.
-    parser = configparser.RawConfigParser(strict=False)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle, source=shown)
-    except FileNotFoundError:
+    parser = _parse_credentials(path, shown)
+    if parser is None:
         return None
-    except UnicodeDecodeError:
-        raise InputError(f"credentials file {shown} is not UTF-8 text", path) from None
-    except configparser.Error as exc:
-        # The parser's own message quotes the offending line, which may hold a key: give
-        # line numbers only.
-        numbers = [str(n) for n, _ in getattr(exc, "errors", ())]
-        if not numbers and getattr(exc, "lineno", None) is not None:
-            numbers = [str(exc.lineno)]  # type: ignore[attr-defined]
-        where = f" (line {', '.join(numbers)})" if numbers else ""
-        raise InputError(f"credentials file {shown} is not valid INI{where}", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read credentials file {shown}: {exc.strerror}",
-                         path) from None
     if not parser.has_section(section):
         return None
     value = parser.get(section, CREDENTIALS_OPTION, fallback="").strip()
@@ -197,3 +179,82 @@ def load_secret_key(key_file: str | None = None, profile: str | None = None,
     raise MissingKeyError(f"no secret access key found: tried --key-file (not given), "
                           f"{env_part}, and {CREDENTIALS_OPTION} in section [{section}] of "
                           f"{shown}")
+
+
+# --- key pairs, for the local Import/Export service -------------------------------------
+ENV_ACCESS_KEY = "AWS_ACCESS_KEY_ID"
+ACCESS_KEY_OPTION = "aws_access_key_id"
+
+
+def _parse_credentials(path: str, shown: str) -> configparser.RawConfigParser | None:
+    """The parsed file, None if it does not exist; errors never quote its lines."""
+    # RawConfigParser: no '%' interpolation (a secret key may contain '%'); strict=False
+    # lets a repeated section or option win by position, as botocore's reader does.
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle, source=shown)
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise InputError(f"credentials file {shown} is not UTF-8 text", path) from None
+    except configparser.Error as exc:
+        # The parser's own message quotes the offending line, which may hold a key: give
+        # line numbers only.
+        numbers = [str(n) for n, _ in getattr(exc, "errors", ())]
+        if not numbers and getattr(exc, "lineno", None) is not None:
+            numbers = [str(exc.lineno)]  # type: ignore[attr-defined]
+        where = f" (line {', '.join(numbers)})" if numbers else ""
+        raise InputError(f"credentials file {shown} is not valid INI{where}", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read credentials file {shown}: {exc.strerror}",
+                         path) from None
+    return parser
+
+
+def _pairs_of(parser: configparser.RawConfigParser) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for section in parser.sections():
+        access = parser.get(section, ACCESS_KEY_OPTION, fallback="").strip()
+        secret = parser.get(section, CREDENTIALS_OPTION, fallback="").strip()
+        if access and secret:
+            pairs.setdefault(access, secret)
+    return pairs
+
+
+def load_key_pairs(credentials_file: str | None = None,
+                   env: Mapping[str, str] | None = None) -> dict[str, SecretKey]:
+    """Every (access key id -> secret key) the service accepts.
+
+    With ``credentials_file`` (AWS shared-credentials format): every section of it that has
+    both ``aws_access_key_id`` and ``aws_secret_access_key``, and nothing else. Without it,
+    the sources the rest of the toolkit reads: the pair in ``AWS_ACCESS_KEY_ID`` /
+    ``AWS_SECRET_ACCESS_KEY``, then every complete section of the shared credentials file.
+    Raises MissingKeyError when no pair is found; messages never hold a secret.
+    """
+    if env is None:
+        env = os.environ
+    found: dict[str, SecretKey] = {}
+    if credentials_file is not None:
+        parser = _parse_credentials(credentials_file, credentials_file)
+        if parser is None:
+            raise MissingKeyError(f"credentials file {credentials_file} does not exist")
+        for access, secret in _pairs_of(parser).items():
+            found[access] = SecretKey(secret, f"{credentials_file}")
+        if not found:
+            raise MissingKeyError(f"credentials file {credentials_file} has no section with "
+                                  f"both {ACCESS_KEY_OPTION} and {CREDENTIALS_OPTION}")
+        return found
+    access, secret = env.get(ENV_ACCESS_KEY, "").strip(), env.get(ENV_SECRET, "").strip()
+    if access and secret:
+        found[access] = SecretKey(secret, f"{ENV_ACCESS_KEY}/{ENV_SECRET}")
+    path, shown = _credentials_path(env)
+    parser = _parse_credentials(path, shown)
+    if parser is not None:
+        for access_id, value in _pairs_of(parser).items():
+            found.setdefault(access_id, SecretKey(value, shown))
+    if not found:
+        raise MissingKeyError(f"no access key pair found: tried {ENV_ACCESS_KEY} with "
+                              f"{ENV_SECRET}, and the sections of {shown}; give "
+                              "--credentials FILE")
+    return found

@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "write-signature": "signing:write_signature_command",
     "verify": "verify:verify_command",
     "status": "status:status_command",
+    "preflight": "preflight:preflight_command",
+    "service": "service:app",
     "rules": "rules:rules_command",
     "log": "log:log_command",
 }

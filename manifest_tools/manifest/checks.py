@@ -23,7 +23,7 @@ from ..aws import (
     STATE_REQUIRED_NAMES,
     US_NAMES,
 )
-from ..diagnostics import Diagnostic, clip, error, warning
+from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .jobtype import JobType
 from .parse import Manifest
 
@@ -237,6 +237,26 @@ def check_po_box(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
                           *m.position(pointer), pointer)
 
 
+def check_ignore_patterns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    """An ignore pattern must be a Java regular expression the toolkit can read (MT611; the
+    translation is in javaregex.py, shared with the device preflight)."""
+    from ..errors import PatternError
+    from ..javaregex import translate_java_regex
+
+    value = m.data.get("ignore")
+    items = [("/ignore", value)] if isinstance(value, str) else (
+        [(pointer_join("/ignore", i), v) for i, v in enumerate(value)]
+        if isinstance(value, list) else [])
+    for pointer, pattern in items:
+        if not isinstance(pattern, str):
+            continue
+        try:
+            translate_java_regex(pattern)
+        except PatternError as exc:
+            yield error("MT611", f"ignore pattern '{clip(pattern)}': {exc}",
+                        *m.position(pointer), pointer)
+
+
 CHECKS: list[Check] = [
     check_log_prefix,
     check_export_password,
@@ -250,6 +270,7 @@ CHECKS: list[Check] = [
     check_erase_device,
     check_notification_email,
     check_operations,
+    check_ignore_patterns,
 ]
 
 

@@ -1,0 +1,136 @@
+"""``preflight``: check a device (or a rehearsal folder) against its manifest before shipping.
+
+The progress display is rich's (already installed with typer, declared in pyproject.toml):
+imported only here, only when stderr is a terminal and --no-progress is not given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from ..errors import InputError, UsageError
+from .common import ExitCode, FormatOption, ReportFormat, ShowSecretsOption, manifest_bytes
+
+if TYPE_CHECKING:
+    from ..device.preflight import KeyRow, Summary
+
+
+def _inside(path: str, root: str) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip("/") + "/")
+
+
+@contextlib.contextmanager
+def _keys_file(path: str | None, root: str) -> Iterator[Callable[[KeyRow], object] | None]:
+    """A CSV writer for --keys, streamed into a temporary file renamed into place at the
+    end (a failed run leaves no partial file); never inside the device."""
+    if path is None:
+        yield None
+        return
+    if _inside(path, root):
+        raise UsageError(f"--keys {path} is inside the device; the preflight never writes "
+                         "to the device: write the CSV elsewhere")
+    import csv
+
+    from ..device.preflight import KEYS_HEADER
+
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        stream: TextIO = open(temp, "w", encoding="utf-8",  # noqa: SIM115 - closed below
+                              errors="backslashreplace", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot write --keys {path}: {exc.strerror}", path) from None
+    try:
+        with stream:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(KEYS_HEADER)
+            yield writer.writerow
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[Summary], object] | None]:
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("walking the device")
+        started = bar.get_time()
+
+        def update(s: Summary) -> None:
+            rate = s.files / max(bar.get_time() - started, 1e-6)
+            bar.update(task, description=f"{s.files:,} files, {s.bytes / 1e9:,.2f} GB, "
+                       f"{rate:,.0f} files/s")
+
+        yield update
+
+
+def _status_failures(status: str | None, device_root: str, manifest: bytes, label: str,
+                     show_secrets: bool) -> list[tuple[str, str]]:
+    """With --status: the device's SIGNATURE (through the one device reader, as verify
+    --device reads it) and the manifest checked as verify does; the failed checks."""
+    if status is None:
+        return []
+    from ..aws import SIGNATURE_NAME
+    from ..errors import DeviceError
+    from ..verification import verify_status
+    from .common import status_reading
+
+    reading = status_reading(status)
+    from ..device.signature import read_signature
+
+    try:
+        device_file = read_signature(device_root)
+    except DeviceError as exc:
+        return [("device-file-matches", f"the device's SIGNATURE cannot be checked: {exc}")]
+    report = verify_status(reading.status, manifest=manifest, manifest_label=label,
+                           device_file=device_file,
+                           device_label=os.path.join(device_root, SIGNATURE_NAME),
+                           key=None, show_secrets=show_secrets)
+    return [(c.name, c.detail) for c in report.checks if c.ok is False]
+
+
+def preflight_command(
+    device_root: Annotated[str, typer.Argument(metavar="DEVICE_ROOT",
+                                               help="The mounted device (or a folder).")],
+    manifest: Annotated[str, typer.Option("--manifest", metavar="M",
+                                          help="The job's manifest.")],
+    status: Annotated[str | None, typer.Option(
+        "--status", metavar="S", help="get-status or create-job output: check the device's "
+        "SIGNATURE and the manifest against it.")] = None,
+    keys: Annotated[str | None, typer.Option(
+        "--keys", metavar="FILE", help="Write a CSV path,key,bytes,action,reason: one row "
+        "per file in walk order.")] = None,
+    output_format: FormatOption = ReportFormat.TEXT,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too "
+                                         "(exit 1).")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display "
+                                              "on stderr (off anyway when stderr is not a "
+                                              "terminal).")] = False,
+    show_secrets: ShowSecretsOption = False,
+) -> int:
+    """Check a device before shipping: SIGNATURE, file system, names, sizes, S3 keys."""
+    from ..device.preflight import run_preflight
+    from ..report.preflight import RENDERERS
+
+    data = manifest_bytes(manifest, check=False)
+    failures = _status_failures(status, device_root, data, manifest, show_secrets)
+    with _keys_file(keys, device_root) as on_row, _progress(not no_progress) as progress:
+        result = run_preflight(device_root, data, manifest, on_row=on_row, progress=progress,
+                               status_failures=failures)
+    typer.echo(RENDERERS[output_format.value](result, strict), nl=False)
+    failed = result.errors or (strict and result.warnings)
+    return int(ExitCode.FINDINGS if failed else ExitCode.OK)

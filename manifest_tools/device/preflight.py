@@ -1,0 +1,555 @@
+"""Preflight: check a device before it ships, and say which S3 key every file will get.
+
+``run_preflight(root, manifest_bytes)`` walks the device read-only (:mod:`.walk`), applies
+the manifest's key rules (:mod:`.keys`) and returns a :class:`Preflight` whose ``findings``
+are :class:`Diagnostic` objects with ``path`` set (rule ids MT6xx, see ``rules.py``). It
+never writes: the caller gets one :class:`KeyRow` per non-folder entry through ``on_row`` (in
+walk order, for the ``--keys`` CSV) and may pass ``progress`` to be told every
+``PROGRESS_EVERY`` entries.
+
+Memory stays bounded on large devices: key collisions are found with a set of hashes of the
+lower-cased keys (an int per file, never the paths); only when a hash repeats does a second
+walk collect the paths of the suspect keys, to name both files and to tell exact collisions
+(MT608) from case-only ones (MT613). At most ``FINDINGS_PER_RULE`` findings of a rule are
+kept; the rest are counted (MT623).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..aws import (
+    DEVICE_LIMIT,
+    EXPORT_FILESYSTEMS,
+    IMPORT_FILESYSTEMS,
+    S3_KEY_AVOID,
+    S3_KEY_LIMIT,
+    S3_OBJECT_LIMIT,
+    SIGNATURE_NAME,
+)
+from ..diagnostics import Diagnostic, Severity
+from ..errors import UsageError
+from ..manifest.jobtype import JobType
+from .keys import KeyRules
+from .walk import Entry, walk
+
+__all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
+           "display_path", "run_preflight"]
+
+FINDINGS_PER_RULE = 200
+# Keys shared by several files that the second walk names; more are only counted.
+SUSPECTS_RESOLVED = 1000
+PROGRESS_EVERY = 1024
+KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
+
+_UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]")
+_AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
+# Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
+_FILESYSTEM_FOLDERS = frozenset({"lost+found"})
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+class KeyRow(NamedTuple):
+    """One ``--keys`` CSV row: ``action`` is import, ignored or skipped; ``reason`` the rule
+    id of a skip, ``signature`` for the root SIGNATURE, ``ignore:<pattern>`` otherwise."""
+
+    path: str
+    key: str
+    bytes: int
+    action: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Summary:
+    files: int = 0
+    bytes: int = 0
+    keys: int = 0
+    ignored: int = 0
+    skipped: int = 0
+    folders: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    device: str
+    manifest: str
+    job_type: JobType
+    filesystem: str | None
+    mount_root: bool
+    summary: Summary
+    findings: tuple[Diagnostic, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.findings if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.findings if d.severity is Severity.WARNING)
+
+
+def display_path(text: str) -> str:
+    """``text`` as shown in findings and the CSV: unchanged when clean, else with control
+    characters, backslashes and bytes that are not UTF-8 (surrogate escapes) written as
+    ``\\n``, ``\\\\``, ``\\xff``, so a name can never break a line or a terminal."""
+    if _UNCLEAN.search(text) is None:
+        return text
+    return "".join(_escape_char(c) for c in text)
+
+
+def _escape_char(c: str) -> str:
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"\\x{code:02x}"
+    return c
+
+
+def _finding(rule: str, severity: Severity, message: str, path: str | None,
+             hint: str | None = None) -> Diagnostic:
+    return Diagnostic(rule, severity, message, pointer="", hint=hint, path=path)
+
+
+class _Findings:
+    """Findings with at most FINDINGS_PER_RULE kept per rule; the rest counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[Diagnostic] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, d: Diagnostic) -> None:
+        self.counts[d.rule] += 1
+        if self.counts[d.rule] <= FINDINGS_PER_RULE:
+            self.kept.append(d)
+
+    def error(self, rule: str, message: str, path: str | None = None,
+              hint: str | None = None) -> None:
+        self.add(_finding(rule, Severity.ERROR, message, path, hint))
+
+    def warning(self, rule: str, message: str, path: str | None = None,
+                hint: str | None = None) -> None:
+        self.add(_finding(rule, Severity.WARNING, message, path, hint))
+
+    def finish(self) -> tuple[Diagnostic, ...]:
+        extra = [_finding("MT623", Severity.WARNING, f"{n - FINDINGS_PER_RULE} more {rule} "
+                          f"findings not listed ({n} in all)", None)
+                 for rule, n in sorted(self.counts.items()) if n > FINDINGS_PER_RULE]
+        return tuple(self.kept + extra)
+
+
+@dataclass(slots=True)
+class _Scan:
+    """One walk's state: counts, findings, collision hashes."""
+
+    rules: KeyRules
+    on_row: Callable[[KeyRow], object] | None
+    findings: _Findings
+    summary: Summary = field(default_factory=Summary)
+    seen: set[int] = field(default_factory=set)
+    suspects: dict[int, None] = field(default_factory=dict)
+    more_suspects: int = 0
+    signature: Entry | None = None
+    # An export device: only count what is there and find the SIGNATURE (the keys and
+    # per-file rules are about data going to S3).
+    export: bool = False
+
+    def row(self, path: str, key: str, size: int, action: str, reason: str) -> None:
+        if action == "import":
+            self.summary.keys += 1
+        elif action == "ignored":
+            self.summary.ignored += 1
+        else:
+            self.summary.skipped += 1
+        if self.on_row is not None:
+            self.on_row(KeyRow(path, key, size, action, reason))
+
+    def entry(self, e: Entry) -> None:
+        if self.export:
+            self.existing(e)
+        elif e.kind == "file":
+            self.file(e)
+        elif e.kind == "dir":
+            self.folder(e)
+        else:
+            self.special(e)
+
+    def existing(self, e: Entry) -> None:
+        if e.kind == "file":
+            self.summary.files += 1
+            self.summary.bytes += e.size
+        elif e.kind == "dir":
+            self.summary.folders += 1
+        if e.relpath == SIGNATURE_NAME:
+            self.signature = e
+        elif e.error is not None:
+            self.findings.error("MT618", f"cannot be read ({e.error})", display_path(e.relpath))
+
+    def folder(self, e: Entry) -> None:
+        self.summary.folders += 1
+        shown = display_path(e.relpath)
+        if e.error is not None:
+            self.findings.error("MT618", f"{e.error}; nothing below it was checked",
+                                shown)
+        elif e.children == 0 and e.relpath not in _FILESYSTEM_FOLDERS:
+            self.findings.warning("MT616", "empty folder; AWS imports files, not "
+                                  "folders, so it will not exist in S3", shown)
+        self.misplaced_signature(e, shown)
+
+    def special(self, e: Entry) -> None:
+        shown = display_path(e.relpath)
+        if e.kind == "error":
+            self.findings.error("MT618", f"cannot be read ({e.error})", shown)
+            self.row(shown, "", 0, "skipped", "MT618")
+            return
+        self.misplaced_signature(e, shown)
+        if e.relpath == SIGNATURE_NAME:
+            return  # reported as MT601 (not a regular file)
+        what = {"symlink": "a symbolic link", "fifo": "a FIFO", "socket": "a socket"}.get(
+            e.kind, "a device or other special file")
+        self.findings.warning("MT617", f"{what}; not a regular file, so not imported "
+                              "as data (the preflight does not follow it)", shown,
+                              "replace it with the file itself, or remove it")
+        self.row(shown, "", 0, "skipped", "MT617")
+
+    def misplaced_signature(self, e: Entry, shown: str) -> None:
+        if e.relpath == SIGNATURE_NAME:
+            self.signature = e
+            return
+        upper = e.name.upper()
+        if upper != SIGNATURE_NAME and not upper.startswith(SIGNATURE_NAME + "."):
+            return
+        where = "in a subfolder" if e.depth > 1 else "spelt differently"
+        self.findings.warning("MT602", f"a SIGNATURE {where}; AWS reads only the "
+                              "file named exactly SIGNATURE in the root and imports this one "
+                              "as an ordinary file", shown)
+
+    def file(self, e: Entry) -> None:
+        self.summary.files += 1
+        self.summary.bytes += e.size
+        shown = display_path(e.relpath)
+        self.misplaced_signature(e, shown)
+        if not e.relpath.isascii() and not e.utf8:
+            self.findings.error("MT605", "the name is not valid UTF-8; AWS does not "
+                                "import this file", shown, "rename it (e.g. with convmv)")
+            self.row(shown, "", e.size, "skipped", "MT605")
+            return
+        decision = self.rules.decide(e.relpath)
+        if decision.action == "ignored":
+            reason = "signature" if decision.pattern is None else "ignore:" + decision.pattern
+            self.row(shown, decision.key, e.size, "ignored", reason)
+            return
+        skip = self.key_problem(e, shown, decision.key)
+        if skip is not None:
+            self.row(shown, decision.key, e.size, "skipped", skip)
+            return
+        self.key_checks(e, shown, decision.key)
+        self.row(shown, decision.key, e.size, "import", "")
+
+    def key_problem(self, e: Entry, shown: str, key: str) -> str | None:
+        """The rule id that keeps this file from being imported, after reporting it."""
+        if e.size > S3_OBJECT_LIMIT:
+            self.findings.error("MT606", f"{e.size:,} bytes is over S3's 5 TB object "
+                                "limit; AWS lists it in the log and does not import it", shown)
+            return "MT606"
+        if self.rules.substitutions and _empties_a_name(self.rules.prefix + e.relpath, key):
+            self.findings.error("MT609", f"the substitutions leave an empty name in "
+                                f"the key '{display_path(key)}' (AWS: 400 "
+                                "InvalidSubstitution)", shown)
+            return "MT609"
+        size = len(key) if key.isascii() else len(key.encode("utf-8", "surrogateescape"))
+        if size > S3_KEY_LIMIT:
+            self.findings.error("MT607", f"the key is {size:,} bytes; S3 allows "
+                                f"{S3_KEY_LIMIT:,}", shown, "shorten the path or the prefix")
+            return "MT607"
+        return None
+
+    def key_checks(self, e: Entry, shown: str, key: str) -> None:
+        if _AVOID.search(key) is not None:
+            self.findings.warning("MT610", f"the key '{display_path(key)}' holds "
+                                  "characters S3 advises against", shown)
+        if e.size == 0:
+            self.findings.warning("MT615", "empty file (a zero-byte object in S3)",
+                                  shown)
+        folded = hash(key.lower())
+        if folded in self.seen:
+            if folded in self.suspects:
+                return
+            if len(self.suspects) < SUSPECTS_RESOLVED:
+                self.suspects[folded] = None
+            else:
+                self.more_suspects += 1
+        else:
+            self.seen.add(folded)
+
+
+def _empties_a_name(before: str, after: str) -> bool:
+    """True when substitution left the key, or a '/'-separated name in it, empty where the
+    unsubstituted key had none."""
+    if not after:
+        return True
+    return any(_has_empty_name(after, t) and not _has_empty_name(before, t)
+               for t in ("//", "^/", "/$"))
+
+
+def _has_empty_name(key: str, test: str) -> bool:
+    if test == "//":
+        return "//" in key
+    return key.startswith("/") if test == "^/" else key.endswith("/")
+
+
+def _collisions(root: str, rules: KeyRules, suspects: dict[int, None],
+                findings: _Findings) -> None:
+    """Second walk, only when hashes repeated: name the files behind each suspect key."""
+    groups: dict[int, list[tuple[str, str]]] = {}
+    for e in walk(root):
+        if e.kind != "file" or not e.utf8:
+            continue
+        decision = rules.decide(e.relpath)
+        if decision.action != "import":
+            continue
+        folded = hash(decision.key.lower())
+        if folded in suspects:
+            group = groups.setdefault(folded, [])
+            if len(group) < 50:  # enough to name them; a group of millions stays small
+                group.append((display_path(e.relpath), decision.key))
+    for group in groups.values():
+        _report_group(group, findings)
+
+
+def _report_group(group: list[tuple[str, str]], findings: _Findings) -> None:
+    by_key: dict[str, list[str]] = {}
+    for path, key in group:
+        by_key.setdefault(key, []).append(path)
+    for key, paths in by_key.items():
+        if len(paths) > 1:
+            findings.error("MT608", f"{' and '.join(paths[:5])} all map to the key "
+                           f"'{display_path(key)}'; AWS calls the result undefined", paths[0],
+                           "rename one, or change the substitutions")
+    if len(by_key) > 1:
+        paths = [p[0] for p in by_key.values()]
+        findings.warning("MT613", f"{' and '.join(paths[:5])} get keys that differ only in "
+                         "case; they collide on case-insensitive file systems", paths[0])
+
+
+# --- the device as a whole -------------------------------------------------------------------
+
+def _device_checks(root: str, job_type: JobType, findings: _Findings
+                   ) -> tuple[str | None, bool, list[str]]:
+    from .mounts import filesystem_name, find_mount
+
+    notes: list[str] = []
+    mount_root = os.path.ismount(root)
+    if not mount_root:
+        findings.warning("MT603", f"{root} is not the root of a mounted file system; AWS "
+                         "reads the device's root directory (fine for a rehearsal)", None)
+    mount = find_mount(root)
+    name = filesystem_name(mount) if mount is not None else None
+    supported = IMPORT_FILESYSTEMS if job_type is JobType.IMPORT else EXPORT_FILESYSTEMS
+    if name == "FAT":
+        notes.append("the FAT variant could not be read from the device; AWS reads FAT32 "
+                     "only (not FAT12/16 or exFAT)")
+    elif name is not None and name not in supported:
+        verb = "reads" if job_type is JobType.IMPORT else "writes"
+        message = f"the file system is {name}; AWS {verb} {', '.join(sorted(supported))}"
+        if mount_root:
+            findings.error("MT604", message, None)
+        else:
+            findings.warning("MT604", message + " (this folder is a rehearsal?)", None)
+    if mount_root:
+        _capacity(root, findings)
+    return name, mount_root, notes
+
+
+def _capacity(root: str, findings: _Findings) -> None:
+    try:
+        vfs = os.statvfs(root)
+    except OSError:
+        return
+    capacity = vfs.f_blocks * vfs.f_frsize
+    if capacity > DEVICE_LIMIT:
+        findings.error("MT614", f"the device holds {capacity:,} bytes; AWS accepts devices "
+                       f"up to 16 TB ({DEVICE_LIMIT:,} bytes)", None)
+
+
+def _signature_checks(scan: _Scan) -> None:
+    e = scan.signature
+    if e is None:
+        scan.findings.error("MT601", "no SIGNATURE file in the device root; AWS would end the "
+                            "job with MissingSignature", SIGNATURE_NAME,
+                            "manifest-tools write-signature DEVICE_ROOT --status STATUS")
+    elif e.kind != "file":
+        scan.findings.error("MT601", f"the root SIGNATURE is a {e.kind}, not a regular file",
+                            SIGNATURE_NAME, "replace it with the file itself")
+
+
+def _status_findings(failures: Iterable[tuple[str, str]], findings: _Findings) -> None:
+    """MT619 for each failed check of ``verify`` against get-status (name, detail)."""
+    for name, detail in failures:
+        on_device = name.startswith(("device", "signature", "job-id"))
+        findings.error("MT619", f"{name}: {detail}", SIGNATURE_NAME if on_device else None)
+
+
+# --- export --------------------------------------------------------------------------------
+
+_WINDOWS_FORBIDDEN = re.compile(r'[\x00-\x1f"*:<>?\\|]')
+_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?", re.IGNORECASE)
+
+
+def folder_name_problem(name: str, filesystem: str | None) -> str | None:
+    """Why ``name`` (one path component) cannot be a folder on ``filesystem``, or None."""
+    if not name or name in (".", ".."):
+        return "an empty name, '.' or '..'"
+    if filesystem in ("NTFS", "FAT32", "FAT", None):
+        if _WINDOWS_FORBIDDEN.search(name):
+            return 'it holds a character NTFS and FAT32 forbid (" * : < > ? \\ | or control)'
+        if name[-1] in ". ":
+            return "it ends with a dot or a space (Windows drops them)"
+        if _WINDOWS_RESERVED.fullmatch(name):
+            return "it is a reserved Windows device name"
+        if len(name.encode("utf-16-le", "surrogatepass")) // 2 > 255:
+            return "it is longer than 255 characters"
+    elif len(name.encode("utf-8", "surrogateescape")) > 255:
+        return "it is longer than 255 bytes"
+    return None
+
+
+def _export_targets(data: dict[str, object], rules: KeyRules) -> Iterator[tuple[str, str]]:
+    """(field, folder path as AWS would write it) for each export destination."""
+    from ..aws import EXPORT_RECOVERY_DEFAULT
+
+    recovery = data.get("recoveryDirectory")
+    yield "recoveryDirectory", rules.s3_key(recovery if isinstance(recovery, str) else
+                                            EXPORT_RECOVERY_DEFAULT)
+    operations = data.get("operations")
+    for i, op in enumerate(operations if isinstance(operations, list) else []):
+        if not isinstance(op, dict):
+            continue
+        target = op.get("targetDirectory")
+        bucket = op.get("exportBucket")
+        if isinstance(target, str):
+            yield f"operations/{i}/targetDirectory", rules.s3_key(target)
+        elif isinstance(bucket, str):
+            yield f"operations/{i}/exportBucket", bucket
+
+
+def _export_checks(root: str, data: dict[str, object], filesystem: str | None,
+                   findings: _Findings) -> list[str]:
+    rules = KeyRules(substitutions=KeyRules.read(data).substitutions)
+    for where, folder in _export_targets(data, rules):
+        for name in folder.strip("/").split("/"):
+            problem = folder_name_problem(name, filesystem)
+            if problem is not None:
+                findings.error("MT621", f"{where}: '{display_path(name)}' cannot be a folder "
+                               f"name on {filesystem or 'this file system'}: {problem}",
+                               display_path(folder))
+        if os.path.lexists(os.path.join(root, folder.strip("/"))):
+            findings.warning("MT620", f"{where}: {display_path(folder)} already exists on the "
+                             "device; exported objects would be mixed with what is there",
+                             display_path(folder))
+    declared = data.get("fileSystem")
+    if isinstance(declared, str) and filesystem and declared.upper() != filesystem.upper():
+        findings.warning("MT604", f"the manifest's fileSystem is {declared} but the device is "
+                         f"{filesystem}", None)
+    return _writable(root, findings)
+
+
+def _writable(root: str, findings: _Findings) -> list[str]:
+    try:
+        vfs = os.statvfs(root)
+    except OSError as exc:
+        findings.error("MT622", f"cannot read the free space of {root}: {exc}", None)
+        return []
+    free = vfs.f_bavail * vfs.f_frsize
+    if vfs.f_flag & os.ST_RDONLY:
+        findings.error("MT622", "the device is mounted read-only", None)
+    elif free == 0:
+        findings.error("MT622", "the device has no free space", None)
+    return [f"free space: {free:,} bytes",
+            "the export's object listing is not available offline: whether the objects fit, "
+            "and which keys go to the recovery directory, cannot be checked here"]
+
+
+# --- the run -------------------------------------------------------------------------------
+
+def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list[Diagnostic]]:
+    """Parse and validate; the manifest's own errors become findings (MT611/MT612 come from
+    the key rules instead, so they are not listed twice)."""
+    from ..manifest.parse import parse_manifest
+    from ..manifest.validate import check_manifest
+
+    manifest = parse_manifest(data)
+    job_type, diagnostics = check_manifest(manifest)
+    if job_type not in (JobType.IMPORT, JobType.EXPORT):
+        kind = "of no known job type" if job_type is None else f"a {job_type.value} job"
+        raise UsageError(f"{label}: preflight checks S3 import and S3 export devices; this "
+                         f"manifest is {kind}")
+    found = [Diagnostic(d.rule, d.severity, f"{label}:{d.line}:{d.column}: {d.message}",
+                        d.line, d.column, d.pointer, d.hint)
+             for d in diagnostics if d.is_error and d.rule not in ("MT611", "MT612")]
+    rules = KeyRules.read(manifest.data)
+    for d in rules.dropped:
+        line, column = manifest.position(d.pointer)
+        found.append(Diagnostic(d.rule, d.severity, f"{label}:{line}:{column}: {d.message}",
+                                line, column, d.pointer, d.hint))
+    return manifest.data, job_type, found
+
+
+def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label: str = "",
+                  *, status_failures: Iterable[tuple[str, str]] = (),
+                  on_row: Callable[[KeyRow], object] | None = None,
+                  progress: Callable[[Summary], object] | None = None) -> Preflight:
+    """Check the device at ``root`` against ``manifest`` (bytes); see the module doc.
+
+    Raises :class:`InputError` when the root cannot be walked, :class:`UsageError` for a
+    manifest that is not an S3 import or export. ``on_row`` gets the key rows of an import.
+    ``status_failures`` are the failed checks (name, detail) of ``verify`` against get-status
+    output, which the caller ran on the device's SIGNATURE (``verification`` comes after
+    ``device`` in the layers, so the preflight does not call it): each becomes an MT619.
+    """
+    root = os.fspath(root)
+    data, job_type, manifest_findings = _manifest(manifest, manifest_label or "manifest")
+    findings = _Findings()
+    for d in manifest_findings:
+        findings.add(d)
+    filesystem, mount_root, notes = _device_checks(root, job_type, findings)
+    rules = KeyRules.read(data) if job_type is JobType.IMPORT else KeyRules()
+    scan = _Scan(rules, on_row if job_type is JobType.IMPORT else None, findings,
+                 export=job_type is JobType.EXPORT)
+    _scan(root, scan, progress)
+    _signature_checks(scan)
+    if scan.summary.bytes > DEVICE_LIMIT:
+        findings.error("MT614", f"the files hold {scan.summary.bytes:,} bytes; AWS accepts "
+                       "up to 16 TB per device", None)
+    if scan.suspects:
+        _collisions(root, rules, scan.suspects, findings)
+    if scan.more_suspects:
+        findings.error("MT608", f"{scan.more_suspects:,} more keys are each shared by several "
+                       "files (not named: fix the ones listed and run again)", None)
+    if job_type is JobType.EXPORT:
+        notes.extend(_export_checks(root, data, filesystem, findings))
+    _status_findings(status_failures, findings)
+    return Preflight(root, manifest_label, job_type, filesystem, mount_root, scan.summary,
+                     findings.finish(), tuple(notes))
+
+
+def _scan(root: str, scan: _Scan, progress: Callable[[Summary], object] | None) -> None:
+    entries: Iterable[Entry] = walk(root)
+    if progress is None:
+        for e in entries:
+            scan.entry(e)
+        return
+    for n, e in enumerate(entries, 1):
+        scan.entry(e)
+        if n % PROGRESS_EVERY == 0:
+            progress(scan.summary)
+    progress(scan.summary)

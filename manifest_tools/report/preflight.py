@@ -1,0 +1,61 @@
+"""The output of ``preflight``: a summary then the findings (text), or one JSON object.
+
+Pure functions of a :class:`~manifest_tools.device.preflight.Preflight`; the ``--keys`` CSV
+header lives with the rows in ``device.preflight`` (``KEYS_HEADER``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ..device.preflight import Preflight, display_path
+
+
+def _summary_line(p: Preflight) -> str:
+    s = p.summary
+    return (f"{s.files:,} files, {s.bytes:,} bytes, {s.keys:,} keys, {s.ignored:,} ignored, "
+            f"{s.skipped:,} skipped, {p.errors} errors, {p.warnings} warnings")
+
+
+def render_text(p: Preflight, strict: bool = False) -> str:
+    fs = p.filesystem or "unknown file system"
+    where = "mount root" if p.mount_root else "folder, not a mount root"
+    device = display_path(p.device)
+    lines = [f"preflight {device} ({fs}, {where}) against {p.manifest or 'the manifest'} "
+             f"(S3 {p.job_type.value})", f"  {_summary_line(p)}"]
+    lines.extend(f"  note: {note}" for note in p.notes)
+    for d in p.findings:
+        lines.append(f"{d.path or device}: {d.severity.value} {d.rule} {d.message}")
+        if d.hint:
+            lines.append(f"  hint: {d.hint}")
+    failed = p.errors or (strict and p.warnings)
+    lines.append(f"result: {'FAILED' if failed else 'ok'}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(p: Preflight) -> dict[str, Any]:
+    s = p.summary
+    return {
+        "device": display_path(p.device),
+        "manifest": p.manifest,
+        "job_type": p.job_type.value,
+        "filesystem": p.filesystem,
+        "mount_root": p.mount_root,
+        "summary": {"files": s.files, "bytes": s.bytes, "keys": s.keys, "ignored": s.ignored,
+                    "skipped": s.skipped},
+        "findings": [{"rule": d.rule, "severity": d.severity.value, "message": d.message,
+                      "path": d.path, "hint": d.hint} for d in p.findings],
+        "notes": list(p.notes),
+    }
+
+
+def render_json(p: Preflight, strict: bool = False) -> str:
+    return json.dumps(to_json(p), indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Preflight, bool], str]] = {
+    "text": render_text,
+    "json": render_json,
+}

@@ -1,0 +1,260 @@
+"""The six operations of the 2010-06-01 API over the store: params in, result members out.
+
+Each operation takes the caller's account (its access key id) and the request's form
+parameters, and returns the members of its ``OpResult`` in the model's order (absent
+members are left out), or raises :class:`ServiceError` with the model's exception name.
+A job is visible to its owner only: another account's JobId answers
+``InvalidJobIdException`` exactly like a JobId that was never issued.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..aws import JOB_ID_ALPHABET, JOB_ID_LENGTH, NEW_JOB_LOCATION, NEW_JOB_PROGRESS
+from ..credentials import SecretKey
+from ..signature import canonical_manifest, render_signature_file, sign
+from .errors import ServiceError
+from .judge import judge
+from .protocol import Members, Value, boolean, clean, integer, member_list, text
+from .store import Job, Store
+
+Params = Mapping[str, bytes]
+# ListJobs without MaxJobs (the model names no default; AWS's reference said 1000).
+DEFAULT_MAX_JOBS = 1000
+# The GetStatus example of the API reference.
+MESSAGES = {
+    "NotReceived": "The specified job has not been received.",
+    "Pending": "The specified job has not started.",
+    "Canceled": "The specified job has been canceled.",
+}
+ADDRESS_FIELDS = ("name", "company", "street1", "street2", "street3", "city",
+                  "stateOrProvince", "postalCode", "phoneNumber", "country")
+LABEL_REQUIRED = ("name", "street1", "city", "postalCode", "phoneNumber", "country")
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    keys: Mapping[str, SecretKey]
+    base_url: str
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def stamp(self) -> str:
+        return f"{self.now():%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _own_job(ctx: Context, account: str, params: Params) -> Job:
+    job_id = text(params, "JobId", required=True) or ""
+    job = ctx.store.job(account, job_id)
+    if job is None:
+        raise ServiceError("InvalidJobIdException", f"No such job {clean(job_id, 40)!r} for "
+                           "your account. You can only return information about jobs you own.")
+    return job
+
+
+def _artifacts(ctx: Context, job: Job) -> list[Members]:
+    return [[("Description", "Shipping label (printable, this service)"),
+             ("URL", f"{ctx.base_url}/labels/{job.label_token}")]]
+
+
+def _not_canceled(job: Job) -> None:
+    if job.canceled:
+        raise ServiceError("CanceledJobIdException",
+                           f"The job {job.job_id} has been canceled and is no longer valid.")
+
+
+def _new_job_id() -> str:
+    return "".join(secrets.choice(JOB_ID_ALPHABET) for _ in range(JOB_ID_LENGTH))
+
+
+def _insert(ctx: Context, account: str, job_type: str, manifest: bytes,
+            addendum: bytes | None) -> Job:
+    secret = ctx.keys[account].value
+    for _ in range(20):  # 34**5 ids: a collision is rare, twenty in a row impossible
+        job_id = _new_job_id()
+        sig = sign(manifest, job_id, secret)
+        token = secrets.token_urlsafe(16)
+        row = (job_id, account, job_type, manifest, addendum, sig.signature,
+               render_signature_file(sig).decode("ascii"), ctx.stamp(), NEW_JOB_LOCATION,
+               MESSAGES[NEW_JOB_LOCATION], NEW_JOB_PROGRESS, MESSAGES[NEW_JOB_PROGRESS],
+               token)
+        try:
+            with ctx.store.write() as db:
+                db.execute("INSERT INTO jobs (job_id, account, job_type, manifest, "
+                           "manifest_addendum, signature, signature_file, creation_date, "
+                           "location_code, location_message, progress_code, "
+                           "progress_message, label_token) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        except sqlite3.IntegrityError:
+            continue
+        job = ctx.store.job(account, job_id)
+        assert job is not None
+        return job
+    raise ServiceError("InternalFailure", "could not allocate a job id", 500, sender=False)
+
+
+def _with_warning(members: Members, message: str | None) -> Members:
+    return [*members, ("WarningMessage", message)] if message else members
+
+
+def _job_parameters(params: Params) -> tuple[str, bytes, bool]:
+    """JobType, Manifest and ValidateOnly: what CreateJob and UpdateJob both require."""
+    job_type = text(params, "JobType", required=True) or ""
+    manifest = params.get("Manifest")
+    if manifest is None:
+        raise ServiceError("MissingParameterException", "the request must contain the "
+                           "parameter Manifest")
+    return job_type, manifest, boolean(params, "ValidateOnly", required=True)
+
+
+def create_job(ctx: Context, account: str, params: Params) -> Members:
+    job_type, manifest, validate_only = _job_parameters(params)
+    verdict = judge(manifest, job_type, account)
+    if validate_only:
+        return _with_warning([("JobType", job_type)], verdict.warning_message)
+    job = _insert(ctx, account, job_type, manifest, params.get("ManifestAddendum"))
+    members: Members = [("JobId", job.job_id), ("JobType", job.job_type),
+                        ("Signature", job.signature),
+                        ("SignatureFileContents", job.signature_file)]
+    members = _with_warning(members, verdict.warning_message)
+    return [*members, ("ArtifactList", _artifacts(ctx, job))]
+
+
+def status_members(ctx: Context, job: Job) -> Members:
+    """GetStatus's members in the model's order; absent ones left out."""
+    manifest = canonical_manifest(job.manifest).decode("utf-8", "replace")
+    values: list[tuple[str, Value | None]] = [
+        ("JobId", job.job_id), ("JobType", job.job_type),
+        ("LocationCode", job.location_code), ("LocationMessage", job.location_message),
+        ("ProgressCode", job.progress_code), ("ProgressMessage", job.progress_message),
+        ("Carrier", job.carrier), ("TrackingNumber", job.tracking_number),
+        ("LogBucket", job.log_bucket), ("LogKey", job.log_key),
+        ("ErrorCount", job.error_count), ("Signature", job.signature),
+        ("SignatureFileContents", job.signature_file), ("CurrentManifest", manifest),
+        ("CreationDate", job.creation_date), ("ArtifactList", _artifacts(ctx, job)),
+    ]
+    return [(name, value) for name, value in values if value is not None]
+
+
+def get_status(ctx: Context, account: str, params: Params) -> Members:
+    return status_members(ctx, _own_job(ctx, account, params))
+
+
+def list_jobs(ctx: Context, account: str, params: Params) -> Members:
+    limit = integer(params, "MaxJobs")
+    limit = DEFAULT_MAX_JOBS if limit is None else limit
+    if not 1 <= limit <= DEFAULT_MAX_JOBS:
+        raise ServiceError("InvalidParameterException",
+                           f"MaxJobs must be between 1 and {DEFAULT_MAX_JOBS}")
+    marker = text(params, "Marker")
+    before = None
+    if marker:
+        job = ctx.store.job(account, marker)
+        if job is None:
+            raise ServiceError("InvalidParameterException", f"Marker {clean(marker, 40)!r} "
+                               "is not one of your jobs")
+        before = job.seq
+    jobs = ctx.store.jobs(account, limit + 1, before)
+    listed: list[Members] = [[("JobId", j.job_id), ("CreationDate", j.creation_date),
+                              ("IsCanceled", bool(j.canceled)), ("JobType", j.job_type)]
+                             for j in jobs[:limit]]
+    return [("Jobs", listed), ("IsTruncated", len(jobs) > limit)]
+
+
+def _updatable(job: Job) -> None:
+    _not_canceled(job)
+    if job.location_code != NEW_JOB_LOCATION:
+        raise ServiceError("UnableToUpdateJobIdException", f"The job {job.job_id} cannot be "
+                           "updated: AWS has received its device.")
+
+
+def update_job(ctx: Context, account: str, params: Params) -> Members:
+    job = _own_job(ctx, account, params)
+    job_type, manifest, validate_only = _job_parameters(params)
+    _updatable(job)
+    verdict = judge(manifest, job_type, account)
+    if job_type != job.job_type:
+        raise ServiceError("InvalidParameterException", f"JobType {job_type} differs from "
+                           f"the job's ({job.job_type}); create a new job instead")
+    if not validate_only:
+        # The signature covers the manifest: a new manifest is a new SIGNATURE file.
+        sig = sign(manifest, job.job_id, ctx.keys[account].value)
+        ctx.store.update(job.job_id, manifest=manifest, signature=sig.signature,
+                         signature_file=render_signature_file(sig).decode("ascii"))
+    members = _with_warning([("Success", True)], verdict.warning_message)
+    return [*members, ("ArtifactList", _artifacts(ctx, job))]
+
+
+def cancel_job(ctx: Context, account: str, params: Params) -> Members:
+    job = _own_job(ctx, account, params)
+    _not_canceled(job)
+    if job.location_code != NEW_JOB_LOCATION:
+        raise ServiceError("UnableToCancelJobIdException", f"The job {job.job_id} cannot be "
+                           "canceled: AWS has received its device.")
+    ctx.store.update(job.job_id, canceled=1, progress_code="Canceled",
+                     progress_message=MESSAGES["Canceled"])
+    return [("Success", True)]
+
+
+def label_address(job: Job, params: Params | None = None) -> dict[str, str]:
+    """The sender's address: the manifest's returnAddress, each field the request gives
+    replacing the manifest's."""
+    from ..manifest.parse import parse_manifest
+
+    given = parse_manifest(job.manifest).data.get("returnAddress")
+    address = {k: v for k, v in given.items() if isinstance(v, str)} \
+        if isinstance(given, dict) else {}
+    for name in ADDRESS_FIELDS:
+        value = text(params or {}, name)
+        if value is not None:
+            address[name] = value
+    return {k: address[k] for k in ADDRESS_FIELDS if address.get(k, "").strip()}
+
+
+def get_shipping_label(ctx: Context, account: str, params: Params) -> Members:
+    job_ids = member_list(params, "jobIds")
+    if not job_ids:
+        raise ServiceError("MissingParameterException", "the request must contain at least "
+                           "one jobIds.member.N")
+    jobs = [_own_job(ctx, account, {"JobId": j.encode("utf-8")}) for j in job_ids]
+    for job in jobs:
+        _not_canceled(job)
+    address = label_address(jobs[0], params)
+    missing = [name for name in LABEL_REQUIRED if name not in address]
+    if missing:
+        raise ServiceError("InvalidAddressException", f"The address for the label lacks "
+                           f"{', '.join(missing)} (give them, or put them in the manifest's "
+                           "returnAddress)")
+    token = secrets.token_urlsafe(16)
+    ctx.store.add_label(token, account, job_ids, json.dumps(address), ctx.stamp())
+    return [("ShippingLabelURL", f"{ctx.base_url}/labels/{token}"),
+            ("Warning", "This label comes from a local rehearsal service: no carrier will "
+             "accept it.")]
+
+
+def label_for(ctx: Context, token: str) -> tuple[list[str], dict[str, str], str] | None:
+    """(job ids, sender address, date) behind a label URL: a GetShippingLabel label or a
+    job's own ArtifactList label. The token is the capability; no signature is needed."""
+    found = ctx.store.label(token)
+    if found is not None:
+        return found[0], json.loads(found[1]), found[2]
+    job = ctx.store.job_by_label_token(token)
+    if job is None:
+        return None
+    return [job.job_id], label_address(job), job.creation_date
+
+
+OPERATIONS: dict[str, Callable[[Context, str, Params], Members]] = {
+    "CreateJob": create_job,
+    "GetStatus": get_status,
+    "ListJobs": list_jobs,
+    "UpdateJob": update_job,
+    "CancelJob": cancel_job,
+    "GetShippingLabel": get_shipping_label,
+}

@@ -1,0 +1,130 @@
+"""A real service process on a free loopback port, and the real clients that talk to it.
+
+``service`` starts ``manifest-tools service run --port 0`` as a child process with its own
+data folder and credentials file, reads the ``listening on`` line, and stops it with
+SIGTERM afterwards (the test fails if it does not stop cleanly). ``aws`` runs the real AWS
+CLI with a private HOME and config, so nothing of the machine's own AWS setup leaks in.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+SAMPLES = ROOT / "samples"
+AWS = str(Path(sys.executable).with_name("aws"))
+ACCESS = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+OTHER_ACCESS = "AKIAOTHERACCOUNT0001"
+OTHER_SECRET = "otherSecretKey/otherSecretKey/otherSec01"
+REGION = "us-east-1"
+CREDENTIALS = (f"[default]\naws_access_key_id = {ACCESS}\naws_secret_access_key = {SECRET}\n"
+               f"[other]\naws_access_key_id = {OTHER_ACCESS}\n"
+               f"aws_secret_access_key = {OTHER_SECRET}\n")
+START_SECONDS = 30
+
+
+@dataclass
+class Service:
+    url: str
+    data: Path
+    proc: subprocess.Popen[str]
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+
+def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = ()
+                  ) -> Service:
+    """Start a service process and wait for its first line (bounded)."""
+    creds = tmp / "service-credentials"
+    creds.write_text(CREDENTIALS)
+    data = data or tmp / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "manifest_tools", "service", "run", "--port", "0", "--data",
+         str(data), "--credentials", str(creds), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()  # type: ignore[union-attr]
+                                                         ), daemon=True)
+    reader.start()
+    reader.join(START_SECONDS)
+    if not line or not line[0].startswith("manifest-tools service: listening on http://"):
+        proc.kill()
+        raise AssertionError(f"service did not start: {line!r} {proc.stderr.read()!r}")
+    service = Service(line[0].strip().rsplit(" ", 1)[1], data, proc)
+    threading.Thread(target=lambda: service.log.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
+    return service
+
+
+def stop_service(service: Service, timeout: float = 20) -> int:
+    if service.proc.poll() is None:
+        service.proc.send_signal(signal.SIGTERM)
+    return service.proc.wait(timeout)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    started = start_service(tmp_path)
+    try:
+        yield started
+    finally:
+        code = stop_service(started)
+    assert code == 0, "the service exits 0 on SIGTERM"
+
+
+@dataclass(frozen=True)
+class AwsResult:
+    code: int
+    out: str
+    err: str
+
+
+AwsRunner = Callable[..., AwsResult]
+
+
+@pytest.fixture
+def aws(service: Service, tmp_path: Path) -> AwsRunner:
+    """Run ``aws importexport ARGS --endpoint-url URL`` as the default (or another) account."""
+    home = tmp_path / "aws-home"
+    home.mkdir()
+
+    def _run(*args: str, access: str = ACCESS, secret: str = SECRET,
+             env: Mapping[str, str] | None = None, cwd: Path | None = None) -> AwsResult:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        base.update({"HOME": str(home), "AWS_CONFIG_FILE": str(home / "config"),
+                     "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+                     "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret,
+                     "AWS_DEFAULT_REGION": REGION, "AWS_PAGER": "",
+                     "AWS_MAX_ATTEMPTS": "1", **(env or {})})
+        proc = subprocess.run([AWS, "importexport", *args, "--endpoint-url", service.url],
+                              capture_output=True, text=True, env=base, timeout=60,
+                              check=False, cwd=cwd)
+        return AwsResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return _run
+
+
+def boto_client(service: Service, access: str = ACCESS, secret: str = SECRET,
+                **config: Any) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(aws_access_key_id=access, aws_secret_access_key=secret,
+                                    region_name=REGION)
+    return session.client("importexport", endpoint_url=service.url,
+                          config=Config(retries={"max_attempts": 1}, **config))
