@@ -144,3 +144,21 @@ def test_text_output_shows_hostile_names_escaped(tmp_path: Path, run_cli: RunCli
     assert "new\\nline: warning MT610" in r.out
     assert "bad\\xff: error MT605" in r.out
     assert all(line.isprintable() for line in r.out.splitlines())
+
+
+def test_csv_lines_match_the_csv_module() -> None:
+    import io
+
+    from manifest_tools.report.preflight import csv_header, csv_lines
+
+    rows = [("a/b.txt", "p/a/b.txt", 3, "import", ""),
+            ('q"uote', 'p/q"uote', 0, "import", ""),
+            ("comma,name", "p/comma,name", 1, "ignored", "ignore:,$"),
+            ("new\\nline", "p/new\nline", 2, "import", ""),
+            ("cr", "p/c\rr", 2, "import", ""),
+            ("bad\\xff", "", 5, "skipped", "MT605")]
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(["path", "key", "bytes", "action", "reason"])
+    writer.writerows(rows)
+    assert csv_header() + csv_lines(rows) == expected.getvalue()
