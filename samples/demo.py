@@ -1,7 +1,8 @@
 """`make demo`: the main job on the bundled samples, printing each command it runs.
 
 validate every sample -> sign one for a job -> write SIGNATURE into a scratch device root ->
-verify it against the manifest, then the same against a get-status output. The secret key is
+verify it against the manifest -> preflight the scratch device (the S3 key of every file), then
+the same against a get-status output. The secret key is
 AWS's documented example key, given through a key file (never on the command line).
 """
 
@@ -56,7 +57,18 @@ def main() -> None:
     run("verify", "--signature-file", str(device / "SIGNATURE"), "--manifest", manifest,
         "--key-file", str(key_file))
 
-    print("\n5. From get-status output (any form): write, then verify everything it says")
+    print("\n5. Preflight the scratch device: the checks AWS's own reading would fail, and the S3 "
+          "key of every file")
+    (device / "Old Photos").mkdir()
+    (device / "Old Photos" / "beach.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    (device / "notes.txt").write_text("packing list\n")
+    (device / "notes.txt.bak").write_text("an editor's backup: ignored by the manifest\n")
+    keys = scratch / "keys.csv"
+    # A folder, not a mounted disk: warnings (MT603, and MT604 on tmpfs), so exit 0.
+    run("preflight", str(device), "--manifest", manifest, "--keys", str(keys))
+    print(keys.read_text(), end="")
+
+    print("\n6. From get-status output (any form): write, then verify everything it says")
     status = str(SAMPLES / "status" / "get-status.txt")
     device2 = scratch / "device2"
     device2.mkdir()

@@ -402,8 +402,8 @@ def _device_checks(root: str, job_type: JobType, findings: _Findings
     notes: list[str] = []
     mount_root = os.path.ismount(root)
     if not mount_root:
-        findings.warning("MT603", f"{root} is not the root of a mounted file system; AWS "
-                         "reads the device's root directory (fine for a rehearsal)", None)
+        findings.warning("MT603", "not the root of a mounted file system; AWS reads the "
+                         "device's root directory (fine for a rehearsal)", None)
     mount = find_mount(root)
     name = filesystem_name(mount) if mount is not None else None
     supported = IMPORT_FILESYSTEMS if job_type is JobType.IMPORT else EXPORT_FILESYSTEMS
