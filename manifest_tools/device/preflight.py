@@ -4,9 +4,9 @@
 the manifest's key rules (:mod:`.keys`) and returns a :class:`Preflight` whose ``findings``
 are :class:`Diagnostic` objects with ``path`` set (rule ids MT6xx, see ``rules.py``). It
 never writes: the caller gets one :data:`KeyRow` per non-folder entry through ``on_rows``
-(lists of up to ``ROWS_BATCH`` rows, in walk order, for the ``--keys`` CSV: one call per
-batch, since a call per file costs as much as the file's checks) and may pass ``progress``
-to be told every ``PROGRESS_EVERY`` entries.
+(lists of about ``ROWS_BATCH`` rows in walk order, reused after the call, for the ``--keys``
+CSV: one call per batch, since a call per file costs as much as the file's checks) and may
+pass ``progress`` to be told every ``PROGRESS_EVERY`` entries.
 
 Memory stays bounded on large devices: key collisions are found with a set of hashes of the
 lower-cased keys (an int per file, never the paths); only when a hash repeats does a second
@@ -36,7 +36,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..errors import UsageError
 from ..manifest.jobtype import JobType
 from .keys import KeyRules
-from .walk import Entry, walk
+from .walk import Entry, FileRun, walk, walk_runs
 
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
            "display_path", "run_preflight"]
@@ -162,6 +162,9 @@ class _Scan:
     # Whether the prefix or a substitution's output can put a character S3 advises against
     # into a key whose path holds none (set from the rules).
     key_may_avoid: bool = False
+    # Substitutions that can neither empty a name nor add such a character: keys of clean
+    # names need no closer look (see ``fast``).
+    plain_keys: bool = True
     rows: list[KeyRow] = field(default_factory=list)
     # An export device: only count what is there and find the SIGNATURE (the keys and
     # per-file rules are about data going to S3).
@@ -241,8 +244,51 @@ class _Scan:
                               "file named exactly SIGNATURE in the root and imports this one "
                               "as an ordinary file", shown)
 
+    def run(self, run: FileRun) -> None:
+        """A run of regular files in one folder: the hot path. When nothing in the run needs
+        a closer look (one search over all its names, see ``fast``), each file costs a
+        key, an ignore search, a hash and a row; anything else goes through ``file``."""
+        prefix, depth, files = run
+        names = "/".join(name for name, _ in files)
+        if (_SLOW.search(names) is None and _SLOW.search(prefix) is None
+                and SIGNATURE_NAME not in names.upper() and self.plain_keys):
+            self.fast(prefix, depth, files)
+            return
+        for name, size in files:
+            self.file(Entry(prefix + name, "file", size, None, None, depth))
+
+    def fast(self, prefix: str, depth: int, files: list[tuple[str, int]]) -> None:
+        """Files with clean names under rules whose substitutions can neither empty a name
+        nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
+        that is empty, huge, ignored or gets a long key."""
+        rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
+        key_prefix, substitutions = rules.prefix, rules.substitutions
+        ignored = rules.ignored_by if rules.ignore else None
+        limit, keep = S3_KEY_LIMIT // 4, self.on_rows is not None
+        for name, size in files:
+            relpath = prefix + name
+            key = key_prefix + relpath
+            for old, new in substitutions:
+                key = key.replace(old, new)
+            if (not size or size > S3_OBJECT_LIMIT or len(key) > limit
+                    or (ignored is not None and ignored(relpath) is not None)):
+                self.file(Entry(relpath, "file", size, None, None, depth))
+                continue
+            summary.files += 1
+            summary.bytes += size
+            summary.keys += 1
+            folded = hash(key.lower())
+            if folded in seen:
+                self.suspect(folded)
+            else:
+                seen.add(folded)
+            if keep:
+                rows.append((relpath, key, size, "import", ""))
+        if len(rows) >= ROWS_BATCH:
+            self.flush()
+
     def file(self, e: Entry) -> None:
-        """One regular file: the hot path of the walk. A name with nothing unusual (no
+        """One regular file, every check (the fast path's fallback). A name with nothing unusual (no
         control character, no character S3 advises against, nothing like SIGNATURE: one
         search) goes straight to ``keyed``."""
         self.summary.files += 1
@@ -292,9 +338,11 @@ class _Scan:
             self.flush()
 
     def flush(self) -> None:
+        """Hand the rows over; the list is then emptied in place and reused (the fast path
+        holds it in a local), so ``on_rows`` must copy what it keeps."""
         if self.rows and self.on_rows is not None:
             self.on_rows(self.rows)
-        self.rows = []
+        self.rows.clear()
 
     def unclean(self, e: Entry) -> str | None:
         """The name as shown (escaped if need be), after the SIGNATURE checks; None (after
@@ -342,6 +390,15 @@ class _Scan:
             self.suspects[folded] = None
         else:
             self.more_suspects += 1
+
+
+def _plain_rules(rules: KeyRules) -> bool:
+    """True when no key of a clean name can need MT609 or MT610: the prefix and every
+    substitution output hold no character S3 advises against, and no substitution output
+    is empty or holds '/' (which could empty a name or double a slash)."""
+    texts = [rules.prefix, *(new for _, new in rules.substitutions)]
+    return not any(_AVOID.search(t) for t in texts) and all(
+        new and "/" not in new and "/" not in old for old, new in rules.substitutions)
 
 
 def _empties_a_name(before: str, after: str) -> bool:
@@ -578,7 +635,8 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
     scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
                  export=job_type is JobType.EXPORT,
                  key_may_avoid=any(_AVOID.search(text) for text in
-                                   [rules.prefix, *(new for _, new in rules.substitutions)]))
+                                   [rules.prefix, *(new for _, new in rules.substitutions)]),
+                 plain_keys=_plain_rules(rules))
     _scan(root, scan, progress)
     _signature_checks(scan)
     if scan.summary.bytes > DEVICE_LIMIT:
@@ -601,18 +659,19 @@ def _scan(root: str, scan: _Scan, progress: Callable[[Summary], object] | None) 
         for e in walk(root):
             scan.existing(e)
         return
-    file, other = scan.file, scan.other
+    run, other = scan.run, scan.other
     every = PROGRESS_EVERY if progress is not None else 0
-    n = 0
-    for e in walk(root):
-        if e.kind == "file":
-            file(e)
+    seen = 0
+    for item in walk_runs(root):
+        if type(item) is FileRun:
+            run(item)
+            seen += len(item.files)
         else:
-            other(e)
-        if every:
-            n += 1
-            if n % every == 0 and progress is not None:
-                progress(scan.summary)
+            other(item)  # type: ignore[arg-type]
+            seen += 1
+        if every and seen >= every and progress is not None:
+            progress(scan.summary)
+            seen = 0
     scan.flush()
     if progress is not None:
         progress(scan.summary)

@@ -33,7 +33,7 @@ from typing import Literal, NamedTuple
 
 from ..errors import InputError
 
-__all__ = ["Entry", "Kind", "walk"]
+__all__ = ["Entry", "FileRun", "Kind", "walk", "walk_runs"]
 
 Kind = Literal["file", "dir", "symlink", "fifo", "socket", "other", "error"]
 
@@ -100,6 +100,16 @@ def _kind(mode: int) -> Kind:
     return "other"
 
 
+class FileRun(NamedTuple):
+    """Consecutive regular files of one folder, in walk order: ``prefix`` is the folder's
+    relative path + '/' ('' in the root), ``files`` (name, st_size) pairs; each file's
+    Entry would be ``Entry(prefix + name, 'file', size, None, None, depth)``."""
+
+    prefix: str
+    depth: int
+    files: list[tuple[str, int]]
+
+
 @dataclass(slots=True)
 class _Frame:
     prefix: str  # relative path of this folder + '/' ('' for the root)
@@ -151,22 +161,29 @@ class _Walker:
             os.close(self.fd)
             self.fd = -1
 
-    def entries(self) -> Iterator[Entry]:
+    def items(self) -> Iterator[Entry | FileRun]:
+        """Pre-order; consecutive regular files of one folder come as one FileRun."""
         stack, lstat, is_reg = self.stack, os.stat, stat.S_ISREG
         while stack:
             frame = stack[-1]
             names, prefix, depth, fd = frame.names, frame.prefix, frame.depth, self.fd
             i, count = frame.index, len(names)
+            files: list[tuple[str, int]] = []
             while i < count:
                 name = names[i]
                 i += 1
                 try:
                     info = lstat(name, dir_fd=fd, follow_symlinks=False)
                 except OSError as exc:
-                    yield Entry(prefix + name, "error", 0, reason(exc), None, depth)
+                    info, error = None, reason(exc)
+                if info is not None and is_reg(info.st_mode):
+                    files.append((name, info.st_size))
                     continue
-                if is_reg(info.st_mode):
-                    yield Entry(prefix + name, "file", info.st_size, None, None, depth)
+                if files:
+                    yield FileRun(prefix, depth, files)
+                    files = []
+                if info is None:
+                    yield Entry(prefix + name, "error", 0, error, None, depth)
                 elif stat.S_ISDIR(info.st_mode):
                     entry, child = self._descend(frame, name, info)
                     yield entry
@@ -177,6 +194,8 @@ class _Walker:
                 else:
                     yield Entry(prefix + name, _kind(info.st_mode), 0, None, None, depth)
             else:
+                if files:
+                    yield FileRun(prefix, depth, files)
                 stack.pop()
                 names.clear()
                 if stack:
@@ -221,8 +240,21 @@ def walk(root: str | os.PathLike[str]) -> Iterator[Entry]:
     Raises :class:`InputError` if the root is missing, a symlink, not a folder or cannot
     be listed, or if the tree is moved during the walk.
     """
+    for item in walk_runs(root):
+        if type(item) is FileRun:
+            prefix, depth = item.prefix, item.depth
+            for name, size in item.files:
+                yield Entry(prefix + name, "file", size, None, None, depth)
+        else:
+            yield item  # type: ignore[misc]
+
+
+def walk_runs(root: str | os.PathLike[str]) -> Iterator[Entry | FileRun]:
+    """``walk`` in the same order, but each run of consecutive regular files in one folder
+    comes as one :class:`FileRun`: a caller with per-file work to do loops over plain
+    (name, size) pairs instead of one object per file (the preflight's hot path)."""
     walker = _Walker(root)
     try:
-        yield from walker.entries()
+        yield from walker.items()
     finally:
         walker.close()

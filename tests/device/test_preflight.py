@@ -17,6 +17,7 @@ from manifest_tools.device.preflight import (
     folder_name_problem,
     run_preflight,
 )
+from manifest_tools.device.walk import Entry
 from manifest_tools.diagnostics import Severity
 from manifest_tools.errors import InputError, UsageError
 
@@ -363,10 +364,32 @@ Progress = Callable[[pf.Summary], object]
 def test_progress_is_called_with_running_totals(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pf, "PROGRESS_EVERY", 2)
-    root = device(tmp_path / "dev", {f"f{n}": b"ab" for n in range(5)})
+    # Progress comes between runs of files (one per folder here).
+    root = device(tmp_path / "dev", {f"d{n}/f": b"ab" for n in range(5)})
     seen: list[tuple[int, int]] = []
     progress: Progress = lambda s: seen.append((s.files, s.bytes))  # noqa: E731
     check(root, progress=progress)
     assert seen[-1] == (6, 10 + len(SIGNATURE))
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
     assert len(seen) >= 3
+
+
+def test_fast_and_full_paths_give_the_same_rows_and_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of clean names take the fast path; the full path must agree row for row, in
+    order, including files it hands back (empty, ignored) and across row batches."""
+    files = {f"d{n % 7}/f{n:04d}.txt": b"x" * (n % 3) for n in range(600)}
+    files.update({"d1/ignored.bak": b"1", "d2/we{ird}.txt": b"2", "d3/SIGNATURE": b"3"})
+    root = device(tmp_path / "dev", files)
+    extra = "prefix: p-\nignore:\n  - \\.bak$\nsubstitutions:\n  d: D\n"
+    monkeypatch.setattr(pf, "ROWS_BATCH", 16)
+    fast: list[KeyRow] = []
+    fast_result = check(root, extra, on_rows=fast.extend)
+    monkeypatch.setattr(pf._Scan, "fast", lambda self, prefix, depth, files: [
+        self.file(Entry(prefix + n, "file", s, None, None, depth)) for n, s in files])
+    full: list[KeyRow] = []
+    full_result = check(root, extra, on_rows=full.extend)
+    assert fast == full
+    assert len(fast) == len(files) + 1
+    assert fast_result.summary == full_result.summary
+    assert fast_result.findings == full_result.findings
