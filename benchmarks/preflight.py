@@ -79,8 +79,10 @@ def ours(tree: Path, manifest: Path, keys: Path) -> list[str]:
             str(manifest), "--keys", str(keys), "--no-progress", "--format", "json"]
 
 
-def run_timed(cmd: list[str], out: Path) -> tuple[float, int]:
-    """(seconds, peak RSS in KiB) of one run, output to ``out``."""
+def run_timed(cmd: list[str], out: Path) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in KiB, CPU seconds user+system) of one run, output to
+    ``out``. CPU time is reported too: on a shared machine it varies far less than wall
+    time, which includes the time other processes hold the cores."""
     with open(out, "wb") as sink:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
@@ -90,7 +92,7 @@ def run_timed(cmd: list[str], out: Path) -> tuple[float, int]:
     if proc.returncode not in (0, 1):
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def bench_time(work: Path, files: int, rounds: int) -> None:
@@ -104,19 +106,22 @@ def bench_time(work: Path, files: int, rounds: int) -> None:
     find = ["find", str(tree), "-type", "f", "-printf", "%s %p\\n"]
     run_timed(find, work / "find.out")  # warm the cache
     run_timed(ours(tree, manifest, work / "keys.csv"), work / "ours.json")
-    mine, theirs, ratios = [], [], []
+    mine, theirs, ratios, cpu_ratios = [], [], [], []
     for _ in range(rounds):
-        a, _rss = run_timed(ours(tree, manifest, work / "keys.csv"), work / "ours.json")
-        b, _rss = run_timed(find, work / "find.out")
+        a, _rss, a_cpu = run_timed(ours(tree, manifest, work / "keys.csv"), work / "ours.json")
+        b, _rss, b_cpu = run_timed(find, work / "find.out")
         mine.append(a)
         theirs.append(b)
         ratios.append(a / b)
+        cpu_ratios.append(a_cpu / b_cpu)
     with open(work / "keys.csv", encoding="utf-8") as csv_file:
         rows = sum(1 for _ in csv_file) - 1
     print(f"preflight --keys: median {statistics.median(mine):.3f} s ({rows:,} CSV rows)")
     print(f"find -printf:     median {statistics.median(theirs):.3f} s")
     print(f"ratio (ours/find), median of {rounds} rounds: {statistics.median(ratios):.2f}x "
           f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x)")
+    print(f"CPU-time ratio (user+system), median: {statistics.median(cpu_ratios):.2f}x "
+          f"(min {min(cpu_ratios):.2f}x, max {max(cpu_ratios):.2f}x)")
     _remove(tree)
 
 
@@ -128,7 +133,8 @@ def bench_memory(work: Path, files: int) -> None:
           f"({time.perf_counter() - started:.1f} s)")
     manifest = work / "m.yaml"
     manifest.write_text(MANIFEST)
-    seconds, rss = run_timed(ours(tree, manifest, work / "big.csv"), work / "big.json")
+    seconds, rss, _cpu = run_timed(ours(tree, manifest, work / "big.csv"),
+                                   work / "big.json")
     print(f"preflight --keys at {files:,} files: {seconds:.1f} s, peak RSS {rss / 1024:.1f} MiB")
     _remove(tree)
 

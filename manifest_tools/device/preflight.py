@@ -263,20 +263,24 @@ class _Scan:
         that is empty, huge, ignored or gets a long key."""
         rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
         key_prefix, substitutions = rules.prefix, rules.substitutions
-        ignored = rules.ignored_by if rules.ignore else None
+        patterns = [compiled.search for _, compiled in rules.ignore]
         limit, keep = S3_KEY_LIMIT // 4, self.on_rows is not None
+        count = total = 0
         for name, size in files:
             relpath = prefix + name
             key = key_prefix + relpath
             for old, new in substitutions:
                 key = key.replace(old, new)
-            if (not size or size > S3_OBJECT_LIMIT or len(key) > limit
-                    or (ignored is not None and ignored(relpath) is not None)):
+            hit = not size or size > S3_OBJECT_LIMIT or len(key) > limit
+            for search in patterns:
+                if hit or search(relpath) is not None:
+                    hit = True
+                    break
+            if hit:
                 self.file(Entry(relpath, "file", size, None, None, depth))
                 continue
-            summary.files += 1
-            summary.bytes += size
-            summary.keys += 1
+            count += 1
+            total += size
             folded = hash(key.lower())
             if folded in seen:
                 self.suspect(folded)
@@ -284,6 +288,9 @@ class _Scan:
                 seen.add(folded)
             if keep:
                 rows.append((relpath, key, size, "import", ""))
+        summary.files += count
+        summary.keys += count
+        summary.bytes += total
         if len(rows) >= ROWS_BATCH:
             self.flush()
 

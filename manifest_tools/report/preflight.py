@@ -67,10 +67,6 @@ def csv_header() -> str:
     return ",".join(KEYS_HEADER) + "\n"
 
 
-def _plain(text: str) -> bool:
-    return not ('"' in text or "," in text or "\n" in text or "\r" in text)
-
-
 def csv_lines(rows: Iterable[KeyRow]) -> str:
     """The CSV lines of ``rows``. Written by hand for the common row (no field needs
     quotes): the csv module takes 3 us a row, a quarter of a preflight's time per file;
@@ -79,8 +75,11 @@ def csv_lines(rows: Iterable[KeyRow]) -> str:
     append = out.append
     for row in rows:
         path, key, size, action, reason = row
-        if _plain(path) and _plain(key) and _plain(reason):
-            append(f"{path},{key},{size},{action},{reason}\n")
+        line = f"{path},{key},{size},{action},{reason}\n"
+        # Plain when the only commas are the 4 separators and nothing else needs quotes.
+        if (line.count(",") == 4 and line.count("\n") == 1 and '"' not in line
+                and "\r" not in line):
+            append(line)
         else:
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator="\n").writerow(row)
