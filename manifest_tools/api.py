@@ -90,8 +90,9 @@ def verify(manifest: bytes, signature_file: bytes, secret_key: str | bytes) -> N
 def read_status(data: bytes) -> StatusReading:
     """Read ``aws importexport get-status`` (or create-job) output in any form.
 
-    JSON, YAML, the CLI's text form and documentation or e-mail copies of it are detected
-    automatically. Returns a :class:`StatusReading`: ``.status`` (a ``JobStatus`` with AWS's
+    JSON, YAML, the CLI's table and text forms, documentation or e-mail copies of the text
+    form, UTF-16/UTF-32 (Windows PowerShell) and console CR LF are detected automatically.
+    Returns a :class:`StatusReading`: ``.status`` (a ``JobStatus`` with AWS's
     member names, e.g. ``.status.JobId``, ``.status.ProgressCode``), ``.form`` and
     ``.diagnostics``. Raises :class:`StatusFormatError` when the bytes are in no known form.
     """

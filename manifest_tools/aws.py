@@ -17,6 +17,11 @@ import re
 JOB_ID_LENGTH = 5
 JOB_ID_ALPHABET = "123456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
 JOB_ID_SHAPE = re.compile(r"[1-9A-NP-Z]{5}", re.IGNORECASE)
+# Exactly as AWS issues them: upper case (the shape above also reads lower-case copies).
+JOB_ID_ISSUED = re.compile(r"[1-9A-NP-Z]{5}")
+# A manifest signed with one account's secret key but naming another account's access key
+# id was refused with InvalidAccessKeyIdException (botocore model, CreateJob errors).
+ACCESS_KEY_MISMATCH_ERROR = "InvalidAccessKeyIdException"
 
 # --- buckets and keys -----------------------------------------------------------------------
 # DNS-compatible bucket names: 3-63 characters of lower-case letters, digits, '.' and '-',
@@ -59,6 +64,10 @@ S3_KEY_AVOID = "\\{}^%`[]\"<>~#|"
 # Fields whose values are passwords: never echoed (Developer Guide, "Manifest File Options
 # Reference": trueCryptPassword, pinCode).
 SECRET_FIELDS = frozenset({"trueCryptPassword", "pinCode"})
+# Values AWS fills in when a manifest omits the field, as CurrentManifest shows them back:
+# the AWS CLI's get-status example (awscli examples/importexport/get-status.rst) returns
+# "acl:private" and "serviceLevel:standard" for a manifest that did not need to set them.
+MANIFEST_DEFAULTS = {"acl": "private", "serviceLevel": "standard"}
 # How users spell the United States in returnAddress.country (expeditedShipping is US only).
 US_NAMES = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states",
                       "united states of america"})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -29,6 +30,8 @@ from typing import BinaryIO
 from .errors import InputError, MissingKeyError
 
 ENV_SECRET = "AWS_SECRET_ACCESS_KEY"
+ENV_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
+ACCESS_KEY_OPTION = "aws_access_key_id"
 ENV_PROFILE = "AWS_PROFILE"
 ENV_CREDENTIALS_FILE = "AWS_SHARED_CREDENTIALS_FILE"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
@@ -45,12 +48,27 @@ class SecretKey:
     value: str = field(repr=False)
     source: str
     warnings: tuple[str, ...] = ()
+    # The access key id stored beside the secret (same variable family, same section); a
+    # key file holds the secret only, so it has none. Not a secret: AWS prints it in logs.
+    access_key_id: str | None = None
 
     def __repr__(self) -> str:
         return f"SecretKey(source={self.source!r}, value=<redacted>)"
 
     def __str__(self) -> str:
         return f"<secret key from {self.source}>"
+
+
+# A secret access key is 40 characters of base64's alphabet. An argument of that shape that
+# names no file was most likely the key itself: it is never repeated in a message.
+_KEY_LIKE = re.compile(r"[A-Za-z0-9/+=]{30,}")
+
+
+def shown_key_file(key_file: str) -> str:
+    """How messages name a --key-file argument: as given, unless it looks like a key."""
+    if _KEY_LIKE.fullmatch(key_file) and not os.path.exists(key_file):
+        return "(the --key-file argument, not shown: it looks like a secret key, not a path)"
+    return key_file
 
 
 def _from_text(raw: bytes, where: str, path: str | None) -> str:
@@ -98,12 +116,15 @@ def _read_key_file(key_file: str, stdin: BinaryIO | None) -> SecretKey:
             os.set_blocking(fd, True)
             raw = handle.read(KEY_FILE_LIMIT + 1)
     except FileNotFoundError:
-        raise MissingKeyError(f"key file {key_file} does not exist") from None
+        raise MissingKeyError(f"key file {shown_key_file(key_file)} does not exist: give "
+                              "the path of a file holding the key, never the key") from None
     except IsADirectoryError:
         raise InputError(f"key file {key_file} is a directory", key_file) from None
     except OSError as exc:
         # exc.strerror only: str(exc) is safe too, but keep messages uniform.
-        raise InputError(f"cannot read key file {key_file}: {exc.strerror}", key_file) from None
+        shown = shown_key_file(key_file)
+        raise InputError(f"cannot read key file {shown}: {exc.strerror}",
+                         key_file if shown == key_file else None) from None
     _check_key_size(raw, key_file, key_file)
     if stat.S_IMODE(mode) & 0o077:
         # ssh refuses such private keys; we only warn, the CLI prints it.
@@ -149,7 +170,8 @@ def _read_credentials_file(env: Mapping[str, str], section: str) -> SecretKey | 
     value = parser.get(section, CREDENTIALS_OPTION, fallback="").strip()
     if not value:
         return None
-    return SecretKey(value, f"{shown} [{section}]")
+    key_id = parser.get(section, ACCESS_KEY_OPTION, fallback="").strip() or None
+    return SecretKey(value, f"{shown} [{section}]", access_key_id=key_id)
 
 
 def load_secret_key(key_file: str | None = None, profile: str | None = None,
@@ -163,7 +185,8 @@ def load_secret_key(key_file: str | None = None, profile: str | None = None,
     if profile is None:
         value = env.get(ENV_SECRET, "").strip()
         if value:
-            return SecretKey(value, ENV_SECRET)
+            return SecretKey(value, ENV_SECRET,
+                             access_key_id=env.get(ENV_ACCESS_KEY_ID, "").strip() or None)
     section = profile or env.get(ENV_PROFILE) or "default"
     found = _read_credentials_file(env, section)
     if found is not None:

@@ -117,10 +117,17 @@ _RULES = [
          "Each key appears once."),
     Rule("MT409", "signature-syntax", "Malformed SIGNATURE line",
          "Each line is 'key:value'."),
+    Rule("MT410", "signature-wrong-input", "Not a SIGNATURE file",
+         "The file given as a SIGNATURE is recognisably a manifest, get-status or list-jobs "
+         "output; the message names the option that takes it."),
+    Rule("MT411", "access-key-mismatch", "accessKeyId is not the signing credentials'",
+         "The manifest's accessKeyId differs from the access key id stored beside the secret "
+         "key used (AWS_ACCESS_KEY_ID, or aws_access_key_id of the same profile); AWS "
+         "answered such jobs with InvalidAccessKeyIdException. A warning.", GUIDE),
     # --- MT5xx: get-status output ---
     Rule("MT501", "status-format", "Unrecognised get-status output",
-         "Expected the output of 'aws importexport get-status' or 'create-job' as json, yaml "
-         "or text."),
+         "Expected the output of 'aws importexport get-status' or 'create-job' as json, yaml, "
+         "text or table."),
     Rule("MT502", "status-reconstructed", "get-status text was reconstructed",
          "The text rendering had lost its TABs (documentation, e-mail); columns were "
          "recovered by anchoring on fields of known shape."),
@@ -130,6 +137,25 @@ _RULES = [
          "A field's value does not have the shape AWS prints."),
     Rule("MT505", "status-unknown-member", "Unknown get-status member",
          "A member that neither get-status nor create-job returns; it is ignored."),
+    Rule("MT506", "status-encoding", "get-status output in UTF-16 or UTF-32",
+         "The file is UTF-16 or UTF-32 (Windows PowerShell 5.1 writes UTF-16LE with a BOM on "
+         "'>'); it was read as that encoding."),
+    Rule("MT507", "status-console-crlf", "Console line-end translation undone",
+         "Every line ended in CR LF, as a Windows console writes the CLI's output; the "
+         "translation was undone once, so a CR LF AWS sent inside CurrentManifest is kept."),
+    Rule("MT508", "status-signature-rebuilt", "SignatureFileContents rebuilt from a copy",
+         "A copy had added trailing spaces, indentation, CRs or non-breaking spaces to the "
+         "four 'key:value' lines; they were stripped on that fixed grammar."),
+    Rule("MT509", "status-signature-shape", "Unusual Signature value",
+         "The Signature is not 28 base64 characters (AWS's documentation example prints a "
+         "29-character placeholder containing EXAMPLE); AWS's value is kept and written, "
+         "never refused."),
+    Rule("MT510", "status-wrong-input", "Not get-status output",
+         "The file is recognisably a manifest, a SIGNATURE file or list-jobs output; the "
+         "message names the command that takes it."),
+    Rule("MT511", "status-pasted-spaces", "Spaces at the end of every line removed",
+         "Every line of the copy ended in spaces (terminals and e-mail add them); they were "
+         "removed, so no value, and no SIGNATURE line, keeps them."),
     # --- MT6xx: the device (preflight) ---
     Rule("MT601", "signature-missing", "No SIGNATURE in the device root",
          "AWS looks for a file named exactly SIGNATURE in the root directory of the device; "

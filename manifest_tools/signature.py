@@ -181,6 +181,49 @@ def _check_value(key: str, value: str, line: int, column: int) -> list[Diagnosti
     return found
 
 
+def _read_line(number: int, raw: str, values: dict[str, str],
+               found: list[Diagnostic]) -> None:
+    """One line of a SIGNATURE file: its key's value into ``values``, problems into ``found``."""
+    line = raw[:-1] if raw.endswith("\r") else raw
+    offset = 0  # code points skipped at the start of the line (a BOM)
+    if number == 1 and line.startswith(_BOM):
+        found.append(warning("MT409", "the file starts with a UTF-8 byte order mark", 1, 1))
+        line, offset = line[1:], 1
+    if not line.strip():
+        found.append(warning("MT409", "blank line", number, 1))
+        return
+    key_raw, sep, value_raw = line.partition(":")
+    if not sep:
+        found.append(error("MT409", "line is not 'key:value' (no ':')", number, offset + 1))
+        return
+    key = key_raw.strip(" \t")
+    value = value_raw.strip(" \t")
+    key_column = offset + 1 + len(key_raw) - len(key_raw.lstrip(" \t"))
+    value_column = offset + len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip(" \t")))
+    if key != key_raw or value != value_raw:
+        # AWS writes no spaces around ':'; we read through them but say so.
+        found.append(warning("MT409", "spaces or tabs around the key or value; AWS "
+                             "writes 'key:value'", number, offset + 1))
+    if key not in _KEYS:
+        near = [k for k in _KEYS if k.lower() == key.lower()]
+        found.append(error("MT401", f"unknown key {key!r}", number, key_column,
+                           hint=f"did you mean {near[0]!r}?" if near else None))
+    elif key in values:
+        found.append(error("MT408", f"duplicate key {key!r} (the first value is used)",
+                           number, key_column))
+    else:
+        values[key] = value
+        found.extend(_check_value(key, value, number, value_column))
+
+
+def _end_position(lines: list[str], ends_with_newline: bool) -> tuple[int, int]:
+    """Where a missing key would have to be added: the end of the file."""
+    if ends_with_newline:
+        return len(lines) + 1, 1
+    last = lines[-1] if lines else ""
+    return max(len(lines), 1), len(last) + 1
+
+
 def parse_signature_file(data: bytes) -> tuple[SignatureFile | None, list[Diagnostic]]:
     """Read a SIGNATURE file leniently and report every problem with its position.
 
@@ -197,46 +240,8 @@ def parse_signature_file(data: bytes) -> tuple[SignatureFile | None, list[Diagno
         lines.pop()
     values: dict[str, str] = {}
     for number, raw in enumerate(lines, start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
-        offset = 0  # code points skipped at the start of the line (a BOM)
-        if number == 1 and line.startswith(_BOM):
-            found.append(warning("MT409", "the file starts with a UTF-8 byte order mark",
-                                 1, 1))
-            line, offset = line[1:], 1
-        if not line.strip():
-            found.append(warning("MT409", "blank line", number, 1))
-            continue
-        key_raw, sep, value_raw = line.partition(":")
-        if not sep:
-            found.append(error("MT409", "line is not 'key:value' (no ':')", number,
-                               offset + 1))
-            continue
-        key = key_raw.strip(" \t")
-        value = value_raw.strip(" \t")
-        value_column = offset + len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip(
-            " \t")))
-        if key != key_raw or value != value_raw:
-            # AWS writes no spaces around ':'; we read through them but say so.
-            found.append(warning("MT409", "spaces or tabs around the key or value; AWS "
-                                 "writes 'key:value'", number, offset + 1))
-        if key not in _KEYS:
-            near = [k for k in _KEYS if k.lower() == key.lower()]
-            found.append(error("MT401", f"unknown key {key!r}", number,
-                               offset + 1 + len(key_raw) - len(key_raw.lstrip(" \t")),
-                               hint=f"did you mean {near[0]!r}?" if near else None))
-            continue
-        if key in values:
-            found.append(error("MT408", f"duplicate key {key!r} (the first value is used)",
-                               number, offset + 1 + len(key_raw) - len(key_raw.lstrip(" \t"))))
-            continue
-        values[key] = value
-        found.extend(_check_value(key, value, number, value_column))
-    # Missing keys are reported where they would have to be added: the end of the file.
-    if ends_with_newline:
-        end_line, end_column = len(lines) + 1, 1
-    else:
-        last = lines[-1] if lines else ""
-        end_line, end_column = max(len(lines), 1), len(last) + 1
+        _read_line(number, raw, values, found)
+    end_line, end_column = _end_position(lines, ends_with_newline)
     for key in _KEYS:
         if key not in values:
             found.append(error("MT402", f"missing key {key!r}", end_line, end_column))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from .aws import SIGNATURE_FAILURES, next_step
+from .diagnostics import Severity
 from .errors import BadSignature, SignatureError
+from .manifest_fields import compare_fields
 from .redact import redact_manifest_text
 from .signature import (
     SignatureFile,
@@ -32,6 +35,19 @@ class Check:
     name: str
     ok: bool | None  # None: could not run, detail says why
     detail: str
+    next_step: str = ""  # what to do when the check failed
+
+    @property
+    def full_detail(self) -> str:
+        """The detail, then the next step on a line of its own ("next: ...")."""
+        return self.detail + (f"\nnext: {self.next_step}" if self.next_step else "")
+
+
+def _with_next(check: Check, step: str) -> Check:
+    """The check with ``step`` as its next step when it failed (and had none)."""
+    if check.ok is False and not check.next_step:
+        return replace(check, next_step=step)
+    return check
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +63,21 @@ class Verification:
 
     def to_json(self) -> dict[str, object]:
         return {"ok": self.ok, "job_id": self.job_id,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail}
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.full_detail}
                            for c in self.checks]}
 
 
-def _parse_check(name: str, label: str, data: bytes) -> tuple[SignatureFile | None, Check]:
+# Findings on AWS's own SignatureFileContents that are warnings, not failures: AWS's value
+# is authoritative (its documentation prints a 29-character placeholder signature).
+AUTHORITATIVE_RULES = frozenset({"MT405"})
+
+
+def _parse_check(name: str, label: str, data: bytes,
+                 authoritative: bool = False) -> tuple[SignatureFile | None, Check]:
     parsed, findings = parse_signature_file(data)
+    if authoritative:
+        findings = [replace(d, severity=Severity.WARNING) if d.rule in AUTHORITATIVE_RULES
+                    else d for d in findings]
     errors = [d for d in findings if d.is_error]
     if parsed is None or errors:
         listed = "; ".join(f"line {d.line}:{d.column} {d.rule} {d.message}" for d in errors[:5])
@@ -127,85 +152,161 @@ def _device_check(device_file: bytes | None, device_label: str, expected: str) -
                  "report InvalidSignature")
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """Everything verify_status was given, for the checks of the table below."""
+
+    status: JobStatus
+    parsed: SignatureFile | None
+    manifest: bytes | None
+    manifest_label: str
+    device_file: bytes | None
+    device_label: str | None
+    key: str | None
+    key_missing_reason: str
+    show_secrets: bool
+    status_label: str
+
+
+def _device_root(job: _Job) -> str:
+    import os
+
+    return os.path.dirname(job.device_label or "") or "DEVICE_ROOT"
+
+
+def _check_signature_file(job: _Job) -> list[Check]:
+    if job.status.SignatureFileContents is None:
+        return [Check("signature-file-parses", None,
+                      "the status output has no SignatureFileContents")]
+    _, check = _parse_check("signature-file-parses", "SignatureFileContents",
+                            job.status.SignatureFileContents.encode("utf-8"),
+                            authoritative=True)
+    return [_with_next(check, "SignatureFileContents is what AWS returned: read get-status "
+                       "again, as --output json, and compare")]
+
+
+def _check_job_id(job: _Job) -> list[Check]:
+    if job.parsed is None or job.status.JobId is None:
+        return [Check("job-id-matches", None, "needs JobId and a parsed "
+                      "SignatureFileContents")]
+    same = job.parsed.job_id.upper() == job.status.JobId.upper()
+    return [_with_next(Check("job-id-matches", same, f"SignatureFileContents jobId "
+                             f"{job.parsed.job_id} {'equals' if same else 'differs from'} "
+                             f"JobId {job.status.JobId}"),
+                       "the file mixes two jobs' output: run get-status for the job again")]
+
+
+def _check_signature(job: _Job) -> list[Check]:
+    if job.parsed is None or job.status.Signature is None:
+        return [Check("signature-matches", None, "needs Signature and a parsed "
+                      "SignatureFileContents")]
+    same = job.parsed.signature == job.status.Signature
+    return [_with_next(Check("signature-matches", same, f"SignatureFileContents signature "
+                             f"{job.parsed.signature} {'equals' if same else 'differs from'} "
+                             f"Signature {job.status.Signature}"),
+                       "the file mixes two readings: run get-status for the job again")]
+
+
+def _check_manifest(job: _Job) -> list[Check]:
+    if job.manifest is None:
+        return []
+    current = job.status.CurrentManifest
+    if current is None:
+        return [Check("manifest-matches", None, "the status output has no CurrentManifest")]
+    if canonical_manifest(job.manifest) == canonical_manifest(current.encode("utf-8")):
+        return [Check("manifest-matches", True, f"{job.manifest_label} equals "
+                      "CurrentManifest (CRLF and LF compared alike)")]
+    diff = manifest_diff(current, job.manifest.decode("utf-8", errors="replace"),
+                         job.show_secrets, actual_name=job.manifest_label)
+    fields = compare_fields(current.encode("utf-8"), job.manifest, job.show_secrets,
+                            our_name=job.manifest_label)
+    if fields is not None and fields.same:
+        return [Check("manifest-matches", True, f"{job.manifest_label} has the same fields "
+                      f"and values as CurrentManifest{fields.note}; the text differs in form "
+                      f"only:\n{diff}")]
+    what = f" ({fields.summary})" if fields is not None else ""
+    return [Check("manifest-matches", False, f"{job.manifest_label} differs from "
+                  f"CurrentManifest{what}:\n{diff}",
+                  f"if AWS's CurrentManifest is right, fix {job.manifest_label}; if your file "
+                  "is, sign it (manifest-tools sign) and send it with 'aws importexport "
+                  "update-job'")]
+
+
+def _check_device(job: _Job) -> list[Check]:
+    if job.device_label is None:
+        return []
+    contents = job.status.SignatureFileContents
+    if contents is None:
+        return [Check("device-file-matches", None, "the status output has no "
+                      "SignatureFileContents")]
+    return [_with_next(_device_check(job.device_file, job.device_label, contents),
+                       f"rewrite it: manifest-tools write-signature {_device_root(job)} "
+                       f"--status {job.status_label} --force")]
+
+
+def _check_hmac(job: _Job) -> list[Check]:
+    s, current = job.status, job.status.CurrentManifest
+    if job.key is None:
+        return [Check("hmac", None, f"{job.key_missing_reason}; the HMAC was not recomputed")]
+    if s.JobId is None or s.Signature is None:
+        return [Check("hmac", None, "needs JobId and Signature")]
+    if current is None and job.manifest is None:
+        return [Check("hmac", None, "no manifest to recompute the HMAC over: the status "
+                      "output has no CurrentManifest and no --manifest was given")]
+    checks = []
+    if current is not None:
+        checks.append(_with_next(
+            _hmac_check("hmac-current-manifest", "CurrentManifest", current.encode("utf-8"),
+                        s.JobId, s.Signature, job.key),
+            "the key is not the one of the account that created the job (check --profile "
+            "or --key-file), or AWS signed in its undocumented way; the SIGNATURE to ship "
+            f"is SignatureFileContents: manifest-tools write-signature {_device_root(job)} "
+            f"--status {job.status_label}"))
+    if job.manifest is not None:
+        checks.append(_with_next(
+            _hmac_check("hmac-local-manifest", job.manifest_label, job.manifest, s.JobId,
+                        s.Signature, job.key),
+            f"{job.manifest_label} is not the manifest AWS signed: ship AWS's "
+            "SignatureFileContents, or re-sign your file and send it with 'aws importexport "
+            "update-job'"))
+    return checks
+
+
+def _check_progress(job: _Job) -> list[Check]:
+    progress = job.status.ProgressCode
+    if progress is None:
+        return [Check("progress", None, "the status output has no ProgressCode")]
+    if progress in SIGNATURE_FAILURES:
+        step = next_step(progress, status=job.status_label, device=_device_root(job))
+        return [Check("progress", False, f"ProgressCode {progress}", step or "")]
+    return [Check("progress", True, f"ProgressCode {progress}")]
+
+
+# The checks of verify_status, in the order they are reported; each returns its checks
+# (none when its input was not given, e.g. no --manifest).
+STATUS_CHECKS: tuple[Callable[[_Job], list[Check]], ...] = (
+    _check_signature_file, _check_job_id, _check_signature, _check_manifest, _check_device,
+    _check_hmac, _check_progress,
+)
+
+
 def verify_status(status: JobStatus, *, manifest: bytes | None = None,
                   manifest_label: str = "the local manifest",
                   device_file: bytes | None = None, device_label: str | None = None,
                   key: str | None = None, key_missing_reason: str = "no secret key given",
-                  show_secrets: bool = False) -> Verification:
+                  show_secrets: bool = False, status_label: str = "STATUS") -> Verification:
     """Run every check that the inputs allow against get-status output.
 
     ``device_label`` set means a device file was asked for; ``device_file`` None then means
-    the file is missing.
+    the file is missing. ``status_label`` names the status file in the next steps.
     """
-    checks: list[Check] = []
-    contents = status.SignatureFileContents
-    parsed: SignatureFile | None = None
-    if contents is None:
-        checks.append(Check("signature-file-parses", None,
-                            "the status output has no SignatureFileContents"))
-    else:
-        parsed, check = _parse_check("signature-file-parses", "SignatureFileContents",
-                                     contents.encode("utf-8"))
-        checks.append(check)
-    if parsed is None or status.JobId is None:
-        checks.append(Check("job-id-matches", None, "needs JobId and a parsed "
-                            "SignatureFileContents"))
-    else:
-        same = parsed.job_id.upper() == status.JobId.upper()
-        checks.append(Check("job-id-matches", same, f"SignatureFileContents jobId "
-                            f"{parsed.job_id} {'equals' if same else 'differs from'} JobId "
-                            f"{status.JobId}"))
-    if parsed is None or status.Signature is None:
-        checks.append(Check("signature-matches", None, "needs Signature and a parsed "
-                            "SignatureFileContents"))
-    else:
-        same = parsed.signature == status.Signature
-        checks.append(Check("signature-matches", same, f"SignatureFileContents signature "
-                            f"{parsed.signature} {'equals' if same else 'differs from'} "
-                            f"Signature {status.Signature}"))
-    current = status.CurrentManifest
-    if manifest is not None:
-        if current is None:
-            checks.append(Check("manifest-matches", None, "the status output has no "
-                                "CurrentManifest"))
-        elif canonical_manifest(manifest) == canonical_manifest(current.encode("utf-8")):
-            checks.append(Check("manifest-matches", True, f"{manifest_label} equals "
-                                "CurrentManifest (CRLF and LF compared alike)"))
-        else:
-            diff = manifest_diff(current, manifest.decode("utf-8", errors="replace"),
-                                 show_secrets, actual_name=manifest_label)
-            checks.append(Check("manifest-matches", False, f"{manifest_label} differs from "
-                                f"CurrentManifest:\n{diff}"))
-    if device_label is not None:
-        if contents is None:
-            checks.append(Check("device-file-matches", None, "the status output has no "
-                                "SignatureFileContents"))
-        else:
-            checks.append(_device_check(device_file, device_label, contents))
-    job_id = status.JobId
-    if key is None:
-        checks.append(Check("hmac", None, f"{key_missing_reason}; the HMAC was not recomputed"))
-    elif job_id is None or status.Signature is None:
-        checks.append(Check("hmac", None, "needs JobId and Signature"))
-    elif current is None and manifest is None:
-        checks.append(Check("hmac", None, "no manifest to recompute the HMAC over: the "
-                            "status output has no CurrentManifest and no --manifest was given"))
-    else:
-        if current is not None:
-            checks.append(_hmac_check("hmac-current-manifest", "CurrentManifest",
-                                      current.encode("utf-8"), job_id, status.Signature, key))
-        if manifest is not None:
-            checks.append(_hmac_check("hmac-local-manifest", manifest_label, manifest, job_id,
-                                      status.Signature, key))
-    progress = status.ProgressCode
-    if progress is None:
-        checks.append(Check("progress", None, "the status output has no ProgressCode"))
-    elif progress in SIGNATURE_FAILURES:
-        checks.append(Check("progress", False, f"ProgressCode {progress}: "
-                            f"{next_step(progress, status='STATUS')}"))
-    else:
-        checks.append(Check("progress", True, f"ProgressCode {progress}"))
-    return Verification(job_id, tuple(checks))
+    parsed = None
+    if status.SignatureFileContents is not None:
+        parsed, _ = parse_signature_file(status.SignatureFileContents.encode("utf-8"))
+    job = _Job(status, parsed, manifest, manifest_label, device_file, device_label, key,
+               key_missing_reason, show_secrets, status_label)
+    checks = [c for run in STATUS_CHECKS for c in run(job)]
+    return Verification(status.JobId, tuple(checks))
 
 
 def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes | None,
@@ -213,7 +314,8 @@ def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes 
                           key_missing_reason: str = "no secret key given") -> Verification:
     """Check a SIGNATURE file on its own, and against a manifest when a key is given."""
     parsed, check = _parse_check("signature-file-parses", label, signature_file)
-    checks = [check]
+    checks = [_with_next(check, f"fix {label}, or write it again with manifest-tools "
+                         "write-signature")]
     if parsed is None:
         checks.append(Check("hmac-local-manifest", None, f"{label} could not be parsed"))
     elif manifest is None:
@@ -223,8 +325,12 @@ def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes 
                             f"{key_missing_reason}; the HMAC was not recomputed"))
     else:
         try:
-            checks.append(_hmac_check("hmac-local-manifest", manifest_label, manifest,
-                                      parsed.job_id, parsed.signature, key))
+            checks.append(_with_next(
+                _hmac_check("hmac-local-manifest", manifest_label, manifest, parsed.job_id,
+                            parsed.signature, key),
+                f"{label} was not made from {manifest_label} with this key: sign it again "
+                f"(manifest-tools sign {manifest_label} --job-id {parsed.job_id}) and write "
+                "the result (write-signature --signature-file)"))
         except SignatureError as exc:
             checks.append(Check("hmac-local-manifest", False, str(exc)))
     return Verification(parsed.job_id if parsed else None, tuple(checks))

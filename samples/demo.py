@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,15 @@ def run(*args: str, expect: int = 0) -> None:
 
 def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="manifest-tools-demo-"))
+    try:
+        steps(scratch)
+    finally:
+        # The scratch key file is AWS's example key, but a demo leaves no key file behind.
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"demo: scratch files removed ({scratch})")
+
+
+def steps(scratch: Path) -> None:
     key_file = scratch / "secret-key"
     key_file.write_text(EXAMPLE_KEY + "\n")
     os.chmod(key_file, 0o600)
@@ -75,7 +85,7 @@ def main() -> None:
     run("status", status)
     run("write-signature", str(device2), "--status", status)
     run("verify", "--status", status, "--device", str(device2), "--key-file", str(key_file))
-    print(f"\ndemo: all steps passed (scratch files in {scratch})")
+    print("\ndemo: all steps passed")
 
 
 if __name__ == "__main__":

@@ -190,3 +190,30 @@ def test_errors_are_library_errors(tmp_path: Path) -> None:
     with pytest.raises(ManifestToolsError):
         load_secret_key(env=env_for(tmp_path / "none"))
     assert os.environ is not None  # env=None path is exercised in another test
+
+
+# --- the access key id beside the secret -----------------------------------------------------
+
+def test_access_key_id_from_the_same_section(creds: Path) -> None:
+    assert load_secret_key(env=env_for(creds)).access_key_id == "AKIDEFAULT"
+    assert load_secret_key(profile="work", env=env_for(creds)).access_key_id is None
+
+
+def test_access_key_id_from_the_environment_with_the_secret(creds: Path) -> None:
+    env = env_for(creds, AWS_SECRET_ACCESS_KEY=ENV_KEY, AWS_ACCESS_KEY_ID="AKIDENV")
+    assert load_secret_key(env=env).access_key_id == "AKIDENV"
+    # A named profile skips the environment: its own id (none for [work]) is the one.
+    assert load_secret_key(profile="work", env=env).access_key_id is None
+
+
+def test_key_file_has_no_access_key_id(key_file: Path, creds: Path) -> None:
+    env = env_for(creds, AWS_ACCESS_KEY_ID="AKIDENV")
+    assert load_secret_key(str(key_file), env=env).access_key_id is None
+
+
+def test_a_key_given_as_key_file_is_never_repeated() -> None:
+    for given in (FILE_KEY, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"):
+        with pytest.raises(MissingKeyError) as info:
+            load_secret_key(given, env={})
+        assert given not in str(info.value)
+        assert "looks like a secret key" in str(info.value)

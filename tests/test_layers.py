@@ -12,14 +12,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "manifest_tools"
 LAYERS = [
     {"errors", "diagnostics", "rules", "aws", "inputs", "redact", "credentials", "_version",
-     "schemas", "javaregex"},
+     "schemas", "textcodec", "sniff", "javaregex"},
     {"manifest", "signature", "status"},
-    {"device", "verification", "logs", "service"},
+    {"device", "manifest_fields", "sign_checks", "verification", "logs", "service"},
     {"report", "api", "__init__"},
     {"cli", "__main__"},
 ]
 FORMATS = LAYERS[1]
-OPERATIONS = ["device", "verification", "logs", "service"]  # each may use those before it
+# Each may use those before it.
+OPERATIONS = ["device", "manifest_fields", "sign_checks", "verification", "logs", "service"]
 
 
 def _unit(module: str) -> str:

@@ -71,6 +71,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    # -h as well as --help, on the root and (inherited by click) on every command.
+    context_settings={"help_option_names": ["-h", "--help"]},
     result_callback=lambda code, **_: _exit_with(code),
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -26,7 +26,10 @@ from ..errors import (
 from ..manifest.jobtype import JobType
 
 if TYPE_CHECKING:
+    from ..credentials import SecretKey
     from ..diagnostics import Diagnostic
+    from ..inputs import Source
+    from ..sniff import Kind
     from ..status import StatusReading
 
 
@@ -86,14 +89,45 @@ FormatOption = Annotated[ReportFormat, typer.Option("--format", case_sensitive=F
                                                     help="Output format.")]
 
 
-def load_key(key_file: str | None, profile: str | None) -> str:
-    """The secret key from the documented sources; never from argv, never printed."""
+def _no_key_on_command_line(value: str | None) -> None:
+    """--key/--secret-key exist only to say why; the value given is never repeated."""
+    if value is not None:
+        raise UsageError(
+            "a secret key never goes on the command line: other users see it in the process "
+            "list and it stays in your shell history. Use --key-file PATH (a file holding "
+            "only the key, mode 600), --key-file - (typed at a hidden prompt, or piped), "
+            "AWS_SECRET_ACCESS_KEY, or --profile with the AWS credentials file")
+
+
+KeyOption = Annotated[str | None, typer.Option(
+    "--key", "--secret-key", metavar="KEY", callback=_no_key_on_command_line, is_eager=True,
+    help="Refused (exit 2): explains why a secret key never goes on the command line.")]
+
+
+def _prompted_stdin(key_file: str | None) -> BinaryIO | None:
+    """``--key-file -`` on a terminal: read the key at a hidden prompt, not echoed."""
+    if key_file != "-" or not sys.stdin.isatty():
+        return None
+    import getpass
+    import io
+
+    return io.BytesIO(getpass.getpass("Secret access key (not shown): ").encode("utf-8"))
+
+
+def load_credentials(key_file: str | None, profile: str | None) -> SecretKey:
+    """The secret key (and the access key id beside it) from the documented sources."""
     from ..credentials import load_secret_key
 
-    key = load_secret_key(key_file=key_file, profile=profile)
+    key = load_secret_key(key_file=key_file, profile=profile,
+                          stdin=_prompted_stdin(key_file))
     for message in key.warnings:
         err(f"warning: {message}")
-    return key.value
+    return key
+
+
+def load_key(key_file: str | None, profile: str | None) -> str:
+    """The secret key from the documented sources; never from argv, never printed."""
+    return load_credentials(key_file, profile).value
 
 
 def optional_key(key_file: str | None, profile: str | None) -> tuple[str | None, str]:
@@ -111,6 +145,11 @@ def manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -
     from ..inputs import MANIFEST_LIMIT, read_source
 
     source = read_source(path, MANIFEST_LIMIT)
+    from ..sniff import wrong_kind
+
+    hint = wrong_kind(source.data, "manifest")
+    if hint is not None:
+        raise FindingsError(f"{source.name}: {hint}")
     if check:
         from ..manifest.validate import validate_bytes
         from ..report.findings import RENDERERS, RenderOptions
@@ -124,22 +163,45 @@ def manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -
     return source.data
 
 
-def status_reading(path: str) -> StatusReading:
-    """Read get-status output; its findings (and an unreadable input's MT501) go to stderr."""
-    from ..errors import StatusFormatError
+def wrong_kind_hint(name: str, data: bytes, expected: Kind) -> str | None:
+    """Print 'NAME: this looks like X, not Y; use Z' when it does; return the sentence."""
+    from ..sniff import wrong_kind
+
+    hint = wrong_kind(data, expected)
+    if hint is not None:
+        err(f"{name}: {hint}")
+    return hint
+
+
+def status_source(path: str) -> Source:
     from ..inputs import STATUS_LIMIT, read_source
+
+    return read_source(path, STATUS_LIMIT)
+
+
+def status_from(path: str, data: bytes) -> StatusReading:
+    """Read get-status output; its findings go to stderr, an unreadable input's once."""
+    from ..errors import StatusFormatError
+    from ..sniff import wrong_kind
     from ..status import read_status
 
     try:
-        reading = read_status(read_source(path, STATUS_LIMIT).data)
+        reading = read_status(data)
     except StatusFormatError as exc:
-        # The located MT501 finding, in the same form as the warnings below.
-        for d in exc.diagnostics:
-            err_diagnostic(path, d)
-        raise
+        hint = wrong_kind(data, "get-status")
+        if hint is not None:
+            raise FindingsError(f"{path}: MT510 {hint}") from None
+        d = exc.diagnostics[0]
+        # One located line (main prints it), not the finding and then the error again.
+        raise FindingsError(f"{path}:{d.line}:{d.column}: {d.rule} {d.message}") from None
     for d in reading.diagnostics:
         err_diagnostic(path, d)
     return reading
+
+
+def status_reading(path: str) -> StatusReading:
+    """Read get-status output for write-signature and verify (list-jobs output refused)."""
+    return status_from(path, status_source(path).data)
 
 
 def use_color(enabled_by_format: bool, mode: str) -> bool:

@@ -14,14 +14,40 @@ from typing import NoReturn
 STORED_HELP_COLUMNS = 80
 
 
+# Ctrl-C exits 130 (128 + SIGINT, the shell convention) with one line, never a traceback.
+INTERRUPTED_EXIT = 130
+
+
+class Interrupted(BaseException):
+    """Raised by the SIGINT handler. Not a KeyboardInterrupt, which click turns into
+    "Aborted!" and exit 1; a BaseException, so no ``except Exception`` swallows it, while
+    every ``finally`` (the device writer's clean-up) still runs."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
+    import signal
+
+    # First thing: Ctrl-C while typer and the commands are still being imported is quiet too.
+    signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        _main(argv)
+    except Interrupted:
+        sys.stderr.write("\nmanifest-tools: interrupted\n")
+        sys.exit(INTERRUPTED_EXIT)
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:
         from .._version import __version__
 
         sys.stdout.write(f"manifest-tools {__version__}\n")
         sys.exit(0)
-    if args == ["--help"]:
+    if args in (["--help"], ["-h"]):
         import shutil
 
         if shutil.get_terminal_size().columns >= STORED_HELP_COLUMNS:

@@ -16,7 +16,7 @@ ROOT_HELP = (
     '  --install-completion  Install completion for the current shell.\n'
     '  --show-completion     Show completion for the current shell, to copy it or\n'
     '                        customize the installation.\n'
-    '  --help                Show this message and exit.\n'
+    '  -h, --help            Show this message and exit.\n'
     '\n'
     'Commands:\n'
     '  validate         Validate manifests: syntax, schema and cross-field...\n'

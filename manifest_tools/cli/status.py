@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from .common import ExitCode, FormatOption, ReportFormat, ShowSecretsOption, status_reading
+from .common import (
+    ExitCode,
+    FormatOption,
+    ReportFormat,
+    ShowSecretsOption,
+    status_from,
+    status_source,
+)
 
 
 def status_command(
@@ -16,8 +23,15 @@ def status_command(
     show_secrets: ShowSecretsOption = False,
 ) -> int:
     """Summarise get-status output: where the device is, progress, what to do next."""
-    from ..report.status import RENDERERS
+    from ..report.status import JOB_RENDERERS, RENDERERS
+    from ..sniff import sniff
 
-    reading = status_reading(path)
+    data = status_source(path).data
+    if sniff(data) == "list-jobs":
+        from ..status.jobs import read_list_jobs
+
+        typer.echo(JOB_RENDERERS[output_format.value](read_list_jobs(data)), nl=False)
+        return int(ExitCode.OK)
+    reading = status_from(path, data)
     typer.echo(RENDERERS[output_format.value](reading, show_secrets, path), nl=False)
     return int(ExitCode.OK)

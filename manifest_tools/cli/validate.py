@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from ..manifest.jobtype import JobType
-from .common import ExitCode, JobTypeOption, err, exit_code_for, use_color
+from .common import ExitCode, JobTypeOption, err, exit_code_for, use_color, wrong_kind_hint
 
 
 class OutputFormat(StrEnum):
@@ -62,6 +62,8 @@ def validate(
             code = max(code, exit_code_for(exc))
             continue
         results.append(validate_bytes(source.data, source.name, job_type))
+        if not results[-1].valid:
+            wrong_kind_hint(source.name, source.data, "manifest")
     colored = use_color(output_format is OutputFormat.TEXT, color.value)
     options = RenderOptions(quiet=quiet, color=colored)
     if results:

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, UsageError
+from ..errors import FindingsError, InputError, UsageError
 from .common import (
     ExitCode,
     FormatOption,
     KeyFileOption,
+    KeyOption,
     ProfileOption,
     ReportFormat,
     ShowSecretsOption,
@@ -29,11 +30,16 @@ def _signature_bytes(device: str | None,
     from ..aws import SIGNATURE_NAME
     from ..device.signature import read_signature
     from ..inputs import SIGNATURE_LIMIT, read_source
+    from ..sniff import wrong_kind
 
     if device is not None:
         return read_signature(device), os.path.join(device, SIGNATURE_NAME)
     if signature_file is not None:
-        return read_source(signature_file, SIGNATURE_LIMIT).data, signature_file
+        data = read_source(signature_file, SIGNATURE_LIMIT).data
+        hint = wrong_kind(data, "signature")
+        if hint is not None:
+            raise FindingsError(f"{signature_file}: MT410 {hint}")
+        return data, signature_file
     return None, None
 
 
@@ -52,6 +58,7 @@ def verify_command(
     show_secrets: ShowSecretsOption = False,
     key_file: KeyFileOption = None,
     profile: ProfileOption = None,
+    key: KeyOption = None,
 ) -> int:
     """Check a job: SIGNATURE vs get-status, local manifest vs CurrentManifest, the HMAC."""
     from ..report.verification import RENDERERS
@@ -68,7 +75,8 @@ def verify_command(
         reading = status_reading(status)
         report = verify_status(reading.status, manifest=local, manifest_label=manifest or "",
                                device_file=sig_bytes, device_label=label, key=key,
-                               key_missing_reason=why, show_secrets=show_secrets)
+                               key_missing_reason=why, show_secrets=show_secrets,
+                               status_label=status)
     else:
         if sig_bytes is None:
             raise InputError(f"{label}: no such file", label)

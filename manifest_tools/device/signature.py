@@ -156,8 +156,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+# Windows opens no directory with os.open (PermissionError) and cannot fsync one; NTFS
+# journals the rename itself. There, and where O_DIRECTORY is missing, the sync is skipped.
+WINDOWS = os.name == "nt"
+
+
 def _fsync_dir(root: str) -> None:
-    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    if WINDOWS or not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     except OSError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from ..aws import LOCATION_WORDS, next_step
 from ..redact import redact_manifest_text
 from ..status import JobStatus, StatusReading
+from ..status.jobs import JobSummary
 
 
 def _job_lines(s: JobStatus) -> Iterator[str]:
@@ -67,3 +68,31 @@ def render_json(reading: StatusReading, show_secrets: bool = False,
 
 RENDERERS: dict[str, Callable[[StatusReading, bool, str], str]] = {
     "text": summarise, "json": render_json}
+
+
+def summarise_jobs(jobs: tuple[JobSummary, ...]) -> str:
+    """``status`` on list-jobs output: the jobs, and how to get one job's status."""
+    if not jobs:
+        return "list-jobs output: no jobs listed\n"
+    lines = [f"list-jobs output: {len(jobs)} job{'s' if len(jobs) != 1 else ''}"]
+    for job in jobs:
+        state = " (canceled)" if job.IsCanceled else ""
+        lines.append(f"  {job.JobId}  {job.JobType or '?':6}  {job.CreationDate or ''}"
+                     f"{state}".rstrip())
+    lines.append("  next:       for one job's status, run 'aws importexport get-status "
+                 f"--job-id {jobs[0].JobId} > status.json' and 'manifest-tools status "
+                 "status.json'")
+    return "\n".join(lines) + "\n"
+
+
+def render_jobs_json(jobs: tuple[JobSummary, ...]) -> str:
+    import json
+
+    return json.dumps({"Jobs": [{k: v for k, v in (("JobId", j.JobId), ("JobType", j.JobType),
+                                                   ("CreationDate", j.CreationDate),
+                                                   ("IsCanceled", j.IsCanceled))
+                                 if v is not None} for j in jobs]}, indent=2) + "\n"
+
+
+JOB_RENDERERS: dict[str, Callable[[tuple[JobSummary, ...]], str]] = {
+    "text": summarise_jobs, "json": render_jobs_json}

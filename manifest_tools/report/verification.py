@@ -13,7 +13,7 @@ MARKS = {True: "ok  ", False: "FAIL", None: "skip"}
 def render_text(report: Verification) -> str:
     lines = [f"verify job {report.job_id or '?'}"]
     for check in report.checks:
-        first, *rest = check.detail.splitlines() or [""]
+        first, *rest = check.full_detail.splitlines() or [""]
         lines.append(f"  {MARKS[check.ok]}  {check.name}: {first}")
         lines.extend(f"        {line}" for line in rest)
     failed = sum(1 for c in report.checks if c.ok is False)

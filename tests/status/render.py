@@ -62,3 +62,54 @@ def expand_tabs(text: str, indent: int = 4) -> str:
 def collapse_tabs(text: str, indent: int = 4) -> str:
     """A documentation copy: each TAB collapsed to one space, every line indented."""
     return "".join(" " * indent + line.replace("\t", " ") for line in text.splitlines(True))
+
+
+def render_table(response: dict[str, Any], width: int = 80, color: bool = False,
+                 title: str = "GetStatus") -> str:
+    """``--output table``: the CLI's TableFormatter on a terminal ``width`` columns wide.
+
+    80 is what the CLI assumes when stdout is not a terminal (a redirect); the CLI passes the
+    operation name as the title. awscli's MultiTable never stores a width it is given, so
+    the width is set the way determine_terminal_width() would have found it.
+    """
+    from awscli.formatter import TableFormatter
+
+    formatter = TableFormatter(Namespace(query=None, color="on" if color else "off"))
+    formatter.table._terminal_width = width
+    stream = io.StringIO()
+    formatter(title, dict(response), stream)
+    return stream.getvalue()
+
+
+def console_crlf(text: str) -> str:
+    """What a Windows console makes of the CLI's output: every LF becomes CR LF."""
+    return text.replace("\n", "\r\n")
+
+
+def powershell_redirect(text: str) -> bytes:
+    """Windows PowerShell 5.1 ``aws ... > status.txt``: UTF-16LE with a BOM, CR LF."""
+    return b"\xff\xfe" + console_crlf(text).encode("utf-16-le")
+
+
+def renderings(response: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(name, form read back, text) for every way the CLI prints ``response``."""
+    return [
+        ("text", "text", render_text(response)),
+        ("json", "json", render_json(response)),
+        ("yaml", "yaml", render_yaml(response)),
+        ("yaml-stream", "yaml", render_yaml(response, stream_form=True)),
+        ("table-80", "table", render_table(response, 80)),
+        ("table-wide", "table", render_table(response, 100_000)),
+        ("table-color", "table", render_table(response, 100_000, color=True)),
+    ]
+
+
+def windows_variants(text: str) -> list[tuple[str, bytes]]:
+    """The bytes a user ends up with on each platform, for one rendering."""
+    return [
+        ("posix", text.encode("utf-8")),
+        ("console-crlf", console_crlf(text).encode("utf-8")),
+        ("powershell-5.1", powershell_redirect(text)),
+        ("utf-16le-no-bom", console_crlf(text).encode("utf-16-le")),
+        ("utf-8-bom", b"\xef\xbb\xbf" + console_crlf(text).encode("utf-8")),
+    ]

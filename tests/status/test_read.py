@@ -19,7 +19,8 @@ from tests.status.render import (
     expand_tabs,
     render_json,
     render_text,
-    render_yaml,
+    renderings,
+    windows_variants,
 )
 
 SAMPLES = Path(__file__).parents[2] / "samples" / "status"
@@ -57,14 +58,13 @@ def expected(response: dict[str, Any]) -> JobStatus:
 
 def read_all_forms(response: dict[str, Any]) -> None:
     want = expected(response)
-    for form, rendered in (("text", render_text(response)), ("json", render_json(response)),
-                           ("yaml", render_yaml(response)),
-                           ("yaml", render_yaml(response, stream_form=True))):
-        reading = read_status(rendered.encode("utf-8"))
-        assert reading.form == form, rendered
-        assert reading.status == want, rendered
-        assert reading.uncertain == (), rendered
-        assert not [d for d in reading.diagnostics if d.is_error]
+    for _name, form, rendered in renderings(response):
+        for _platform, data in windows_variants(rendered):
+            reading = read_status(data)
+            assert reading.form == form, rendered
+            assert reading.status == want, rendered
+            assert reading.uncertain == (), rendered
+            assert not [d for d in reading.diagnostics if d.is_error]
 
 
 # --- the text column order -------------------------------------------------------------------

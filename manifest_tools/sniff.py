@@ -1,0 +1,98 @@
+"""What kind of file is this? A manifest, get-status/create-job output, list-jobs, SIGNATURE.
+
+Users pass one for another (a manifest to ``status``, get-status output to ``validate``, a
+manifest as ``--signature-file``); every command asks :func:`sniff` before it reports a wall
+of unrelated errors, and says "this looks like X; use Y". Cheap line patterns on the first
+64 KiB only; no format's reader is imported (this module sits below them all).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from .textcodec import decode_text
+
+Kind = Literal["manifest", "get-status", "list-jobs", "signature"]
+
+_HEAD = 64 * 1024
+
+_LIST_JOBS = re.compile(
+    r"""^[ \t]*(?:"Jobs"[ \t]*:|-?[ \t]*Jobs:[ \t]*$|JOBS\t|\|[ \t]*ListJobs[ \t]*\|)""",
+    re.MULTILINE)
+# Members only get-status/create-job print (list-jobs items have JobId and JobType too).
+_STATUS_MEMBERS = "SignatureFileContents|ProgressCode|LocationCode|Signature|CurrentManifest"
+_STATUS = re.compile(
+    rf"""^[ \t]*(?:"(?:{_STATUS_MEMBERS})"[ \t]*:"""
+    rf"""|-?[ \t]*(?:{_STATUS_MEMBERS}):[ \t]"""
+    r"""|\|[ \t]*(?:GetStatus|CreateJob|get-status|create-job)[ \t]*\|"""
+    rf"""|\|[ \t]+(?:{_STATUS_MEMBERS})[ \t]+\|)"""
+    r"""|[\t ](?:Import|Export)[\t ]+(?:AtAWS|NotReceived|Returned)[\t ]""",
+    re.MULTILINE)
+# A top-level JobId (json, yaml) is get-status or create-job unless list-jobs markers say not.
+_JOB_ID_MEMBER = re.compile(r"""^(?:[ ]{4}"JobId"[ \t]*:|-?[ \t]*JobId:[ \t])""",
+                            re.MULTILINE)
+_SIGNATURE_LINE = re.compile(r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*")
+_MANIFEST = re.compile(r"^[ \t]*(?:-[ \t]+)?['\"]?manifestVersion['\"]?[ \t]*:", re.MULTILINE)
+
+# What each kind is, for messages: "this looks like <WHAT>".
+WHAT: dict[Kind, str] = {
+    "manifest": "a manifest",
+    "get-status": "get-status (or create-job) output",
+    "list-jobs": "list-jobs output",
+    "signature": "a SIGNATURE file",
+}
+# Which command or option takes each kind.
+USE: dict[Kind, str] = {
+    "manifest": "'manifest-tools validate FILE', or --manifest FILE with sign, "
+    "write-signature and verify",
+    "get-status": "'manifest-tools status FILE', or --status FILE with write-signature and "
+    "verify",
+    "list-jobs": "'manifest-tools status FILE' to list the jobs, then 'aws importexport "
+    "get-status --job-id ID' for one of them",
+    "signature": "--signature-file FILE with write-signature and verify",
+}
+
+
+def _text(data: bytes) -> str:
+    head = data[:_HEAD]
+    try:
+        return decode_text(head).text
+    except UnicodeDecodeError:
+        return head.decode("utf-8", "replace")
+
+
+def _is_signature(text: str) -> bool:
+    lines = [ln for ln in text.replace("\r", "").split("\n") if ln.strip()]
+    if not 3 <= len(lines) <= 6:
+        return False
+    keys = set()
+    for line in lines:
+        m = _SIGNATURE_LINE.fullmatch(line)
+        if m is None:
+            return False
+        keys.add(m.group(1))
+    return len(keys) >= 3
+
+
+def sniff(data: bytes) -> Kind | None:
+    """The kind of file ``data`` looks like, or None when it looks like none of them."""
+    text = _text(data)
+    status = _STATUS.search(text) is not None
+    if _LIST_JOBS.search(text) and not status:
+        return "list-jobs"
+    if status or _JOB_ID_MEMBER.search(text):
+        return "get-status"
+    if _is_signature(text):
+        return "signature"
+    if _MANIFEST.search(text):
+        return "manifest"
+    return None
+
+
+def wrong_kind(data: bytes, expected: Kind) -> str | None:
+    """'this looks like X, not Y; use Z' when ``data`` is recognisably another kind."""
+    kind = sniff(data)
+    if kind is None or kind == expected:
+        return None
+    return f"this looks like {WHAT[kind]}, not {WHAT[expected]}; use {USE[kind]}"

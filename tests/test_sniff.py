@@ -1,0 +1,91 @@
+"""sniff: each kind of file users pass for another is told apart, on real renderings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manifest_tools.sniff import sniff, wrong_kind
+from tests.status.render import (
+    powershell_redirect,
+    render_json,
+    render_table,
+    render_text,
+    render_yaml,
+    renderings,
+)
+from tests.status.test_read import FULL
+
+ROOT = Path(__file__).parents[1]
+SAMPLES = ROOT / "samples"
+
+LIST_JOBS: dict[str, Any] = {
+    "Jobs": [
+        {"JobId": "EX1ID", "CreationDate": "2015-05-27T18:58:21Z", "IsCanceled": False,
+         "JobType": "Import"},
+        {"JobId": "EX2ID", "CreationDate": "2015-05-28T10:00:00Z", "IsCanceled": True,
+         "JobType": "Export"},
+    ],
+    "IsTruncated": False,
+}
+
+
+def list_jobs_renderings() -> list[tuple[str, str]]:
+    return [("json", render_json(LIST_JOBS)), ("text", render_text(LIST_JOBS)),
+            ("yaml", render_yaml(LIST_JOBS)),
+            ("table", render_table(LIST_JOBS, 80, title="ListJobs")),
+            ("table-wide", render_table(LIST_JOBS, 100_000, title="ListJobs"))]
+
+
+@pytest.mark.parametrize("path", sorted((SAMPLES / "valid").glob("*.yaml")))
+def test_manifests(path: Path) -> None:
+    assert sniff(path.read_bytes()) == "manifest"
+
+
+@pytest.mark.parametrize("path", sorted((SAMPLES / "invalid").glob("*.yaml")))
+def test_broken_manifests_are_never_taken_for_another_kind(path: Path) -> None:
+    # An empty or unreadable one may look like nothing; it never looks like get-status.
+    assert sniff(path.read_bytes()) in ("manifest", None)
+
+
+@pytest.mark.parametrize("path", sorted((SAMPLES / "status").iterdir()))
+def test_status_samples(path: Path) -> None:
+    # get-status output carries a manifest and SIGNATURE lines: it is still get-status.
+    assert sniff(path.read_bytes()) == "get-status"
+
+
+def test_every_cli_rendering_of_get_status() -> None:
+    for name, _form, text in renderings(FULL):
+        assert sniff(text.encode()) == "get-status", name
+        assert sniff(powershell_redirect(text)) == "get-status", name
+
+
+def test_awscli_documentation_example() -> None:
+    data = (ROOT / "tests" / "fixtures" / "awscli-get-status-example.txt").read_bytes()
+    assert sniff(data) == "get-status"
+
+
+@pytest.mark.parametrize("name,text", list_jobs_renderings())
+def test_list_jobs(name: str, text: str) -> None:
+    assert sniff(text.encode()) == "list-jobs"
+
+
+def test_signature_files() -> None:
+    sig = b"version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\nsignature:abc=\n"
+    assert sniff(sig) == "signature"
+    assert sniff(sig.replace(b"\n", b"\r\n")) == "signature"
+    assert sniff(b"version:2.0\n") is None  # one line is not enough to tell
+
+
+def test_wrong_kind_names_the_command_and_stays_quiet_for_the_right_kind() -> None:
+    manifest = (SAMPLES / "valid" / "s3-import.yaml").read_bytes()
+    assert wrong_kind(manifest, "manifest") is None
+    hint = wrong_kind(manifest, "get-status")
+    assert hint is not None and hint.startswith("this looks like a manifest, not get-status")
+    assert "manifest-tools validate" in hint
+    status = render_json(FULL).encode()
+    hint = wrong_kind(status, "manifest")
+    assert hint is not None and "manifest-tools status" in hint
+    assert wrong_kind(b"garbage", "manifest") is None
