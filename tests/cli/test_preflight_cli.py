@@ -162,3 +162,44 @@ def test_csv_lines_match_the_csv_module() -> None:
     writer.writerow(["path", "key", "bytes", "action", "reason"])
     writer.writerows(rows)
     assert csv_header() + csv_lines(rows) == expected.getvalue()
+
+
+def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
+    """stderr on a pseudo-terminal: the progress display appears there, and never in stdout
+    or the CSV; --no-progress turns it off."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    root = device(tmp_path / "dev", {f"d{n}/f{m}": b"x" for n in range(3) for m in range(3)})
+
+    def run(*extra: str) -> tuple[bytes, bytes]:
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "manifest_tools", "preflight", str(root), "--manifest",
+                 manifest(tmp_path), "--keys", str(tmp_path / "k.csv"), *extra],
+                stdout=subprocess.PIPE, stderr=slave, timeout=60, check=False,
+                env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+        finally:
+            os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        assert proc.returncode == 0, proc.stdout
+        return proc.stdout, shown
+
+    out, terminal = run()
+    assert b"files/s" in terminal
+    assert b"files/s" not in out
+    assert b"files/s" not in (tmp_path / "k.csv").read_bytes()
+    _, quiet = run("--no-progress")
+    assert b"files/s" not in quiet
