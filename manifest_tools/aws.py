@@ -117,3 +117,60 @@ def next_step(progress: str | None, status: str = "STATUS_FILE",
     """The advice for ``progress``, with the user's file names filled in; None if there is none."""
     step = NEXT_STEPS.get(progress or "")
     return step.format(status=status, device=device) if step else None
+
+# --- import/export logs ---------------------------------------------------------------------
+# The log AWS writes to the log bucket when a job ends: ``<logPrefix>import-log-<JOBID>`` or
+# ``<logPrefix>export-log-<JOBID>``, no '/' added (Developer Guide, "Working with Amazon S3
+# Export Manifests / Preventing Log File Name Collisions").
+IMPORT_LOG_NAME = "import-log-"
+EXPORT_LOG_NAME = "export-log-"
+# The columns of an S3/EBS log, in this order (Developer Guide, "Amazon S3 and Amazon EBS Log
+# File Fields"; the "Examples" page shows them as the header row of import-log-TSTD1.csv).
+LOG_COLUMNS = ("DateTime", "File", "Status", "Code", "Key", "MD5", "Bytes", "Content-Type")
+# DateTime as the guide's examples print it (e.g. "Tue 03 Feb 2009 21:57:43 GMT"; the field
+# table also shows "Wed Nov 12 11:07:34 PST 2008": the reader keeps the text as it is).
+LOG_DATETIME_FORMAT = "%a %d %b %Y %H:%M:%S GMT"
+# Status 103 with Code "Ignored": a file not loaded, the device's SIGNATURE and every file the
+# manifest's ``ignore`` matched ("The log report includes all ignored files, including the
+# SIGNATURE file", Developer Guide, "Import to Amazon S3 Manifest File Options").
+IGNORED_STATUS = "103"
+IGNORED_CODE = "Ignored"
+# "Objects created by Multipart Upload have ETags that are not MD5 digests" (Log File Fields):
+# S3 writes them as the MD5 of the parts' MD5s, '-', the number of parts.
+MULTIPART_ETAG = re.compile(r"[0-9a-fA-F]{32}-[1-9][0-9]{0,4}")
+MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+
+# (Status, Code) pairs a log can hold, with what they mean in words. Status is "an AWS
+# Import/Export status or one of the standard Amazon S3 REST web server HTTP status codes";
+# Code is "an AWS Import/Export code, such as Ignored when the Status is 103, or the standard
+# Amazon S3 REST error codes" (Log File Fields). The guide's own table of Import/Export codes
+# is lost (open); the pairs below are the ones the guide names (200 OK, 103 Ignored,
+# 400 InvalidSubstitution) and the S3 REST error codes (S3 API Reference, "Error Responses")
+# that an upload of one file can end with. Any other pair is kept as read and reported.
+LOG_CODES: dict[tuple[str, str], str] = {
+    ("200", "OK"): "loaded",
+    (IGNORED_STATUS, IGNORED_CODE): "not loaded: the device's SIGNATURE, or a file the "
+    "manifest's ignore matched",
+    ("400", "InvalidSubstitution"): "a manifest substitution could not be applied to the "
+    "file's key",
+    ("400", "KeyTooLongError"): "the key is longer than S3's 1,024-byte limit",
+    ("400", "EntityTooLarge"): "the file is larger than S3's 5 TB object limit",
+    ("400", "BadDigest"): "the data read did not match its MD5 (a read error on the device)",
+    ("400", "InvalidDigest"): "the MD5 computed for the file was not accepted",
+    ("400", "IncompleteBody"): "fewer bytes could be read than the file's size",
+    ("400", "InvalidArgument"): "S3 refused an argument of the upload (a header or metadata)",
+    ("400", "InvalidObjectName"): "the file name cannot be an S3 key (not valid UTF-8?)",
+    ("400", "MetadataTooLarge"): "the object's metadata is larger than S3 allows",
+    ("403", "AccessDenied"): "the job's credentials may not write this key",
+    ("404", "NoSuchBucket"): "the bucket does not exist",
+    ("409", "OperationAborted"): "a conflicting operation on the bucket was in progress",
+    ("500", "InternalError"): "S3 had an internal error",
+    ("503", "ServiceUnavailable"): "S3 was unavailable",
+    ("503", "SlowDown"): "S3 asked to slow down and the upload was not retried",
+}
+
+# A Glacier import log: "a two-line text file in the following format: <Date>,<Vault Name>,
+# /<AWS Account ID>/vaults/<Vault Name>/archives/<Archive ID>,<Archive Comment>" (Developer
+# Guide, "Amazon Glacier Log File"). The whole device becomes one archive.
+GLACIER_ARCHIVE = re.compile(r"/(?P<account>[^/]+)/vaults/(?P<vault>[^/]+)/archives/"
+                             r"(?P<archive>[^/]+)")

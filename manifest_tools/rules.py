@@ -2,7 +2,8 @@
 
 It feeds ``--help``, the README's rule list and SARIF's ``rules``. Ids are stable: never
 reuse or renumber one. Ranges: MT1xx reading, MT2xx schema, MT3xx cross-field,
-MT4xx SIGNATURE files, MT5xx get-status output, MT6xx the device (preflight).
+MT4xx SIGNATURE files, MT5xx get-status output, MT6xx the device (preflight),
+MT7xx job logs (log).
 """
 
 from __future__ import annotations
@@ -224,6 +225,56 @@ _RULES = [
          "to it."),
     Rule("MT623", "findings-truncated", "More findings of one rule",
          "At most 200 findings of one rule are listed; the rest are counted."),
+    # --- MT7xx: job logs (log) ---
+    Rule("MT701", "log-format", "Not an import/export log",
+         "No row of the file has the log's columns DateTime, File, Status, Code, Key, MD5, "
+         "Bytes, Content-Type (nor is it a Glacier log).", GUIDE),
+    Rule("MT702", "log-row", "Malformed log row",
+         "A row with another number of fields than eight, a quoted field never closed, or a "
+         "line too long to be a row; it is skipped and the rest of the log is read."),
+    Rule("MT703", "log-value", "Invalid log value",
+         "Bytes is not a whole number, or MD5 is neither 32 hexadecimal digits nor a "
+         "multipart ETag; the value is not used."),
+    Rule("MT704", "log-unknown-code", "Status and code this tool does not know",
+         "The guide's table of Import/Export codes is lost; an unknown pair is kept as "
+         "written and counted by its status (2xx loaded, 103 Ignored ignored, else failed).",
+         GUIDE),
+    Rule("MT705", "file-failed", "The log says a file was not loaded",
+         "A row whose status is neither 2xx nor 103 Ignored, e.g. 400 InvalidSubstitution; "
+         "the file is in the --retry list.", GUIDE),
+    Rule("MT706", "error-count", "ErrorCount differs from the log",
+         "get-status's ErrorCount is compared with the log's failed rows; a difference means "
+         "an incomplete log or the log of another job."),
+    Rule("MT707", "log-encoding", "Log bytes that are not UTF-8",
+         "Bytes that are not UTF-8 were read as U+FFFD; such a file name could not have "
+         "become an S3 key."),
+    Rule("MT708", "log-job-mismatch", "Log of another job",
+         "The log's name (import-log-JOBID) names another job than get-status's JobId."),
+    Rule("MT711", "not-in-log", "Device file missing from the log",
+         "A file on the device has no row in the log (matched by path, by the key the "
+         "manifest's rules give it, and by Unicode-normalised path): it was not imported."),
+    Rule("MT712", "not-on-device", "Log row without a device file",
+         "The log lists a file the device does not have: it was removed or renamed since, "
+         "or the root given is not the device's root."),
+    Rule("MT713", "size-mismatch", "Size differs from the log",
+         "The file's size on the device differs from the log's Bytes: it changed or the copy "
+         "was cut."),
+    Rule("MT714", "md5-mismatch", "MD5 differs from the log",
+         "The MD5 of the file on the device differs from the log's: the bytes differ."),
+    Rule("MT715", "not-compared", "Content not compared",
+         "The log's MD5 is a multipart upload ETag ('<hex>-<parts>'), which is not an MD5 of "
+         "the file (Developer Guide, 'Log File Fields'), or the row has none; only the size "
+         "was compared.", GUIDE),
+    Rule("MT716", "ignored-unasked", "Ignored without an ignore pattern",
+         "AWS ignored the file (103 Ignored) but none of the manifest's ignore patterns "
+         "matches it: it is not in S3."),
+    Rule("MT717", "rules-mismatch", "Log disagrees with the manifest's key rules",
+         "A loaded file matches an ignore pattern, or its key differs from prefix + path + "
+         "substitutions: the manifest AWS used may differ from the one given."),
+    Rule("MT718", "device-file-unreadable", "Device file cannot be compared",
+         "The file could not be read, or is not a regular file, so it was not compared."),
+    Rule("MT719", "duplicate-row", "More than one row for a file",
+         "The log lists a file twice; the last row is used."),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

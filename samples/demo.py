@@ -2,12 +2,19 @@
 
 validate every sample -> sign one for a job -> write SIGNATURE into a scratch device root ->
 verify it against the manifest -> preflight the scratch device (the S3 key of every file), then
-the same against a get-status output. The secret key is
-AWS's documented example key, given through a key file (never on the command line).
+the same against a get-status output -> after the "import", reconcile the job's log with the
+device. The secret key is AWS's documented example key, given through a key file (never on the
+command line).
+
+Until the local Import/Export service writes the log of a simulated job, the log is written
+here with the toolkit's own log writer (manifest_tools.logs.write), as AWS would for the
+scratch device: every file loaded under the manifest's keys, SIGNATURE and ignored files
+103 Ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import shutil
@@ -85,7 +92,52 @@ def steps(scratch: Path) -> None:
     run("status", status)
     run("write-signature", str(device2), "--status", status)
     run("verify", "--status", status, "--device", str(device2), "--key-file", str(key_file))
+    print("\n7. After the import: read the job's log and reconcile it with the device")
+    log = write_import_log(device, Path(manifest), scratch / "import-log-EX1ID")
+    run("log", str(log), "--device", str(device), "--manifest", manifest)
+    print("\n   ...one byte changed on the device since: found, and listed to send again")
+    photo = device / "Old Photos" / "beach.jpg"
+    photo.write_bytes(b"\xff" + photo.read_bytes()[1:])
+    retry = scratch / "retry.txt"
+    run("log", str(log), "--device", str(device), "--manifest", manifest, "--retry",
+        str(retry), expect=1)
+    print(f"{retry}:\n{retry.read_text()}", end="")
     print("\ndemo: all steps passed")
+
+
+def write_import_log(device: Path, manifest: Path, log: Path) -> Path:
+    """Files on the scratch device and the log AWS would write for them."""
+    sys.path.insert(0, str(SAMPLES.parent))
+    from manifest_tools.device.keys import KeyRules
+    from manifest_tools.device.walk import walk
+    from manifest_tools.logs.write import LogWriter
+    from manifest_tools.manifest.parse import parse_manifest
+
+    files = {"Old Photos/beach.jpg": os.urandom(50_000), "notes/readme.txt": b"hello\n",
+             "draft.bak": b"old draft", "music/song.mp3": os.urandom(20_000)}
+    for rel, data in files.items():
+        (device / rel).parent.mkdir(parents=True, exist_ok=True)
+        (device / rel).write_bytes(data)
+    data = parse_manifest(manifest.read_bytes()).data
+    assert isinstance(data, dict)
+    rules = KeyRules.from_manifest(data)
+    bucket = data["bucket"]
+    with log.open("w", newline="", encoding="utf-8") as stream:
+        writer = LogWriter(stream)
+        for entry in walk(device):
+            if entry.kind != "file":
+                continue
+            decision = rules.decide(entry.relpath)
+            body = (device / entry.relpath).read_bytes()
+            if entry.relpath == "SIGNATURE":
+                writer.signature(len(body))
+            elif decision.action == "ignored":
+                writer.ignored(entry.relpath, len(body))
+            else:
+                writer.loaded(entry.relpath, f"{bucket}/{decision.key}",
+                              hashlib.md5(body).hexdigest(), len(body))
+    print(f"   (log written for the scratch device: {log})")
+    return log
 
 
 if __name__ == "__main__":

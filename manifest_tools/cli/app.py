@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify:verify_command",
     "status": "status:status_command",
     "preflight": "preflight:preflight_command",
+    "log": "log:log_command",
 }
 
 

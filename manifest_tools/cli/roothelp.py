@@ -26,4 +26,5 @@ ROOT_HELP = (
     '  verify           Check a job: SIGNATURE vs get-status, local manifest...\n'
     '  status           Summarise get-status output: where the device is,...\n'
     '  preflight        Check a device before shipping: SIGNATURE, file...\n'
+    "  log              Read a job's log: failures, totals, and with --device...\n"
 )

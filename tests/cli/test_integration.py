@@ -180,7 +180,7 @@ def test_every_command_and_option_is_in_the_readme() -> None:
     group = _root()
     commands = _commands(group)
     assert set(commands) == {"validate", "init", "sign", "write-signature", "verify",
-                             "status", "preflight"}
+                             "status", "preflight", "log"}
     for name, command in commands.items():
         section = _section(name)
         assert command.help, f"{name} has help text"

@@ -31,6 +31,11 @@ STATUS = (SAMPLES / "status" / "get-status.json").read_bytes()
 SIGNATURE = (b"version:2.0\nsigningMethod:HmacSHA1\njobId:ABCDE\n"
              b"signature:Ara83XX0K7K15HeRcHM9hXMrNpw=\n")
 KEY = "hOstIleKeyValue0123456789abcdefghijKLMN"
+# A job log (its half ends inside the Notice.txt row).
+LOG = (b"DateTime,File,Status,Code,Key,MD5,Bytes,Content-Type\r\n"
+       b"Tue 03 Feb 2009 21:57:43 GMT,Notice.txt,200,OK,myawsbucket/Notice.txt,"
+       b"f60fe317bc497b1204b327094959eb64,13,text/plain\r\n"
+       b"Tue 03 Feb 2009 21:57:43 GMT,SIGNATURE,103,Ignored,,,90,text/plain\r\n")
 
 TIME_LIMIT = 5.0  # seconds per case (the bound)
 MEMORY_LIMIT = 300 * 1024 * 1024  # bytes of address space per case (the bound)
@@ -88,9 +93,11 @@ COMMANDS: dict[str, Command] = {
     "write-signature-status": Command(("write-signature", "{D}", "--status", "{F}"), "status"),
     # The key file is an input too (the key itself comes from the environment otherwise).
     "sign-key-file": Command(("sign", "--job-id", "ABCDE", "--key-file", "{F}", "{M}"), "key"),
+    # The log against the (empty) device: rows without files are findings too.
+    "log": Command(("log", "{F}", "--device", "{D}"), "log"),
 }
 KIND_SAMPLES = {"manifest": MANIFEST, "status": STATUS, "signature": SIGNATURE,
-                "key": KEY.encode()}
+                "key": KEY.encode(), "log": LOG}
 # A key file cut in half is still a well-formed (wrong) key: nothing can tell.
 SKIP = {("sign-key-file", "truncated")}
 

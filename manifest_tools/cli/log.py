@@ -1,0 +1,101 @@
+"""``log``: read a job's import/export log and reconcile it with the device, byte for byte.
+
+The progress display is rich's, as ``preflight``'s (installed with typer): imported only
+here, only when stderr is a terminal and --no-progress is not given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from .common import ExitCode, FormatOption, ReportFormat, manifest_bytes, status_reading
+
+
+def _inside(path: str, root: str) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip("/") + "/")
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, int, int], None] | None]:
+    """Files, bytes, rate and time left while hashing, on stderr."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (TextColumn("MD5 {task.fields[files]}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("hashing", total=None, files="")
+
+        def update(files: int, files_total: int, size: int, size_total: int) -> None:
+            bar.update(task, completed=size, total=size_total,
+                       files=f"{files:,}/{files_total:,} files")
+
+        yield update
+
+
+def log_command(
+    log_file: Annotated[str, typer.Argument(metavar="LOGFILE", help="The job's log "
+                                            "(import-log-JOBID or export-log-JOBID, or a "
+                                            "Glacier log).")],
+    device: Annotated[str | None, typer.Option("--device", metavar="ROOT", help="The device "
+                                               "that was shipped: reconcile it with the "
+                                               "log.")] = None,
+    manifest: Annotated[str | None, typer.Option("--manifest", metavar="M", help="The job's "
+                                                 "manifest, for prefix, substitutions and "
+                                                 "ignore (default: --status's "
+                                                 "CurrentManifest).")] = None,
+    status: Annotated[str | None, typer.Option("--status", metavar="S", help="get-status "
+                                               "output: check ErrorCount and the job "
+                                               "id.")] = None,
+    retry: Annotated[str | None, typer.Option("--retry", metavar="FILE", help="Write the "
+                                              "files to send again, one path per line "
+                                              "relative to the device root.")] = None,
+    null: Annotated[bool, typer.Option("--null", help="With --retry: separate paths with "
+                                       "NUL instead of newlines.")] = False,
+    output_format: FormatOption = ReportFormat.TEXT,
+    jobs: Annotated[int | None, typer.Option("--jobs", metavar="N", min=1, max=256,
+                                             help="Files hashed at once (default: the "
+                                             "number of CPUs).")] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display "
+                                              "on stderr (off anyway when stderr is not a "
+                                              "terminal).")] = False,
+) -> int:
+    """Read a job's log: failures, totals, and with --device whether every file arrived."""
+    from ..logs.check import check_log
+    from ..logs.retry import format_retry, write_retry
+    from ..report.logs import RENDERERS
+
+    if null and retry is None:
+        raise UsageError("--null goes with --retry FILE")
+    if retry is not None and device is not None and _inside(retry, device):
+        raise UsageError(f"--retry {retry} is inside the device; nothing is written to the "
+                         "device: write the list elsewhere")
+    data = manifest_bytes(manifest, check=False) if manifest is not None else None
+    reading = status_reading(status) if status is not None else None
+    with _progress(not no_progress and device is not None) as progress:
+        result = check_log(log_file, device=device, manifest=data,
+                           manifest_label=manifest or "manifest",
+                           status=reading.status if reading else None, jobs=jobs,
+                           progress=progress)
+    if retry is not None:
+        write_retry(retry, format_retry(result.retry, null=null))
+    typer.echo(RENDERERS[output_format.value](result, log_file), nl=False)
+    return int(ExitCode.OK if result.clean else ExitCode.FINDINGS)

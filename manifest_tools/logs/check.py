@@ -1,0 +1,91 @@
+"""The ``log`` command's library half: open a log, gather the key rules and get-status facts,
+reconcile, and add the cross-checks between the inputs."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from typing import BinaryIO
+
+from ..aws import JOB_ID_SHAPE
+from ..device.keys import KeyRules
+from ..diagnostics import Diagnostic, Severity
+from ..errors import InputError
+from ..status.model import JobStatus
+from .hashing import HashProgress
+from .read import LogReader
+from .reconcile import Reconciliation, reconcile
+
+__all__ = ["check_log", "job_id_finding", "key_rules", "open_log"]
+
+_LOG_JOB_ID = re.compile(r"(?:import|export)-log-(?P<job>[^/\\.]+)")
+
+
+def open_log(path: str) -> BinaryIO:
+    """The log opened for reading; a FIFO with no writer does not hang (O_NONBLOCK)."""
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path}: is a directory, not a log", path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        os.set_blocking(fd, True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+    return os.fdopen(fd, "rb")
+
+
+def key_rules(manifest: bytes, label: str) -> tuple[KeyRules, list[Diagnostic]]:
+    """The manifest's prefix, substitutions and ignore patterns; a pattern or substitution
+    that cannot be used is a finding located in the manifest, and left out."""
+    from ..manifest.parse import parse_manifest
+
+    parsed = parse_manifest(manifest)
+    data = parsed.data if isinstance(parsed.data, dict) else {}
+    rules = KeyRules.read(data)
+    found = []
+    for d in rules.dropped:
+        line, column = parsed.position(d.pointer)
+        found.append(Diagnostic(d.rule, d.severity, f"{label}:{line}:{column}: {d.message}",
+                                line, column, d.pointer, d.hint))
+    return rules, found
+
+
+def job_id_finding(log_name: str, job_id: str | None) -> Diagnostic | None:
+    """MT708: the log is named for another job than get-status's JobId."""
+    base = log_name.replace("\\", "/").rsplit("/", 1)[-1]
+    match = _LOG_JOB_ID.search(base)
+    if job_id is None or match is None or not JOB_ID_SHAPE.fullmatch(match["job"]):
+        return None
+    if match["job"].upper() == job_id.upper():
+        return None
+    return Diagnostic("MT708", Severity.ERROR, f"the log is named for job {match['job']} but "
+                      f"get-status is for job {job_id}", hint="give the log and the "
+                      "get-status output of one job")
+
+
+def check_log(path: str, *, device: str | None = None, manifest: bytes | None = None,
+              manifest_label: str = "manifest", status: JobStatus | None = None,
+              jobs: int | None = None, progress: HashProgress | None = None,
+              ) -> Reconciliation:
+    """Read the log at ``path`` and reconcile it (see :func:`.reconcile.reconcile`). The key
+    rules come from ``manifest``, else from get-status's CurrentManifest."""
+    rules = None
+    found: list[Diagnostic] = []
+    if manifest is None and status is not None and status.CurrentManifest:
+        manifest, manifest_label = status.CurrentManifest.encode(), "CurrentManifest"
+    if manifest is not None:
+        rules, found = key_rules(manifest, manifest_label)
+    with open_log(path) as stream:
+        reader = LogReader(stream, path)
+        try:
+            result = reconcile(reader, device=device, rules=rules,
+                               error_count=status.ErrorCount if status else None, jobs=jobs,
+                               progress=progress)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+    mismatch = job_id_finding(path, status.JobId if status else None)
+    result.findings[:0] = found + ([mismatch] if mismatch else [])
+    return result

@@ -1,0 +1,499 @@
+"""Read an AWS Import/Export log as AWS documents it, streaming, without ever failing on a row.
+
+An S3/EBS log is CSV with the columns of :data:`~manifest_tools.aws.LOG_COLUMNS`, with or
+without the header row. Lines are read one at a time (bounded: a 1,000,000-row log needs no
+more memory than one row), and split with ``str.split`` unless they hold a quote; only then is
+the stdlib csv parser asked, and fed more lines while a quoted field (a file name with a comma
+or a line break) is still open. A malformed row is a located finding (line, column) and reading
+goes on with the next line.
+
+What the reader tolerates, because logs are opened and re-saved in spreadsheets: a UTF-8 or
+UTF-16 byte order mark, CRLF / LF / CR line ends, a header in any letter case or column order,
+TAB- or semicolon-separated text (Excel's "Unicode text" and some locales' CSV), trailing empty
+fields, spaces around Status, Code, MD5 and Bytes, blank lines and repeated header rows (logs
+pasted together).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import BinaryIO, cast
+
+from ..aws import EXPORT_LOG_NAME, GLACIER_ARCHIVE, LOG_CODES, LOG_COLUMNS, MULTIPART_ETAG
+from ..diagnostics import Diagnostic, Severity, clip
+from .model import GlacierRecord, LogKind, LogRow, outcome_of
+
+__all__ = ["MAX_LINE", "MAX_REPEATS", "LogReader", "kind_from_name"]
+
+# A record is a few hundred characters (a 1,024-byte key, a path, a date); a quoted field that
+# is still open after this many lines or characters is an unterminated quote, not a name.
+MAX_RECORD_LINES = 32
+MAX_RECORD_CHARS = 64 * 1024
+# A physical line longer than this ends the reading (/dev/zero, a binary file).
+MAX_LINE = 1024 * 1024
+# Findings of one rule beyond this many are counted, not listed.
+MAX_REPEATS = 200
+_new_row = tuple.__new__
+_BLOCK = 1024 * 1024
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+# One line with its end: CRLF, LF or a lone CR (str.splitlines would also split on form
+# feeds, U+2028 and others, which can be in file names).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_HEADER = tuple(c.casefold() for c in LOG_COLUMNS)
+_WIDTH = len(LOG_COLUMNS)
+
+
+class _Unterminated(Exception):
+    """A quoted field is still open at the record limit or the end of the log."""
+
+
+class LogReader:
+    """Iterate over the rows of one log; ``diagnostics`` holds what was wrong, located.
+
+    ``kind`` is given by the caller (the log's name says ``import-log-``/``export-log-``) or
+    found from the content (a Glacier log's archive path); ``glacier`` collects a Glacier
+    log's records. Iterate once.
+    """
+
+    def __init__(self, stream: BinaryIO, name: str = "<log>",
+                 kind: LogKind | None = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.header = False
+        self.delimiter = ","
+        self.encoding = "utf-8"
+        self.glacier: list[GlacierRecord] = []
+        self.rows_read = 0
+        self._stream = stream
+        self._found: list[Diagnostic] = []
+        self._counts: dict[str, int] = {}
+        self._unknown: dict[tuple[str, str], list[int]] = {}  # pair -> [first line, count]
+        self._replaced_lines: list[int] = []
+        self._order: list[int] | None = None
+        self._lineno = 0
+        self._pending: list[str] = []
+        self._held: tuple[int, list[str], str] | None = None
+        self._stop = False
+        self._finished = False
+
+    # --- findings -------------------------------------------------------------------------
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Findings so far; after the iteration ends, also the per-log ones (unknown codes,
+        bytes that were not UTF-8, counts of findings not listed)."""
+        return list(self._found)
+
+    def _report(self, rule: str, severity: Severity, message: str, line: int,
+                column: int = 1, hint: str | None = None, path: str | None = None) -> None:
+        count = self._counts.get(rule, 0) + 1
+        self._counts[rule] = count
+        if count <= MAX_REPEATS:
+            self._found.append(Diagnostic(rule, severity, message, line, column, hint=hint,
+                                          path=path))
+
+    def _finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        for (status, code), (line, count) in self._unknown.items():
+            times = "" if count == 1 else f" ({count} rows, the first here)"
+            self._found.append(Diagnostic(
+                "MT704", Severity.WARNING,
+                f"status {clip(status, 20)!r} code {clip(code, 40)!r} is not one this tool "
+                f"knows{times}; kept as written and counted as "
+                f"{_outcome_words(status, code)}", line, 1,
+                hint="check the AWS documentation for the code; the row is still reported"))
+        if self._replaced_lines:
+            lines = self._replaced_lines
+            more = "" if len(lines) == 1 else f" (and {len(lines) - 1} more lines)"
+            self._found.append(Diagnostic(
+                "MT707", Severity.WARNING,
+                f"bytes that are not {self.encoding} were read as U+FFFD{more}", lines[0], 1,
+                hint="a file name that is not valid UTF-8 cannot be an S3 key; compare these "
+                "rows by hand"))
+        for rule, count in self._counts.items():
+            if count > MAX_REPEATS:
+                self._found.append(Diagnostic(
+                    rule, Severity.WARNING, f"{count - MAX_REPEATS} more {rule} findings "
+                    "not listed", self._lineno, 1))
+
+    # --- lines ------------------------------------------------------------------------------
+
+    def _text(self) -> io.TextIOWrapper:
+        raw = self._stream if isinstance(self._stream, io.BufferedReader) else \
+            io.BufferedReader(cast("io.RawIOBase", self._stream))
+        start = raw.peek(4)[:4]
+        if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            self.encoding = "utf-16"
+        elif start.startswith(b"\xef\xbb\xbf"):
+            self.encoding = "utf-8-sig"
+        # newline='': CR, LF and CRLF all end a line and are returned as written, so a quoted
+        # field keeps the line break that was in the file name.
+        return io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline="")
+
+    def _next_line(self, text: io.TextIOWrapper) -> str | None:
+        if self._pending:
+            self._lineno += 1
+            return self._pending.pop()
+        line = text.readline(MAX_LINE)
+        if not line:
+            return None
+        self._lineno += 1
+        return line if self._check(line) else None
+
+    def _check(self, line: str) -> bool:
+        """Note replaced bytes; False (and a finding) for a line too long to be a record."""
+        if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
+            self._report("MT702", Severity.ERROR, f"line longer than {MAX_LINE} characters; "
+                         "the rest of the log is not read", self._lineno)
+            self._stop = True
+            return False
+        if "\ufffd" in line:
+            self._replaced_lines.append(self._lineno)
+        return True
+
+    def _split(self, line: str, text: io.TextIOWrapper) -> tuple[int, list[str], str] | None:
+        """(start line, fields, raw text) of the record starting with ``line``; None for a
+        blank line or an unterminated quote (reported)."""
+        if self._lineno == 1:
+            self._sniff(line)
+        if '"' not in line:
+            body = line.rstrip("\r\n")
+            return (self._lineno, body.split(self.delimiter), body) if body.strip() else None
+        start = self._lineno
+        try:
+            fields, raw = self._quoted(line, text)
+        except _Unterminated as exc:
+            self._report("MT702", Severity.ERROR, "a quoted field is never closed; this "
+                         "line is skipped and reading goes on with the next one", start,
+                         line.find('"') + 1, hint=str(exc))
+            return None
+        return start, fields, raw
+
+    def _fast(self, line: str) -> LogRow | None:
+        """The common row (no quotes, eight fields, a known code, valid values) without the
+        general path's checks; None sends the line to the general path."""
+        if '"' in line or "\ufffd" in line or len(line) >= MAX_LINE:
+            return None
+        f = line.rstrip("\r\n").split(self.delimiter)
+        if len(f) != _WIDTH:
+            return None
+        # Values as written, unstripped: anything unusual takes the general path.
+        status, code, md5, size_text = f[2], f[3], f[5], f[6]
+        if (status, code) not in LOG_CODES or not (size_text.isdigit() and size_text.isascii()):
+            return None
+        if md5:
+            if len(md5) != 32 or not md5.isalnum():
+                return None
+            try:
+                bytes.fromhex(md5)
+            except ValueError:
+                return None
+        self.rows_read += 1
+        # tuple.__new__ directly: a NamedTuple's own __new__ is a Python function and costs
+        # twice as much per row.
+        return _new_row(LogRow, (self._lineno, f[0].strip(), f[1], status, code, f[4], md5,
+                                 int(size_text), f[7].strip()))
+
+    def _fast_block(self, block: str, text: io.TextIOWrapper) -> Iterator[list[LogRow]]:
+        """The rows of a block of whole lines with no quote, lone CR or replaced byte: the
+        common row made inline (a 1,000,000-row log spends its time here), any other line
+        handed to the general path in its place."""
+        lines = block.split("\n")
+        ended = lines[-1] == ""
+        if ended:
+            lines.pop()
+        rows: list[LogRow] = []
+        lineno = self._lineno
+        split, codes, new, fromhex = str.split, LOG_CODES, _new_row, bytes.fromhex
+        delimiter = self.delimiter
+        for line in lines:
+            lineno += 1
+            try:
+                # Not eight fields, or an MD5 that is not hex: ValueError, the general path.
+                when, file, status, code, key, md5, size, ctype = split(line, delimiter)
+                if (status, code) in codes and size.isdecimal() and (
+                        not md5 or (len(md5) == 32 and len(fromhex(md5)) == 16)):
+                    rows.append(new(LogRow, (lineno, when.strip(), file, status, code, key,
+                                             md5, int(size), ctype.strip())))
+                    continue
+            except ValueError:
+                pass
+            self.rows_read += len(rows)
+            yield rows
+            rows = []
+            self._lineno = lineno
+            whole = line + "\n" if ended or line is not lines[-1] else line
+            if not self._check(whole):
+                return
+            yield list(self._general(whole, text))
+        self._lineno = lineno
+        self.rows_read += len(rows)
+        yield rows
+
+    def _quoted(self, first: str, text: io.TextIOWrapper) -> tuple[list[str], str]:
+        """A record with quotes: more lines while a quoted field is open."""
+        lines = [first]
+        start = self._lineno
+        while True:
+            fields = _parse_csv(lines, self.delimiter)
+            if fields is not None:
+                return fields, "".join(lines).rstrip("\r\n")
+            chars = sum(len(x) for x in lines)
+            nxt = None if len(lines) >= MAX_RECORD_LINES or chars > MAX_RECORD_CHARS \
+                else self._next_line(text)
+            if nxt is None:
+                # Give the lines after the first back: they are read again as records.
+                self._pending.extend(reversed(lines[1:]))
+                self._lineno = start
+                raise _Unterminated("a field that starts with '\"' ends with the next '\"' "
+                                    "not followed by another one")
+            lines.append(nxt)
+
+    def _sniff(self, first_line: str) -> None:
+        """The delimiter, from the first line: ',' unless it holds none and has TABs or ';'."""
+        if "," not in first_line:
+            for candidate in ("\t", ";"):
+                if candidate in first_line:
+                    self.delimiter = candidate
+                    return
+
+    # --- records ----------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[LogRow]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[LogRow]]:
+        """The rows in lists (a block of the log at a time): the fast way to consume a
+        million rows. Iterate once, either this way or over the reader."""
+        try:
+            yield from self._batches(self._text())
+        finally:
+            self._finish()
+
+    def _batches(self, text: io.TextIOWrapper) -> Iterator[list[LogRow]]:
+        fast = self._fast
+        last = ""
+        while not self._stop:
+            s3 = self._order is None and self.kind in (LogKind.IMPORT, LogKind.EXPORT)
+            if s3 and not self._pending:
+                block = _block(text)
+                if not block:
+                    break
+                last = block
+                if _clean(block):
+                    yield from self._fast_block(block, text)
+                else:  # quotes, CRs alone, replaced bytes: line by line
+                    self._pending.extend(reversed(_LINE.findall(block)))
+                continue
+            line = self._next_line(text)
+            if line is None:
+                break
+            last = line
+            row = fast(line) if s3 else None
+            yield [row] if row is not None else list(self._general(line, text))
+        if last and not last.endswith(("\n", "\r")) and self._lineno > 1:
+            self._report("MT702", Severity.WARNING, "the last line has no line end: the log "
+                         "may have been cut short", self._lineno, len(last) + 1,
+                         hint="compare the log's size with the object in the log bucket")
+        if self._held is not None:
+            self.kind = self.kind or kind_from_name(self.name)
+            yield list(self._emit(self._held))
+        if not (self.rows_read or self.header or self.glacier):
+            self._report("MT701", Severity.ERROR, "no log rows: expected CSV with the "
+                         "columns " + ", ".join(LOG_COLUMNS), max(self._lineno, 1))
+
+    def _general(self, line: str, text: io.TextIOWrapper) -> Iterator[LogRow]:
+        split = self._split(line, text)
+        if split is None:
+            return
+        if self.kind is None:
+            if not self._detect(split[1], self._held is not None):
+                self._held = split  # an unknown first line: decided by the next one
+                return
+            if self._held is not None:
+                yield from self._emit(self._held)
+                self._held = None
+        yield from self._emit(split)
+
+    def _emit(self, split: tuple[int, list[str], str]) -> Iterator[LogRow]:
+        row = self._record(*split)
+        if row is not None:
+            yield row
+
+    def _detect(self, fields: list[str], second: bool) -> bool:
+        """Decide the kind from the first records; False: look at one more."""
+        if len(fields) >= 4 and GLACIER_ARCHIVE.fullmatch(fields[2].strip()):
+            self.kind = LogKind.GLACIER
+            return True
+        if _is_header(fields) is not None or len(fields) >= _WIDTH or second:
+            self.kind = kind_from_name(self.name)
+            return True
+        return False
+
+    def _record(self, line: int, fields: list[str], raw: str) -> LogRow | None:
+        if self.kind is LogKind.GLACIER:
+            self._glacier(line, fields)
+            return None
+        if fields[0].strip().strip('"').casefold() in _HEADER:
+            order = _is_header(fields)
+            if order is not None:
+                self.header = True
+                self._order = None if order == list(range(_WIDTH)) else order
+                return None
+        if self._order is not None and len(fields) >= _WIDTH:
+            fields = [fields[i] for i in self._order] + fields[_WIDTH:]
+        if len(fields) != _WIDTH and not self._fits(line, fields, raw):
+            return None
+        row = self._row(line, fields, raw)
+        self.rows_read += 1
+        if (row.status, row.code) not in LOG_CODES:
+            first = self._unknown.setdefault((row.status, row.code), [line, 0])
+            first[1] += 1
+        return row
+
+    def _fits(self, line: int, fields: list[str], raw: str) -> bool:
+        """Fewer or more fields than the eight: extra empty fields are tolerated."""
+        if len(fields) > _WIDTH and not any(f.strip() for f in fields[_WIDTH:]):
+            del fields[_WIDTH:]
+            return True
+        at_line, column = _field_start(raw, min(len(fields), _WIDTH), self.delimiter)
+        if len(fields) < _WIDTH:
+            message = (f"{len(fields)} fields where a log row has {_WIDTH} ("
+                       + ", ".join(LOG_COLUMNS) + "); the row is skipped")
+            hint = "a row lost fields (a cut line, or a spreadsheet dropped empty cells)"
+        else:
+            message = f"{len(fields)} fields where a log row has {_WIDTH}; the row is skipped"
+            hint = "a file name or key with a comma must be quoted (\"a,b.txt\")"
+        self._report("MT702", Severity.ERROR, message, line + at_line, column, hint=hint)
+        return False
+
+    def _row(self, line: int, f: list[str], raw: str) -> LogRow:
+        size_text = f[6].strip()
+        size: int | None = None
+        if size_text:
+            if size_text.isascii() and size_text.isdigit():
+                size = int(size_text)
+            else:
+                self._bad_value(line, raw, 6, "Bytes", size_text, "a whole number of bytes",
+                                f[1])
+        md5 = f[5].strip()
+        if md5 and not _is_hex32(md5) and not MULTIPART_ETAG.fullmatch(md5):
+            self._bad_value(line, raw, 5, "MD5", md5, "32 hexadecimal digits, or a multipart "
+                            "ETag '<32 hex>-<parts>'", f[1])
+        return LogRow(line, f[0].strip(), f[1], f[2].strip(), f[3].strip(), f[4], md5, size,
+                      f[7].strip())
+
+    def _bad_value(self, line: int, raw: str, index: int, column_name: str, value: str,
+                   expected: str, path: str) -> None:
+        at_line, column = _field_start(raw, index, self.delimiter)
+        self._report("MT703", Severity.WARNING, f"{column_name} {clip(value)!r} is not "
+                     f"{expected}; the value is not used", line + at_line, column,
+                     path=_relpath(path))
+
+    def _glacier(self, line: int, fields: list[str]) -> None:
+        match = GLACIER_ARCHIVE.fullmatch(fields[2].strip()) if len(fields) >= 4 else None
+        if match is None:
+            if not self.glacier and line <= 2:
+                self.header = True  # the first of the "two-line text file" is its header
+                return
+            self._report("MT702", Severity.ERROR, "not a Glacier log line ('<Date>,<Vault "
+                         "Name>,/<Account>/vaults/<Vault>/archives/<Archive ID>,<Comment>')",
+                         line)
+            return
+        # The comment is the last field and may itself hold commas.
+        self.glacier.append(GlacierRecord(
+            line, fields[0].strip(), fields[1], match["account"], match["archive"],
+            self.delimiter.join(fields[3:])))
+
+
+def _block(text: io.TextIOWrapper) -> str:
+    """About a MiB of whole lines (the last one completed, up to MAX_LINE more)."""
+    block = text.read(_BLOCK)
+    if block and not block.endswith(("\n", "\r")):
+        block += text.readline(MAX_LINE)
+    return block
+
+
+def _clean(block: str) -> bool:
+    """No quote, no replaced byte, and every CR part of a CRLF: lines split on '\n'."""
+    if '"' in block or "\ufffd" in block:
+        return False
+    return "\r" not in block or block.count("\r") == block.count("\r\n")
+
+
+def kind_from_name(name: str) -> LogKind:
+    """An S3 log's kind from its name: AWS names it ``...export-log-<JOBID>`` or
+    ``...import-log-<JOBID>``; a renamed log is read as an import log."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return LogKind.EXPORT if EXPORT_LOG_NAME in base else LogKind.IMPORT
+
+
+def _parse_csv(lines: list[str], delimiter: str) -> list[str] | None:
+    """One CSV record from ``lines``; None while a quoted field is open. Strict first (to tell
+    an open quote), then lenient for stray quotes such as '5" disk.txt'."""
+    try:
+        rows = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return None
+        rows = list(csv.reader(lines, delimiter=delimiter))
+    return rows[0] if rows else []
+
+
+def _is_hex32(text: str) -> bool:
+    if len(text) != 32:
+        return False
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return text.isascii() and " " not in text
+
+
+def _is_header(fields: list[str]) -> list[int] | None:
+    """The column order if ``fields`` is the header row (any case, any order), else None."""
+    if len(fields) < _WIDTH:
+        return None
+    names = [f.strip().strip('"').casefold() for f in fields]
+    while len(names) > _WIDTH and not names[-1]:
+        names.pop()
+    if sorted(names) != sorted(_HEADER):
+        return None
+    return [names.index(c) for c in _HEADER]
+
+
+def _field_start(raw: str, index: int, delimiter: str) -> tuple[int, int]:
+    """(line offset, 1-based column) where field ``index`` starts in a record's raw text,
+    honouring quotes; the end of the record when it has fewer fields."""
+    field = 0
+    in_quotes = False
+    line = 0
+    column = 1
+    for i, ch in enumerate(raw):
+        if field == index:
+            break
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == delimiter and not in_quotes:
+            field += 1
+        # CRLF, LF and a lone CR each end one line.
+        if ch == "\n" or (ch == "\r" and raw[i + 1: i + 2] != "\n"):
+            line, column = line + 1, 1
+        elif ch != "\r":
+            column += 1
+    return line, column
+
+
+def _relpath(file: str) -> str:
+    return file[1:] if file.startswith("/") else file
+
+
+def _outcome_words(status: str, code: str) -> str:
+    return f"'{outcome_of(status, code).value}' (by its status)"
+
