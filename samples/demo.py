@@ -1,11 +1,12 @@
 """`make demo`: the main job on the bundled samples, printing each command it runs.
 
 validate every sample -> sign one for a job -> write SIGNATURE into a scratch device root ->
-verify it against the manifest, then the same against a get-status output -> after the
-"import", reconcile the job's log with the device; finally a whole job rehearsed against the
-local Import/Export service with the real AWS CLI (create-job, write-signature from get-status
-text, preflight, receive, get-status, the log it wrote, return). The secret key is AWS's
-documented example key, given through a key file (never on the command line).
+verify it against the manifest -> preflight the scratch device (the S3 key of every file), then
+the same against a get-status output -> after the "import", reconcile the job's log with the
+device; finally a whole job rehearsed against the local Import/Export service with the real
+AWS CLI (create-job, write-signature from get-status text, preflight, receive, get-status, the
+log it wrote, return). The secret key is AWS's documented example key, given through a key
+file (never on the command line).
 
 In step 6 the log is written with the toolkit's own log writer (manifest_tools.logs.write), as
 AWS would for the scratch device; in step 7 the local service writes it.
@@ -76,14 +77,25 @@ def steps(scratch: Path) -> None:
     run("verify", "--signature-file", str(device / "SIGNATURE"), "--manifest", manifest,
         "--key-file", str(key_file))
 
-    print("\n5. From get-status output (any form): write, then verify everything it says")
+    print("\n5. Preflight the scratch device: the checks AWS's own reading would fail, and the S3 "
+          "key of every file")
+    (device / "Old Photos").mkdir()
+    (device / "Old Photos" / "beach.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    (device / "notes.txt").write_text("packing list\n")
+    (device / "notes.txt.bak").write_text("an editor's backup: ignored by the manifest\n")
+    keys = scratch / "keys.csv"
+    # A folder, not a mounted disk: warnings (MT603, and MT604 on tmpfs), so exit 0.
+    run("preflight", str(device), "--manifest", manifest, "--keys", str(keys))
+    print(keys.read_text(), end="")
+
+    print("\n6. From get-status output (any form): write, then verify everything it says")
     status = str(SAMPLES / "status" / "get-status.txt")
     device2 = scratch / "device2"
     device2.mkdir()
     run("status", status)
     run("write-signature", str(device2), "--status", status)
     run("verify", "--status", status, "--device", str(device2), "--key-file", str(key_file))
-    print("\n6. After the import: read the job's log and reconcile it with the device")
+    print("\n7. After the import: read the job's log and reconcile it with the device")
     log = write_import_log(device, Path(manifest), scratch / "import-log-EX1ID")
     run("log", str(log), "--device", str(device), "--manifest", manifest)
     print("\n   ...one byte changed on the device since: found, and listed to send again")

@@ -27,7 +27,8 @@ def _inside(path: str, root: str) -> bool:
 
 
 @contextlib.contextmanager
-def _keys_file(path: str | None, root: str) -> Iterator[Callable[[KeyRow], object] | None]:
+def _keys_file(path: str | None,
+               root: str) -> Iterator[Callable[[list[KeyRow]], object] | None]:
     """A CSV writer for --keys, streamed into a temporary file renamed into place at the
     end (a failed run leaves no partial file); never inside the device."""
     if path is None:
@@ -36,9 +37,7 @@ def _keys_file(path: str | None, root: str) -> Iterator[Callable[[KeyRow], objec
     if _inside(path, root):
         raise UsageError(f"--keys {path} is inside the device; the preflight never writes "
                          "to the device: write the CSV elsewhere")
-    import csv
-
-    from ..device.preflight import KEYS_HEADER
+    from ..report.preflight import csv_header, csv_lines
 
     temp = f"{path}.{os.getpid()}.tmp"
     try:
@@ -48,9 +47,8 @@ def _keys_file(path: str | None, root: str) -> Iterator[Callable[[KeyRow], objec
         raise InputError(f"cannot write --keys {path}: {exc.strerror}", path) from None
     try:
         with stream:
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow(KEYS_HEADER)
-            yield writer.writerow
+            stream.write(csv_header())
+            yield lambda rows: stream.write(csv_lines(rows))
         os.replace(temp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -76,6 +74,22 @@ def _progress(enabled: bool) -> Iterator[Callable[[Summary], object] | None]:
                        f"{rate:,.0f} files/s")
 
         yield update
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector for the walk: it makes a tuple per file and no
+    cycles, and each collection would scan them all again (7% of a 100,000-file run).
+    Reference counting still frees everything; the collector resumes after."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _status_failures(status: str | None, device_root: str, manifest: bytes, label: str,
@@ -128,8 +142,9 @@ def preflight_command(
 
     data = manifest_bytes(manifest, check=False)
     failures = _status_failures(status, device_root, data, manifest, show_secrets)
-    with _keys_file(keys, device_root) as on_row, _progress(not no_progress) as progress:
-        result = run_preflight(device_root, data, manifest, on_row=on_row, progress=progress,
+    with (_keys_file(keys, device_root) as on_rows, _progress(not no_progress) as progress,
+          _no_cyclic_gc()):
+        result = run_preflight(device_root, data, manifest, on_rows=on_rows, progress=progress,
                                status_failures=failures)
     typer.echo(RENDERERS[output_format.value](result, strict), nl=False)
     failed = result.errors or (strict and result.warnings)

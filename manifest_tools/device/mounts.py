@@ -67,17 +67,18 @@ def find_mount(path: str | os.PathLike[str], mountinfo: str = MOUNTINFO) -> Moun
         return None
     device = f"{os.major(info.st_dev)}:{os.minor(info.st_dev)}"
     real = os.path.realpath(path)
-    best: MountInfo | None = None
-    for line in lines:
-        parsed = _parse_line(line)
-        if parsed is None or parsed[0] != device:
-            continue
-        mount = parsed[1]
-        inside = real == mount.mount_point or real.startswith(mount.mount_point.rstrip("/")
-                                                              + "/")
-        if best is None or (inside and len(mount.mount_point) > len(best.mount_point)):
-            best = mount
-    return best
+    mounts = [p for p in map(_parse_line, lines) if p is not None]
+    same_device = [m for d, m in mounts if d == device]
+    # Several mounts of one device (bind mounts): the deepest one holding the path. None of
+    # that device (btrfs subvolumes report other numbers): the deepest mount holding it.
+    holding = [m for m in same_device if _holds(m, real)] or same_device or [
+        m for _, m in mounts if _holds(m, real)]
+    return max(holding, key=lambda m: len(m.mount_point), default=None)
+
+
+def _holds(mount: MountInfo, real: str) -> bool:
+    point = mount.mount_point
+    return real == point or real.startswith(point.rstrip("/") + "/")
 
 
 def boot_sector_type(source: str) -> str | None:

@@ -3,9 +3,10 @@
 ``run_preflight(root, manifest_bytes)`` walks the device read-only (:mod:`.walk`), applies
 the manifest's key rules (:mod:`.keys`) and returns a :class:`Preflight` whose ``findings``
 are :class:`Diagnostic` objects with ``path`` set (rule ids MT6xx, see ``rules.py``). It
-never writes: the caller gets one :class:`KeyRow` per non-folder entry through ``on_row`` (in
-walk order, for the ``--keys`` CSV) and may pass ``progress`` to be told every
-``PROGRESS_EVERY`` entries.
+never writes: the caller gets one :data:`KeyRow` per non-folder entry through ``on_rows``
+(lists of about ``ROWS_BATCH`` rows in walk order, reused after the call, for the ``--keys``
+CSV: one call per batch, since a call per file costs as much as the file's checks) and may
+pass ``progress`` to be told every ``PROGRESS_EVERY`` entries.
 
 Memory stays bounded on large devices: key collisions are found with a set of hashes of the
 lower-cased keys (an int per file, never the paths); only when a hash repeats does a second
@@ -21,7 +22,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..aws import (
     DEVICE_LIMIT,
@@ -36,12 +36,13 @@ from ..diagnostics import Diagnostic, Severity
 from ..errors import UsageError
 from ..manifest.jobtype import JobType
 from .keys import KeyRules
-from .walk import Entry, walk
+from .walk import Entry, FileRun, walk, walk_runs
 
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
            "display_path", "run_preflight"]
 
 FINDINGS_PER_RULE = 200
+ROWS_BATCH = 4096
 # Keys shared by several files that the second walk names; more are only counted.
 SUSPECTS_RESOLVED = 1000
 PROGRESS_EVERY = 1024
@@ -49,20 +50,19 @@ KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
 
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]")
 _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
+# Characters that need a closer look: what _UNCLEAN or _AVOID find. (A name like SIGNATURE
+# is found with str.upper: an '(?i:signature)' branch here costs 4x the search.)
+_SLOW = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 # Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
 _FILESYSTEM_FOLDERS = frozenset({"lost+found"})
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
-class KeyRow(NamedTuple):
-    """One ``--keys`` CSV row: ``action`` is import, ignored or skipped; ``reason`` the rule
-    id of a skip, ``signature`` for the root SIGNATURE, ``ignore:<pattern>`` otherwise."""
-
-    path: str
-    key: str
-    bytes: int
-    action: str
-    reason: str
+# One ``--keys`` CSV row, in KEYS_HEADER order: (path, key, bytes, action, reason).
+# ``action`` is import, ignored or skipped; ``reason`` the rule id of a skip, ``signature``
+# for the root SIGNATURE, ``ignore:<pattern>`` for an ignored file. A plain tuple: one is
+# made per file, and csv.writer.writerow takes it as it is.
+KeyRow = tuple[str, str, int, str, str]
 
 
 @dataclass(slots=True)
@@ -152,13 +152,20 @@ class _Scan:
     """One walk's state: counts, findings, collision hashes."""
 
     rules: KeyRules
-    on_row: Callable[[KeyRow], object] | None
+    on_rows: Callable[[list[KeyRow]], object] | None
     findings: _Findings
     summary: Summary = field(default_factory=Summary)
     seen: set[int] = field(default_factory=set)
     suspects: dict[int, None] = field(default_factory=dict)
     more_suspects: int = 0
     signature: Entry | None = None
+    # Whether the prefix or a substitution's output can put a character S3 advises against
+    # into a key whose path holds none (set from the rules).
+    key_may_avoid: bool = False
+    # Substitutions that can neither empty a name nor add such a character: keys of clean
+    # names need no closer look (see ``fast``).
+    plain_keys: bool = True
+    rows: list[KeyRow] = field(default_factory=list)
     # An export device: only count what is there and find the SIGNATURE (the keys and
     # per-file rules are about data going to S3).
     export: bool = False
@@ -170,15 +177,19 @@ class _Scan:
             self.summary.ignored += 1
         else:
             self.summary.skipped += 1
-        if self.on_row is not None:
-            self.on_row(KeyRow(path, key, size, action, reason))
+        if self.on_rows is not None:
+            self.add_row((path, key, size, action, reason))
 
     def entry(self, e: Entry) -> None:
         if self.export:
             self.existing(e)
         elif e.kind == "file":
             self.file(e)
-        elif e.kind == "dir":
+        else:
+            self.other(e)
+
+    def other(self, e: Entry) -> None:
+        if e.kind == "dir":
             self.folder(e)
         else:
             self.special(e)
@@ -233,27 +244,124 @@ class _Scan:
                               "file named exactly SIGNATURE in the root and imports this one "
                               "as an ordinary file", shown)
 
+    def run(self, run: FileRun) -> None:
+        """A run of regular files in one folder: the hot path. When nothing in the run needs
+        a closer look (one search over all its names, see ``fast``), each file costs a
+        key, an ignore search, a hash and a row; anything else goes through ``file``."""
+        prefix, depth, files = run
+        names = "/".join(name for name, _ in files)
+        if (_SLOW.search(names) is None and _SLOW.search(prefix) is None
+                and SIGNATURE_NAME not in names.upper() and self.plain_keys):
+            self.fast(prefix, depth, files)
+            return
+        for name, size in files:
+            self.file(Entry(prefix + name, "file", size, None, None, depth))
+
+    def fast(self, prefix: str, depth: int, files: list[tuple[str, int]]) -> None:
+        """Files with clean names under rules whose substitutions can neither empty a name
+        nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
+        that is empty, huge, ignored or gets a long key."""
+        rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
+        key_prefix, substitutions = rules.prefix, rules.substitutions
+        patterns = [compiled.search for _, compiled in rules.ignore]
+        limit, keep = S3_KEY_LIMIT // 4, self.on_rows is not None
+        count = total = 0
+        for name, size in files:
+            relpath = prefix + name
+            key = key_prefix + relpath
+            for old, new in substitutions:
+                key = key.replace(old, new)
+            hit = not size or size > S3_OBJECT_LIMIT or len(key) > limit
+            for search in patterns:
+                if hit or search(relpath) is not None:
+                    hit = True
+                    break
+            if hit:
+                self.file(Entry(relpath, "file", size, None, None, depth))
+                continue
+            count += 1
+            total += size
+            folded = hash(key.lower())
+            if folded in seen:
+                self.suspect(folded)
+            else:
+                seen.add(folded)
+            if keep:
+                rows.append((relpath, key, size, "import", ""))
+        summary.files += count
+        summary.keys += count
+        summary.bytes += total
+        if len(rows) >= ROWS_BATCH:
+            self.flush()
+
     def file(self, e: Entry) -> None:
+        """One regular file, every check (the fast path's fallback). A name with nothing unusual (no
+        control character, no character S3 advises against, nothing like SIGNATURE: one
+        search) goes straight to ``keyed``."""
         self.summary.files += 1
         self.summary.bytes += e.size
+        if _SLOW.search(e.relpath) is None and SIGNATURE_NAME not in e.relpath.upper():
+            self.keyed(e, e.relpath, self.key_may_avoid)
+            return
+        shown = self.unclean(e)
+        if shown is not None:
+            self.keyed(e, shown, True)
+
+    def keyed(self, e: Entry, shown: str, check_avoid: bool) -> None:
+        """The key of a file whose name is UTF-8, and what keeps it from S3."""
+        rules, relpath, size = self.rules, e.relpath, e.size
+        key = rules.prefix + relpath
+        for old, new in rules.substitutions:
+            key = key.replace(old, new)
+        if relpath == SIGNATURE_NAME:
+            self.row(shown, key, size, "ignored", "signature")
+            return
+        pattern = rules.ignored_by(relpath) if rules.ignore else None
+        if pattern is not None:
+            self.row(shown, key, size, "ignored", "ignore:" + pattern)
+            return
+        if size > S3_OBJECT_LIMIT or len(key) > S3_KEY_LIMIT // 4 or (rules.substitutions and (
+                not key or "//" in key or key[0] == "/" or key[-1] == "/")):
+            skip = self.key_problem(e, shown, key)
+            if skip is not None:
+                self.row(shown, key, size, "skipped", skip)
+                return
+        if size == 0 or (check_avoid and _AVOID.search(key) is not None):
+            self.key_warnings(e, shown, key)
+        folded = hash(key.lower())
+        if folded in self.seen:
+            self.suspect(folded)
+        else:
+            self.seen.add(folded)
+        self.summary.keys += 1
+        if self.on_rows is not None:
+            self.rows.append((shown, key, size, "import", ""))
+            if len(self.rows) >= ROWS_BATCH:
+                self.flush()
+
+    def add_row(self, row: KeyRow) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= ROWS_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the rows over; the list is then emptied in place and reused (the fast path
+        holds it in a local), so ``on_rows`` must copy what it keeps."""
+        if self.rows and self.on_rows is not None:
+            self.on_rows(self.rows)
+        self.rows.clear()
+
+    def unclean(self, e: Entry) -> str | None:
+        """The name as shown (escaped if need be), after the SIGNATURE checks; None (after
+        MT605) when the name is not UTF-8."""
         shown = display_path(e.relpath)
         self.misplaced_signature(e, shown)
-        if not e.relpath.isascii() and not e.utf8:
-            self.findings.error("MT605", "the name is not valid UTF-8; AWS does not "
-                                "import this file", shown, "rename it (e.g. with convmv)")
-            self.row(shown, "", e.size, "skipped", "MT605")
-            return
-        decision = self.rules.decide(e.relpath)
-        if decision.action == "ignored":
-            reason = "signature" if decision.pattern is None else "ignore:" + decision.pattern
-            self.row(shown, decision.key, e.size, "ignored", reason)
-            return
-        skip = self.key_problem(e, shown, decision.key)
-        if skip is not None:
-            self.row(shown, decision.key, e.size, "skipped", skip)
-            return
-        self.key_checks(e, shown, decision.key)
-        self.row(shown, decision.key, e.size, "import", "")
+        if e.utf8:
+            return shown
+        self.findings.error("MT605", "the name is not valid UTF-8; AWS does not "
+                            "import this file", shown, "rename it (e.g. with convmv)")
+        self.row(shown, "", e.size, "skipped", "MT605")
+        return None
 
     def key_problem(self, e: Entry, shown: str, key: str) -> str | None:
         """The rule id that keeps this file from being imported, after reporting it."""
@@ -273,23 +381,31 @@ class _Scan:
             return "MT607"
         return None
 
-    def key_checks(self, e: Entry, shown: str, key: str) -> None:
+    def key_warnings(self, e: Entry, shown: str, key: str) -> None:
         if _AVOID.search(key) is not None:
             self.findings.warning("MT610", f"the key '{display_path(key)}' holds "
                                   "characters S3 advises against", shown)
         if e.size == 0:
             self.findings.warning("MT615", "empty file (a zero-byte object in S3)",
                                   shown)
-        folded = hash(key.lower())
-        if folded in self.seen:
-            if folded in self.suspects:
-                return
-            if len(self.suspects) < SUSPECTS_RESOLVED:
-                self.suspects[folded] = None
-            else:
-                self.more_suspects += 1
+
+    def suspect(self, folded: int) -> None:
+        """A hash seen before: remember it for the second walk (up to SUSPECTS_RESOLVED)."""
+        if folded in self.suspects:
+            return
+        if len(self.suspects) < SUSPECTS_RESOLVED:
+            self.suspects[folded] = None
         else:
-            self.seen.add(folded)
+            self.more_suspects += 1
+
+
+def _plain_rules(rules: KeyRules) -> bool:
+    """True when no key of a clean name can need MT609 or MT610: the prefix and every
+    substitution output hold no character S3 advises against, and no substitution output
+    is empty or holds '/' (which could empty a name or double a slash)."""
+    texts = [rules.prefix, *(new for _, new in rules.substitutions)]
+    return not any(_AVOID.search(t) for t in texts) and all(
+        new and "/" not in new and "/" not in old for old, new in rules.substitutions)
 
 
 def _empties_a_name(before: str, after: str) -> bool:
@@ -350,8 +466,8 @@ def _device_checks(root: str, job_type: JobType, findings: _Findings
     notes: list[str] = []
     mount_root = os.path.ismount(root)
     if not mount_root:
-        findings.warning("MT603", f"{root} is not the root of a mounted file system; AWS "
-                         "reads the device's root directory (fine for a rehearsal)", None)
+        findings.warning("MT603", "not the root of a mounted file system; AWS reads the "
+                         "device's root directory (fine for a rehearsal)", None)
     mount = find_mount(root)
     name = filesystem_name(mount) if mount is not None else None
     supported = IMPORT_FILESYSTEMS if job_type is JobType.IMPORT else EXPORT_FILESYSTEMS
@@ -506,12 +622,12 @@ def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list
 
 def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label: str = "",
                   *, status_failures: Iterable[tuple[str, str]] = (),
-                  on_row: Callable[[KeyRow], object] | None = None,
+                  on_rows: Callable[[list[KeyRow]], object] | None = None,
                   progress: Callable[[Summary], object] | None = None) -> Preflight:
     """Check the device at ``root`` against ``manifest`` (bytes); see the module doc.
 
     Raises :class:`InputError` when the root cannot be walked, :class:`UsageError` for a
-    manifest that is not an S3 import or export. ``on_row`` gets the key rows of an import.
+    manifest that is not an S3 import or export. ``on_rows`` gets the key rows of an import.
     ``status_failures`` are the failed checks (name, detail) of ``verify`` against get-status
     output, which the caller ran on the device's SIGNATURE (``verification`` comes after
     ``device`` in the layers, so the preflight does not call it): each becomes an MT619.
@@ -523,8 +639,11 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
     rules = KeyRules.read(data) if job_type is JobType.IMPORT else KeyRules()
-    scan = _Scan(rules, on_row if job_type is JobType.IMPORT else None, findings,
-                 export=job_type is JobType.EXPORT)
+    scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
+                 export=job_type is JobType.EXPORT,
+                 key_may_avoid=any(_AVOID.search(text) for text in
+                                   [rules.prefix, *(new for _, new in rules.substitutions)]),
+                 plain_keys=_plain_rules(rules))
     _scan(root, scan, progress)
     _signature_checks(scan)
     if scan.summary.bytes > DEVICE_LIMIT:
@@ -543,13 +662,23 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
 
 
 def _scan(root: str, scan: _Scan, progress: Callable[[Summary], object] | None) -> None:
-    entries: Iterable[Entry] = walk(root)
-    if progress is None:
-        for e in entries:
-            scan.entry(e)
+    if scan.export:
+        for e in walk(root):
+            scan.existing(e)
         return
-    for n, e in enumerate(entries, 1):
-        scan.entry(e)
-        if n % PROGRESS_EVERY == 0:
+    run, other = scan.run, scan.other
+    every = PROGRESS_EVERY if progress is not None else 0
+    seen = 0
+    for item in walk_runs(root):
+        if type(item) is FileRun:
+            run(item)
+            seen += len(item.files)
+        else:
+            other(item)  # type: ignore[arg-type]
+            seen += 1
+        if every and seen >= every and progress is not None:
             progress(scan.summary)
-    progress(scan.summary)
+            seen = 0
+    scan.flush()
+    if progress is not None:
+        progress(scan.summary)

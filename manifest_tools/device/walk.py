@@ -1,7 +1,8 @@
 """Walk a device tree read-only, iteratively, in bounded memory, never following a symlink.
 
 ``walk(root)`` yields one :class:`Entry` per directory entry below ``root`` (not the root
-itself) in a deterministic pre-order: each folder's names sorted by their bytes, a folder's
+itself) in a deterministic pre-order: each folder's names sorted (by code point: UTF-8
+byte order for valid names), a folder's
 contents right after the folder. Two walks of one unchanged tree yield the same sequence.
 
 How it stays safe on hostile trees:
@@ -28,11 +29,11 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..errors import InputError
 
-__all__ = ["Entry", "Kind", "walk"]
+__all__ = ["Entry", "FileRun", "Kind", "walk", "walk_runs"]
 
 Kind = Literal["file", "dir", "symlink", "fifo", "socket", "other", "error"]
 
@@ -40,19 +41,18 @@ _OPEN_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLO
     getattr(os, "O_CLOEXEC", 0))
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One entry below the root.
 
-    ``raw`` is the path relative to the root as bytes (``/``-separated); ``relpath`` the same
-    decoded as UTF-8 with ``surrogateescape``, so an invalid name survives round trips
-    (``relpath.encode('utf-8', 'surrogateescape') == raw``). ``size`` is ``st_size`` for
-    files (0 otherwise); ``children`` is the number of entries of a folder that could be
-    listed (None otherwise); ``depth`` is 1 for the root's own entries.
+    ``relpath`` is the path relative to the root, ``/``-separated, decoded as UTF-8 with
+    ``surrogateescape`` so an invalid name survives round trips; ``raw`` is the same as bytes
+    (``relpath.encode('utf-8', 'surrogateescape')``). ``size`` is ``st_size`` for files (0
+    otherwise); ``children`` is the number of entries of a folder that could be listed (None
+    otherwise); ``depth`` is 1 for the root's own entries. A named tuple, not a dataclass: a
+    walk makes one per file, and this is the cheapest object Python builds.
     """
 
     relpath: str
-    raw: bytes
     kind: Kind
     size: int = 0
     error: str | None = None
@@ -60,15 +60,21 @@ class Entry:
     depth: int = 1
 
     @property
+    def raw(self) -> bytes:
+        return self.relpath.encode("utf-8", "surrogateescape")
+
+    @property
     def name(self) -> str:
-        return self.relpath.rsplit("/", 1)[-1]
+        return self.relpath.rpartition("/")[2]
 
     @property
     def utf8(self) -> bool:
         """True when the path is valid UTF-8 (AWS does not import a file whose name is not)."""
+        if self.relpath.isascii():
+            return True
         try:
-            self.raw.decode("utf-8")
-        except UnicodeDecodeError:
+            self.relpath.encode("utf-8")
+        except UnicodeEncodeError:
             return False
         return True
 
@@ -94,14 +100,21 @@ def _kind(mode: int) -> Kind:
     return "other"
 
 
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
+class FileRun(NamedTuple):
+    """Consecutive regular files of one folder, in walk order: ``prefix`` is the folder's
+    relative path + '/' ('' in the root), ``files`` (name, st_size) pairs; each file's
+    Entry would be ``Entry(prefix + name, 'file', size, None, None, depth)``."""
+
+    prefix: str
+    depth: int
+    files: list[tuple[str, int]]
 
 
 @dataclass(slots=True)
 class _Frame:
-    raw: bytes  # relative path of this folder ('' for the root)
-    names: list[bytes]  # sorted names not visited yet, in reverse (pop() takes the next)
+    prefix: str  # relative path of this folder + '/' ('' for the root)
+    names: list[str]  # sorted names of this folder
+    index: int  # next name to visit
     ident: tuple[int, int]  # (st_dev, st_ino), to check the climb back through '..'
     depth: int
 
@@ -124,60 +137,78 @@ def _open_root(root: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     return fd, info
 
 
-def _list(fd: int) -> list[bytes]:
-    # listdir on a descriptor returns str (surrogateescape); fsencode gives the exact bytes.
-    names = [os.fsencode(n) for n in os.listdir(fd)]
-    names.sort(reverse=True)
+def _list(fd: int) -> list[str]:
+    # listdir on a descriptor returns str (surrogateescape). Sorted by code point, which is
+    # the UTF-8 byte order for valid names; invalid names sort by their escapes.
+    names = os.listdir(fd)
+    names.sort()
     return names
 
 
 class _Walker:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.fd, info = _open_root(root)
-        self.stack: list[_Frame] = []
         try:
             names = _list(self.fd)
         except OSError as exc:
             os.close(self.fd)
             raise InputError(f"cannot list device root {os.fspath(root)}: {reason(exc)}",
                              os.fspath(root)) from None
-        self.stack.append(_Frame(b"", names, (info.st_dev, info.st_ino), 1))
+        self.stack = [_Frame("", names, 0, (info.st_dev, info.st_ino), 1)]
 
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
 
-    def entries(self) -> Iterator[Entry]:
-        while self.stack:
-            frame = self.stack[-1]
-            if not frame.names:
-                self.stack.pop()
-                if self.stack:
-                    self._climb(self.stack[-1].ident)
-                continue
-            name = frame.names.pop()
-            yield self._visit(frame, name)
+    def items(self) -> Iterator[Entry | FileRun]:
+        """Pre-order; consecutive regular files of one folder come as one FileRun."""
+        stack, lstat, is_reg = self.stack, os.stat, stat.S_ISREG
+        while stack:
+            frame = stack[-1]
+            names, prefix, depth, fd = frame.names, frame.prefix, frame.depth, self.fd
+            i, count = frame.index, len(names)
+            files: list[tuple[str, int]] = []
+            while i < count:
+                name = names[i]
+                i += 1
+                try:
+                    info = lstat(name, dir_fd=fd, follow_symlinks=False)
+                except OSError as exc:
+                    info, error = None, reason(exc)
+                if info is not None and is_reg(info.st_mode):
+                    files.append((name, info.st_size))
+                    continue
+                if files:
+                    yield FileRun(prefix, depth, files)
+                    files = []
+                if info is None:
+                    yield Entry(prefix + name, "error", 0, error, None, depth)
+                elif stat.S_ISDIR(info.st_mode):
+                    entry, child = self._descend(frame, name, info)
+                    yield entry
+                    if child is not None:
+                        frame.index = i  # resume here after the subfolder
+                        stack.append(child)
+                        break
+                else:
+                    yield Entry(prefix + name, _kind(info.st_mode), 0, None, None, depth)
+            else:
+                if files:
+                    yield FileRun(prefix, depth, files)
+                stack.pop()
+                names.clear()
+                if stack:
+                    self._climb(stack[-1].ident)
 
-    def _visit(self, frame: _Frame, name: bytes) -> Entry:
-        raw = frame.raw + b"/" + name if frame.raw else name
-        try:
-            info = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
-        except OSError as exc:
-            return Entry(_decode(raw), raw, "error", error=reason(exc), depth=frame.depth)
-        kind = _kind(info.st_mode)
-        if kind == "dir":
-            return self._descend(frame, name, raw, info)
-        size = info.st_size if kind == "file" else 0
-        return Entry(_decode(raw), raw, kind, size, depth=frame.depth)
-
-    def _descend(self, frame: _Frame, name: bytes, raw: bytes, info: os.stat_result) -> Entry:
-        relpath = _decode(raw)
+    def _descend(self, frame: _Frame, name: str, info: os.stat_result
+                 ) -> tuple[Entry, _Frame | None]:
+        relpath = frame.prefix + name
         try:
             child = os.open(name, _OPEN_DIR, dir_fd=self.fd)
         except OSError as exc:
-            return Entry(relpath, raw, "dir", error=f"cannot open folder: {reason(exc)}",
-                         depth=frame.depth)
+            return Entry(relpath, "dir", 0, f"cannot open folder: {reason(exc)}", None,
+                         frame.depth), None
         try:
             opened = os.fstat(child)
             if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
@@ -185,12 +216,12 @@ class _Walker:
             names = _list(child)
         except OSError as exc:
             os.close(child)
-            return Entry(relpath, raw, "dir", error=f"cannot list folder: {reason(exc)}",
-                         depth=frame.depth)
+            return Entry(relpath, "dir", 0, f"cannot list folder: {reason(exc)}", None,
+                         frame.depth), None
         os.close(self.fd)
         self.fd = child
-        self.stack.append(_Frame(raw, names, (info.st_dev, info.st_ino), frame.depth + 1))
-        return Entry(relpath, raw, "dir", children=len(names), depth=frame.depth)
+        return (Entry(relpath, "dir", 0, None, len(names), frame.depth),
+                _Frame(relpath + "/", names, 0, (info.st_dev, info.st_ino), frame.depth + 1))
 
     def _climb(self, ident: tuple[int, int]) -> None:
         parent = os.open("..", _OPEN_DIR, dir_fd=self.fd)
@@ -209,8 +240,21 @@ def walk(root: str | os.PathLike[str]) -> Iterator[Entry]:
     Raises :class:`InputError` if the root is missing, a symlink, not a folder or cannot
     be listed, or if the tree is moved during the walk.
     """
+    for item in walk_runs(root):
+        if type(item) is FileRun:
+            prefix, depth = item.prefix, item.depth
+            for name, size in item.files:
+                yield Entry(prefix + name, "file", size, None, None, depth)
+        else:
+            yield item  # type: ignore[misc]
+
+
+def walk_runs(root: str | os.PathLike[str]) -> Iterator[Entry | FileRun]:
+    """``walk`` in the same order, but each run of consecutive regular files in one folder
+    comes as one :class:`FileRun`: a caller with per-file work to do loops over plain
+    (name, size) pairs instead of one object per file (the preflight's hot path)."""
     walker = _Walker(root)
     try:
-        yield from walker.entries()
+        yield from walker.items()
     finally:
         walker.close()

@@ -144,3 +144,62 @@ def test_text_output_shows_hostile_names_escaped(tmp_path: Path, run_cli: RunCli
     assert "new\\nline: warning MT610" in r.out
     assert "bad\\xff: error MT605" in r.out
     assert all(line.isprintable() for line in r.out.splitlines())
+
+
+def test_csv_lines_match_the_csv_module() -> None:
+    import io
+
+    from manifest_tools.report.preflight import csv_header, csv_lines
+
+    rows = [("a/b.txt", "p/a/b.txt", 3, "import", ""),
+            ('q"uote', 'p/q"uote', 0, "import", ""),
+            ("comma,name", "p/comma,name", 1, "ignored", "ignore:,$"),
+            ("new\\nline", "p/new\nline", 2, "import", ""),
+            ("cr", "p/c\rr", 2, "import", ""),
+            ("bad\\xff", "", 5, "skipped", "MT605")]
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(["path", "key", "bytes", "action", "reason"])
+    writer.writerows(rows)
+    assert csv_header() + csv_lines(rows) == expected.getvalue()
+
+
+def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
+    """stderr on a pseudo-terminal: the progress display appears there, and never in stdout
+    or the CSV; --no-progress turns it off."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    root = device(tmp_path / "dev", {f"d{n}/f{m}": b"x" for n in range(3) for m in range(3)})
+
+    def run(*extra: str) -> tuple[bytes, bytes]:
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "manifest_tools", "preflight", str(root), "--manifest",
+                 manifest(tmp_path), "--keys", str(tmp_path / "k.csv"), *extra],
+                stdout=subprocess.PIPE, stderr=slave, timeout=60, check=False,
+                env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+        finally:
+            os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        assert proc.returncode == 0, proc.stdout
+        return proc.stdout, shown
+
+    out, terminal = run()
+    assert b"files/s" in terminal
+    assert b"files/s" not in out
+    assert b"files/s" not in (tmp_path / "k.csv").read_bytes()
+    _, quiet = run("--no-progress")
+    assert b"files/s" not in quiet

@@ -252,3 +252,26 @@ def test_teardown_leaves_no_mount_or_loop_device(tmp_path: Path) -> None:
     assert _run("losetup", "-j", str(d.image)) == ""
     with suppress(FileNotFoundError):
         d.image.unlink()
+
+
+def test_find_mount_reads_a_mount_table(tmp_path: Path) -> None:
+    """Mount points with escaped spaces, bind mounts of one device, and a device number that
+    is in no line (the deepest mount holding the path wins)."""
+    table = tmp_path / "mountinfo"
+    dev = os.stat(tmp_path).st_dev
+    here = f"{os.major(dev)}:{os.minor(dev)}"
+    real = os.path.realpath(tmp_path)
+    table.write_text(
+        f"20 1 {here} / / rw,relatime - ext4 /dev/sda1 rw\n"
+        f"21 20 {here} /x {real} ro,relatime shared:1 - vfat /dev/sdb1 rw\n"
+        f"22 20 9:9 / {real}/with\\040space rw - ntfs3 /dev/sdc1 rw\n")
+    mount = find_mount(tmp_path, str(table))
+    assert mount is not None
+    assert (mount.mount_point, mount.fstype, mount.read_only) == (real, "vfat", True)
+    (tmp_path / "with space").mkdir()
+    other = tmp_path / "with space"
+    table.write_text(f"22 20 9:9 / {real}/with\\040space rw - ntfs3 /dev/sdc1 rw\n"
+                     "23 20 9:8 / / rw - ext4 /dev/sda1 rw\n")
+    found = find_mount(other, str(table))
+    assert found is not None
+    assert (found.mount_point, found.fstype) == (f"{real}/with space", "ntfs3")

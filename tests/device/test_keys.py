@@ -147,3 +147,12 @@ def test_untranslatable_and_invalid_patterns_are_refused(java: str, translatable
         translate_java_regex(java)
     assert info.value.translatable is translatable
     assert info.value.pattern == java
+
+
+def test_first_matching_ignore_pattern_is_named() -> None:
+    r = rules(ignore=[r"(?i)\.TMP$", r"^backup/", r"\p{Punct}{3}", r"a*+b", r"(c)\1"])
+    for path, expected in [("x.tmp", r"(?i)\.TMP$"), ("backup/y", "^backup/"),
+                           ("a!!!b", r"\p{Punct}{3}"), ("aab", "a*+b"), ("plain.txt", None),
+                           ("X.TMP", r"(?i)\.TMP$"), ("Backup/y", None), ("xcc", r"(c)\1"),
+                           ("backup/x.tmp", r"(?i)\.TMP$")]:
+        assert r.ignored_by(path) == expected, path

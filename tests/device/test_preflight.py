@@ -17,6 +17,7 @@ from manifest_tools.device.preflight import (
     folder_name_problem,
     run_preflight,
 )
+from manifest_tools.device.walk import Entry
 from manifest_tools.diagnostics import Severity
 from manifest_tools.errors import InputError, UsageError
 
@@ -115,9 +116,9 @@ def test_misplaced_and_misspelt_signature_mt602(tmp_path: Path) -> None:
 
 def test_root_signature_is_ignored_with_reason(tmp_path: Path) -> None:
     rows: list[KeyRow] = []
-    check(device(tmp_path / "dev", {"a": b"1"}), on_row=rows.append)
-    assert rows[0] == KeyRow("SIGNATURE", "SIGNATURE", len(SIGNATURE), "ignored", "signature")
-    assert rows[1] == KeyRow("a", "a", 1, "import", "")
+    check(device(tmp_path / "dev", {"a": b"1"}), on_rows=rows.extend)
+    assert rows[0] == ("SIGNATURE", "SIGNATURE", len(SIGNATURE), "ignored", "signature")
+    assert rows[1] == ("a", "a", 1, "import", "")
 
 
 def test_not_a_mount_root_mt603_and_filesystem(tmp_path: Path) -> None:
@@ -153,9 +154,9 @@ def test_invalid_utf8_name_mt605_is_skipped_and_shown_escaped(tmp_path: Path) ->
     root = device(tmp_path / "dev", {})
     os.close(os.open(os.fsencode(root) + b"/caf\xe9\n.txt", os.O_CREAT | os.O_WRONLY))
     rows: list[KeyRow] = []
-    result = check(root, on_row=rows.append)
+    result = check(root, on_rows=rows.extend)
     assert of(result, "MT605") == ["caf\\xe9\\n.txt"]
-    assert rows[1] == KeyRow("caf\\xe9\\n.txt", "", 0, "skipped", "MT605")
+    assert rows[1] == ("caf\\xe9\\n.txt", "", 0, "skipped", "MT605")
     assert result.summary.skipped == 1
     assert result.summary.keys == 0
 
@@ -169,10 +170,10 @@ def test_file_over_5_tb_mt606(tmp_path: Path) -> None:
         except OSError:
             pytest.skip("this file system cannot hold a sparse 5 TB file")
     rows: list[KeyRow] = []
-    result = check(root, on_row=rows.append)
+    result = check(root, on_rows=rows.extend)
     assert of(result, "MT606") == ["huge.bin"]
-    assert rows[1].action == "skipped"
-    assert rows[1].reason == "MT606"
+    assert rows[1][3] == "skipped"
+    assert rows[1][4] == "MT606"
 
 
 def test_key_over_1024_bytes_mt607_counts_utf8_bytes(tmp_path: Path) -> None:
@@ -209,8 +210,8 @@ def test_ignore_patterns_and_unusable_pattern_mt611(tmp_path: Path) -> None:
     root = device(tmp_path / "dev", {"a.bak": b"1", "backup/x": b"2", "keep.txt": b"3"})
     rows: list[KeyRow] = []
     result = check(root, "ignore:\n  - \\.bak$\n  - ^backup/\n  - \\p{L}\n",
-                   on_row=rows.append)
-    assert [(r.path, r.action, r.reason) for r in rows] == [
+                   on_rows=rows.extend)
+    assert [(r[0], r[3], r[4]) for r in rows] == [
         ("SIGNATURE", "ignored", "signature"), ("a.bak", "ignored", "ignore:\\.bak$"),
         ("backup/x", "ignored", "ignore:^backup/"), ("keep.txt", "import", "")]
     [bad] = [d for d in result.findings if d.rule == "MT611"]
@@ -256,9 +257,9 @@ def test_special_files_mt617_and_never_followed(tmp_path: Path) -> None:
     (root / "loop").symlink_to("loop")
     os.mkfifo(root / "fifo")
     rows: list[KeyRow] = []
-    result = check(root, on_row=rows.append)
+    result = check(root, on_rows=rows.extend)
     assert sorted(p or "" for p in of(result, "MT617")) == ["fifo", "link", "loop"]
-    assert [r.path for r in rows if r.action == "import"] == ["real/x"]
+    assert [r[0] for r in rows if r[3] == "import"] == ["real/x"]
 
 
 def test_unreadable_folder_mt618(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,7 +267,7 @@ def test_unreadable_folder_mt618(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     real_open = os.open
 
     def refuse(path: object, flags: int, *args: object, **kw: object) -> int:
-        if path == b"locked":
+        if path in (b"locked", "locked"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
 
@@ -363,10 +364,32 @@ Progress = Callable[[pf.Summary], object]
 def test_progress_is_called_with_running_totals(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pf, "PROGRESS_EVERY", 2)
-    root = device(tmp_path / "dev", {f"f{n}": b"ab" for n in range(5)})
+    # Progress comes between runs of files (one per folder here).
+    root = device(tmp_path / "dev", {f"d{n}/f": b"ab" for n in range(5)})
     seen: list[tuple[int, int]] = []
     progress: Progress = lambda s: seen.append((s.files, s.bytes))  # noqa: E731
     check(root, progress=progress)
     assert seen[-1] == (6, 10 + len(SIGNATURE))
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
     assert len(seen) >= 3
+
+
+def test_fast_and_full_paths_give_the_same_rows_and_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of clean names take the fast path; the full path must agree row for row, in
+    order, including files it hands back (empty, ignored) and across row batches."""
+    files = {f"d{n % 7}/f{n:04d}.txt": b"x" * (n % 3) for n in range(600)}
+    files.update({"d1/ignored.bak": b"1", "d2/we{ird}.txt": b"2", "d3/SIGNATURE": b"3"})
+    root = device(tmp_path / "dev", files)
+    extra = "prefix: p-\nignore:\n  - \\.bak$\nsubstitutions:\n  d: D\n"
+    monkeypatch.setattr(pf, "ROWS_BATCH", 16)
+    fast: list[KeyRow] = []
+    fast_result = check(root, extra, on_rows=fast.extend)
+    monkeypatch.setattr(pf._Scan, "fast", lambda self, prefix, depth, files: [
+        self.file(Entry(prefix + n, "file", s, None, None, depth)) for n, s in files])
+    full: list[KeyRow] = []
+    full_result = check(root, extra, on_rows=full.extend)
+    assert fast == full
+    assert len(fast) == len(files) + 1
+    assert fast_result.summary == full_result.summary
+    assert fast_result.findings == full_result.findings
