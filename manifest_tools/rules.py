@@ -299,10 +299,12 @@ _RULES = [
     Rule("MT602", "signature-misplaced", "SIGNATURE in a subfolder or another spelling",
          "A file named like SIGNATURE in a subfolder, or spelt otherwise (signature, "
          "SIGNATURE.txt), is not the job's SIGNATURE: AWS imports it as an ordinary file.",
-         GUIDE),
+         GUIDE,
+         level="warning"),
     Rule("MT603", "not-mount-root", "Device root is not a mounted filesystem's root",
          "AWS reads the root directory of the device; a folder inside a disk is fine for a "
-         "rehearsal, not for shipping."),
+         "rehearsal, not for shipping.",
+         level="warning"),
     Rule("MT604", "filesystem-unsupported", "File system AWS does not read",
          "Import devices must be NTFS, EXT2, EXT3, EXT4, FAT32 or HFS+; export devices NTFS, "
          "EXT2-4 or FAT32 (read from the mount table). An error at a mount root, a warning "
@@ -323,7 +325,8 @@ _RULES = [
     Rule("MT610", "key-characters", "Character S3 advises against in keys",
          "Control characters, backslash, braces, caret, percent, backtick, brackets, quotes, "
          "'<', '>', '~', '#', the vertical bar and non-printable characters need special "
-         "handling in many tools (S3 User Guide, 'Object key naming guidelines')."),
+         "handling in many tools (S3 User Guide, 'Object key naming guidelines').",
+         level="warning"),
     Rule("MT611", "ignore-pattern", "Unusable ignore pattern",
          "An ignore pattern is not a valid Java regular expression, or uses a Java construct "
          "with no Python equivalent, so which files it skips cannot be checked.", GUIDE),
@@ -331,16 +334,20 @@ _RULES = [
          "A substitution replaces an empty text, which has no meaning."),
     Rule("MT613", "case-collision", "Keys that differ only in case",
          "S3 keys are case-sensitive, but the objects will collide on any case-insensitive "
-         "file system they are later exported or downloaded to."),
+         "file system they are later exported or downloaded to.",
+         level="warning"),
     Rule("MT614", "device-too-large", "Device over 16 TB",
          "A device holds at most 16 TB (its capacity, or the files on it).", GUIDE),
     Rule("MT615", "empty-file", "Empty file",
-         "A zero-byte file becomes a zero-byte object; often a sign of a failed copy."),
+         "A zero-byte file becomes a zero-byte object; often a sign of a failed copy.",
+         level="warning"),
     Rule("MT616", "empty-folder", "Empty folder",
-         "AWS imports files, not folders: an empty folder will not exist in S3."),
+         "AWS imports files, not folders: an empty folder will not exist in S3.",
+         level="warning"),
     Rule("MT617", "special-file", "Symbolic link, FIFO, socket or device file",
          "Not a regular file: what AWS does with it is undocumented; the preflight never "
-         "follows it. Replace a link with the file it points to."),
+         "follows it. Replace a link with the file it points to.",
+         level="warning"),
     Rule("MT618", "unreadable", "Unreadable folder or file",
          "The preflight could not read it, so nothing below it was checked."),
     Rule("MT619", "status-mismatch", "Device or manifest does not match get-status",
@@ -349,7 +356,8 @@ _RULES = [
     Rule("MT620", "export-collision", "Export target already on the device",
          "An S3 export writes <bucket>/<key> (or targetDirectory) and recoveryDirectory into "
          "the root; files already there would be mixed with or replaced by exported ones.",
-         GUIDE),
+         GUIDE,
+         level="warning"),
     Rule("MT621", "export-name", "Export folder name invalid on the file system",
          "targetDirectory or recoveryDirectory cannot be a folder name on the device's file "
          "system (FAT32 and NTFS forbid double quotes, '*', ':', '<', '>', '?', backslash, the "
@@ -358,7 +366,8 @@ _RULES = [
          "The device is mounted read-only or has no free space; AWS cannot write the export "
          "to it."),
     Rule("MT623", "findings-truncated", "More findings of one rule",
-         "At most 200 findings of one rule are listed; the rest are counted."),
+         "At most 200 findings of one rule are listed; the rest are counted.",
+         level="warning"),
     # --- MT7xx: job logs (log) ---
     Rule("MT701", "log-format", "Not an import/export log",
          "No row of the file has the log's columns DateTime, File, Status, Code, Key, MD5, "
