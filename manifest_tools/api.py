@@ -10,10 +10,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+
     from .manifest.jobtype import JobType
     from .manifest.parse import Manifest
     from .manifest.validate import FileResult
     from .status import StatusReading
+
+
+def _bytes(value: object, what: str, function: str) -> bytes:
+    """The input as bytes; a clear TypeError for the usual mix-ups (text, a path)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    from os import PathLike
+
+    if isinstance(value, str):
+        hint = ("it is text: pass the file's bytes, e.g. Path(p).read_bytes(), or "
+                "text.encode('utf-8')")
+    elif isinstance(value, PathLike):
+        hint = "it is a path: pass the file's bytes, e.g. Path(p).read_bytes()"
+    else:
+        hint = f"got {type(value).__name__}"
+    raise TypeError(f"{function}() takes the {what} as bytes; {hint}")
+
+
+def _key(secret_key: object, function: str) -> str | bytes:
+    if not isinstance(secret_key, str | bytes):
+        raise TypeError(f"{function}() takes the secret key as str or bytes, got "
+                        f"{type(secret_key).__name__}")
+    if not secret_key.strip():
+        from .errors import UsageError
+
+        raise UsageError("the secret access key is empty")
+    return secret_key
 
 
 def load_manifest(data: bytes) -> Manifest:
@@ -26,7 +54,7 @@ def load_manifest(data: bytes) -> Manifest:
     """
     from .manifest.parse import parse_manifest
 
-    return parse_manifest(data)
+    return parse_manifest(_bytes(data, "manifest", "load_manifest"))
 
 
 def validate(data: bytes, path: str = "<bytes>",
@@ -37,7 +65,7 @@ def validate(data: bytes, path: str = "<bytes>",
     ``"import"``, ``"export"``, ``"ebs"``, ``"glacier"``) skips detection; ``None`` reads it
     from the fields. Returns a :class:`FileResult` whose ``valid`` is False when any
     diagnostic is an error; never raises for bad content. An unknown ``job_type`` string
-    raises :class:`UsageError`.
+    raises :class:`UsageError`; text or a path instead of bytes raises :class:`TypeError`.
     """
     from .errors import UsageError
     from .manifest.jobtype import JobType
@@ -50,7 +78,7 @@ def validate(data: bytes, path: str = "<bytes>",
             known = ", ".join(t.value for t in JobType)
             raise UsageError(f"unknown job type {job_type!r} (expected one of {known})"
                              ) from None
-    return validate_bytes(data, path, job_type)
+    return validate_bytes(_bytes(data, "manifest", "validate"), path, job_type)
 
 
 def sign(manifest: bytes, job_id: str, secret_key: str | bytes,
@@ -60,12 +88,15 @@ def sign(manifest: bytes, job_id: str, secret_key: str | bytes,
     HMAC-SHA1 over the job id and the manifest bytes as given (CRLF counted as LF), AWS's
     documented algorithm. ``version`` is the SIGNATURE layout, ``"2.0"`` or ``"1.0"``. The
     manifest is not validated: call :func:`validate` first. Raises :class:`UsageError` for an
-    unusable job id or version. The key never appears in any value or message.
+    unusable job id or version or an empty key, :class:`TypeError` when the manifest is not
+    bytes. The key never appears in any value or message.
     """
     from .signature import render_signature_file
     from .signature import sign as sign_manifest
 
-    return render_signature_file(sign_manifest(manifest, job_id, secret_key, version))
+    data = _bytes(manifest, "manifest", "sign")
+    return render_signature_file(sign_manifest(data, job_id, _key(secret_key, "sign"),
+                                               version))
 
 
 def verify(manifest: bytes, signature_file: bytes, secret_key: str | bytes) -> None:
@@ -80,11 +111,14 @@ def verify(manifest: bytes, signature_file: bytes, secret_key: str | bytes) -> N
     from .signature import parse_signature_file
     from .signature import verify as verify_signature
 
-    parsed, findings = parse_signature_file(signature_file)
+    data = _bytes(manifest, "manifest", "verify")
+    key = _key(secret_key, "verify")
+    parsed, findings = parse_signature_file(_bytes(signature_file, "SIGNATURE file",
+                                                   "verify"))
     errors = [d for d in findings if d.is_error]
     if parsed is None or errors:
         raise FindingsError("not a valid SIGNATURE file", errors)
-    verify_signature(manifest, parsed, secret_key)
+    verify_signature(data, parsed, key)
 
 
 def read_status(data: bytes) -> StatusReading:
@@ -98,4 +132,4 @@ def read_status(data: bytes) -> StatusReading:
     """
     from .status import read_status as read
 
-    return read(data)
+    return read(_bytes(data, "get-status output", "read_status"))

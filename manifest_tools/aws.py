@@ -119,6 +119,52 @@ def next_step(progress: str | None, status: str = "STATUS_FILE",
     return step.format(status=status, device=device) if step else None
 
 
+# --- addresses ------------------------------------------------------------------------------
+# How users spell Canada in returnAddress.country.
+CANADA_NAMES = frozenset({"ca", "can", "canada"})
+# "stateOrProvince: Required for USA and Canada" (AWS's manifest templates, e.g. the Web
+# Service Tool's import templates; the 2010 guide's field table lists it without the
+# condition). Other countries (UK, Ireland, Germany, Japan, ...) have no such field.
+STATE_REQUIRED_NAMES = US_NAMES | CANADA_NAMES
+
+# --- later guides ---------------------------------------------------------------------------
+# The example access key ids of AWS's documentation ("AKIAIOSFODNN7EXAMPLE" throughout the
+# Import/Export guide and every AWS guide since; "AKIAI44QH8DHBEXAMPLE" in the S3 guide).
+EXAMPLE_ACCESS_KEYS = frozenset({"AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE"})
+# The regions AWS had opened while Import/Export (Disk) took EBS and Glacier jobs
+# (2012-2017; the EBS/Glacier option pages give "us-east-1" style codes). A region AWS opened
+# later is still a region: the rule only catches template choices and typos.
+AWS_REGIONS = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+    "ap-south-1", "us-gov-west-1", "cn-north-1",
+})
+REGION_SHAPE = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+
+# --- placeholders ---------------------------------------------------------------------------
+# What `manifest-tools init` writes where the user must fill in a value.
+PLACEHOLDER = "CHANGE-ME"
+
+# --- every manifest field name --------------------------------------------------------------
+# The names the guides document at any level (Developer Guide, "Manifest File Options
+# Reference" and its import, export, EBS, Glacier and customs pages). The redaction of a
+# wrapped secret uses it to tell a field's line from a password that wrapped onto its own.
+MANIFEST_FIELDS = frozenset({
+    "manifestVersion", "accessKeyId", "deviceId", "returnAddress", "notificationEmail",
+    "generator", "logBucket", "logPrefix", "serviceLevel", "eraseDevice", "trueCryptPassword",
+    "pinCode", "customs", "bucket", "acl", "cacheControl", "contentDisposition",
+    "contentLanguage", "contentTypes", "defaultContentType", "setContentEncodingForGzFiles",
+    "prefix", "substitutions", "ignore", "storageClass", "staticMetadata", "expires",
+    "diskTimestampMetadataKey", "fileSystem", "operations", "recoveryDirectory",
+    "exportBucket", "beginMarker", "endMarker", "targetDirectory", "destination", "source",
+    "region", "vaultName", "archiveComment", "deviceCapacityGreaterThan1TB",
+    "name", "company", "street1", "street2", "street3", "city", "stateOrProvince",
+    "postalCode", "phoneNumber", "country", "dataDescription", "encryptedData",
+    "encryptionClassification", "exportCertifierName", "requiresExportLicense",
+    "deviceValue", "deviceCountryOfOrigin", "deviceType", "typeOfExport", "deviceHTS",
+})
+
 # --- the 2010-06-01 web service ---------------------------------------------------------------
 # botocore model importexport/2010-06-01/service-2.json: metadata apiVersion, xmlNamespace,
 # protocol "query". botocore signs every request with SigV4 and the signing name

@@ -6,7 +6,9 @@ costs a bounded amount of time and memory.
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass
@@ -66,3 +68,47 @@ def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
     if len(data) > limit:
         raise InputError(f"{name}: larger than the limit of {limit} bytes", name)
     return data
+
+
+# The file names a directory argument is searched for: the pre-commit hook's `files` pattern
+# (.pre-commit-hooks.yaml), matched against the path below the directory named on the
+# command line as if that directory were `manifests/`. So `validate disks/` takes every
+# .yaml/.yml and .manifest file under disks/, and `validate .` in a repository takes what
+# the hook takes (manifest*.yaml anywhere, *.manifest, anything under a manifests/ folder).
+MANIFEST_FILES = re.compile(
+    r"(^|/)(manifest[^/]*\.ya?ml|[^/]*\.manifest|manifests/([^/]+/)*[^/]+\.ya?ml)$")
+
+
+def expand_paths(paths: list[str], exclude: list[str] | None = None) -> list[str]:
+    """Command-line paths with each directory replaced by the manifest files under it
+    (sorted; hidden folders skipped); ``exclude`` globs drop files and folders by name or
+    by path. Files named explicitly are kept as they are (a missing one is reported when it
+    is read)."""
+    patterns = exclude or []
+    found: list[str] = []
+    for path in paths:
+        if path != STDIN and os.path.isdir(path):
+            found.extend(_walk(path, patterns))
+        elif not _excluded(path, patterns):
+            found.append(path)
+    return found
+
+
+def _walk(top: str, patterns: list[str]) -> list[str]:
+    found = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _excluded(os.path.join(folder, d), patterns))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            below = os.path.relpath(path, top).replace(os.sep, "/")
+            if MANIFEST_FILES.search("manifests/" + below) and not _excluded(path, patterns):
+                found.append(path)
+    return found
+
+
+def _excluded(path: str, patterns: list[str]) -> bool:
+    posix = path.replace(os.sep, "/")
+    name = posix.rstrip("/").rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(posix, p)
+               or fnmatch.fnmatch(posix, f"*/{p}") for p in patterns)

@@ -99,20 +99,41 @@ def _lines(text: str) -> list[str]:
     return re.findall(r"[^\n]*\n|[^\n]+\Z", text.replace("\r\n", "\n"))
 
 
+class _Shown(str):
+    """A manifest line as shown (secrets masked) that compares as the real line, so the diff
+    is computed on the real text (a changed secret still shows as a changed, masked line)
+    while only masked text is ever printed. Masking needs the whole file: a password that
+    wrapped onto the line after an empty ``pinCode:`` is masked there too."""
+
+    __slots__ = ("real",)
+    real: str
+
+    def __new__(cls, shown: str, real: str) -> _Shown:
+        line = super().__new__(cls, shown)
+        line.real = real
+        return line
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shown) and self.real == other.real
+
+    def __hash__(self) -> int:
+        return hash(self.real)
+
+
+def _shown_lines(text: str) -> list[str]:
+    real = _lines(text)
+    masked = _lines(redact_manifest_text("".join(real)))
+    if len(masked) != len(real):  # never expected; then mask line by line
+        masked = [redact_manifest_text(line) for line in real]
+    return [_Shown(shown, line) for shown, line in zip(masked, real, strict=True)]
+
+
 def manifest_diff(expected: str, actual: str, show_secrets: bool = False,
                   expected_name: str = "CurrentManifest", actual_name: str = "local") -> str:
-    """Unified diff of two manifests (CRLF folded), secrets redacted unless asked.
-
-    The diff is computed on the real text and each manifest line is redacted afterwards,
-    so a changed secret still shows as a changed (masked) line instead of vanishing.
-    """
-    lines = list(difflib.unified_diff(_lines(expected), _lines(actual), expected_name,
-                                      actual_name))
-    if not show_secrets:
-        # Lines 0-1 are the ---/+++ headers; every other line is "@@..." or one prefix
-        # character (' ', '-', '+') followed by a manifest line.
-        lines = lines[:2] + [line if line.startswith("@@") else
-                             line[:1] + redact_manifest_text(line[1:]) for line in lines[2:]]
+    """Unified diff of two manifests (CRLF folded), secrets redacted unless asked."""
+    split = _lines if show_secrets else _shown_lines
+    lines = [str(line) for line in difflib.unified_diff(split(expected), split(actual),
+                                                         expected_name, actual_name)]
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
 

@@ -146,7 +146,7 @@ def write_import_log(device: Path, manifest: Path, log: Path) -> Path:
 
 # --- 7. a whole job against the local Import/Export service, with the real AWS CLI ----------
 
-EXAMPLE_ACCESS = "AKIAIOSFODNN7EXAMPLE"
+EXAMPLE_ACCESS = "AKIA2E0A8F3B244C9986"
 
 
 def _start_service(scratch: Path) -> tuple[subprocess.Popen[str], str]:

@@ -17,18 +17,22 @@ returnAddress:
 
 IMPORT_FIELDS = """\
 manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: 49382
 bucket: example-import-bucket
 eraseDevice: yes
 """
 
+# Later AWS templates require notificationEmail (warning MT311): the bases end with it, so
+# that the line numbers of everything above stay put.
+NOTIFY = "notificationEmail: jane.doe@example.com\n"
+
 # A valid S3 import manifest (manifestVersion 2.0) as text.
-IMPORT = IMPORT_FIELDS + ADDRESS
+IMPORT = IMPORT_FIELDS + ADDRESS + NOTIFY
 
 EXPORT_FIELDS = """\
 manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: HD001
 fileSystem: NTFS
 logBucket: example-log-bucket
@@ -37,4 +41,4 @@ operations:
 """
 
 # A valid S3 export manifest, but for its password (trueCryptPassword or pinCode).
-EXPORT = EXPORT_FIELDS + ADDRESS
+EXPORT = EXPORT_FIELDS + ADDRESS + NOTIFY

@@ -171,3 +171,40 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     # The SIGNATURE the example wrote verifies against the manifest.
     verify((tmp_path / "manifest.yaml").read_bytes(), (tmp_path / "SIGNATURE").read_bytes(),
            KEY)
+
+
+# --- issue 11: inputs of the wrong kind say what to pass ------------------------------------
+
+
+@pytest.mark.parametrize(("function", "args"), [
+    (validate, ()), (load_manifest, ()), (read_status, ()),
+    (sign, ("ABCDE", KEY)),
+])
+@pytest.mark.parametrize("given", ["text", "path"])
+def test_text_or_path_instead_of_bytes_is_a_clear_type_error(
+        function: object, args: tuple[str, ...],
+                                                             given: str) -> None:
+    value: object = str(SAMPLE) if given == "text" else SAMPLE
+    assert callable(function)
+    with pytest.raises(TypeError, match=r"as bytes; it is (text|a path).*read_bytes\(\)"):
+        function(value, *args)
+
+
+def test_verify_checks_both_inputs_are_bytes() -> None:
+    manifest = SAMPLE.read_bytes()
+    signature = sign(manifest, "ABCDE", KEY)
+    with pytest.raises(TypeError, match="SIGNATURE file as bytes"):
+        verify(manifest, signature.decode(), KEY)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="manifest as bytes"):
+        verify(str(SAMPLE), signature, KEY)  # type: ignore[arg-type]
+    verify(bytearray(manifest), signature, KEY)  # type: ignore[arg-type]  # bytes-like works
+
+
+@pytest.mark.parametrize("key", ["", "   ", b""])
+def test_empty_key_is_refused(key: str | bytes) -> None:
+    manifest = SAMPLE.read_bytes()
+    with pytest.raises(UsageError, match="secret access key is empty"):
+        sign(manifest, "ABCDE", key)
+    signature = sign(manifest, "ABCDE", KEY)
+    with pytest.raises(UsageError, match="secret access key is empty"):
+        verify(manifest, signature, key)

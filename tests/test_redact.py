@@ -14,6 +14,12 @@ from manifest_tools.redact import redact_manifest_text
     ("- pinCode: 1234\n", "- pinCode: ****\n"),
     ("pinCode: 1234", "pinCode: ****"),
     ("pinCode:\n", "pinCode:\n"),  # nothing to hide, nothing invented
+    # Issue 11: a value a web form wrapped onto the next line is masked there too.
+    ("trueCryptPassword:\nS3cr3t returnAddress:\n  name: x\n",
+     "trueCryptPassword:\n****\n  name: x\n"),
+    ("pinCode:\n  1234\nbucket: b\n", "pinCode:\n  ****\nbucket: b\n"),
+    ("pinCode:\r\n\r\n# c\r\nS3cr3t\r\n", "pinCode:\r\n\r\n# c\r\n****\r\n"),
+    ("pinCode:\nbucket: b\n", "pinCode:\nbucket: b\n"),  # the next field is not hidden
     ("trueCryptPassword: ab\rcd\nx: 1\n", "trueCryptPassword: ****\nx: 1\n"),  # lone CR
     ("a: 1\rpinCode: 99\n", "a: 1\rpinCode: ****\n"),  # line starting after a lone CR
 ])

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "status": "status:status_command",
     "preflight": "preflight:preflight_command",
     "service": "service:app",
+    "rules": "rules:rules_command",
     "log": "log:log_command",
 }
 

@@ -20,12 +20,13 @@ ROOT_HELP = (
     '\n'
     'Commands:\n'
     '  validate         Validate manifests: syntax, schema and cross-field...\n'
-    '  init             Print a commented skeleton manifest that validates;...\n'
+    '  init             Print a commented skeleton manifest; it validates once...\n'
     '  sign             Compute the SIGNATURE file for a manifest and job id...\n'
     '  write-signature  Write SIGNATURE into a device root atomically, read it...\n'
     '  verify           Check a job: SIGNATURE vs get-status, local manifest...\n'
     '  status           Summarise get-status output: where the device is,...\n'
     '  preflight        Check a device before shipping: SIGNATURE, file...\n'
     '  service          A local AWS Import/Export web service for rehearsing...\n'
+    '  rules            List every rule (id, name, level, source), or explain...\n'
     "  log              Read a job's log: failures, totals, and with --device...\n"
 )

@@ -1,8 +1,10 @@
 """Cross-field rules the JSON Schemas cannot express, each with its own rule id.
 
 Each rule is a small function ``(manifest, job_type) -> Iterator[Diagnostic]`` registered in
-``CHECKS``; they see plain strings, dicts and lists (never YAML types) and use the
-manifest's span table for positions.
+``CHECKS`` (append one there to add a rule); they see plain strings, dicts and lists (never
+YAML types) and use the manifest's span table for positions. A value that is a placeholder
+(``manifest.unfilled``, MT208) is reported once, by that rule: the checks here treat it as
+absent and say nothing about it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..aws import DNS_BUCKET, IP_LIKE, JOB_ID_LENGTH, LOG_KEY_LIMIT, US_NAMES
+from ..aws import (
+    AWS_REGIONS,
+    DNS_BUCKET,
+    EXAMPLE_ACCESS_KEYS,
+    IP_LIKE,
+    JOB_ID_LENGTH,
+    LOG_KEY_LIMIT,
+    STATE_REQUIRED_NAMES,
+    US_NAMES,
+)
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .jobtype import JobType
 from .parse import Manifest
@@ -24,6 +35,27 @@ _PO_BOX = re.compile(r"\b(p\.?\s*o\.?\s*box|post\s+office\s+box)\b", re.IGNORECA
 def _text(data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
     return value if isinstance(value, str) else None
+
+
+def _country(m: Manifest) -> str | None:
+    """returnAddress.country as written, None when absent, not text or a placeholder."""
+    address = m.data.get("returnAddress")
+    country = address.get("country") if isinstance(address, dict) else None
+    if not isinstance(country, str) or "/returnAddress/country" in m.unfilled:
+        return None
+    return country
+
+
+def _yes(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "yes"
+
+
+def _operations(m: Manifest) -> Iterator[tuple[int, dict[str, Any]]]:
+    operations = m.data.get("operations")
+    if isinstance(operations, list):
+        for n, item in enumerate(operations):
+            if isinstance(item, dict):
+                yield n, item
 
 
 def check_log_prefix(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
@@ -42,6 +74,17 @@ def check_export_password(m: Manifest, job_type: JobType) -> Iterator[Diagnostic
         return
     if _text(m.data, "trueCryptPassword") or _text(m.data, "pinCode"):
         return
+    # A field that is there with a bad value (empty) is reported on that field: saying it
+    # is missing would be wrong. Placeholders are MT208's.
+    present = [key for key in ("trueCryptPassword", "pinCode") if key in m.data]
+    if present:
+        pointer = f"/{present[0]}"
+        if pointer not in m.unfilled:
+            yield error("MT302", f"{present[0]}: the value is empty; an S3 export needs the "
+                        "password (or PIN) AWS encrypts the exported data with",
+                        *m.position(pointer), pointer,
+                        hint=f"write it on the same line: '{present[0]}: <value>'")
+        return
     yield error("MT302", "an S3 export needs trueCryptPassword or pinCode: AWS encrypts the "
                 "exported data with it", *m.position(""), "",
                 hint="add 'trueCryptPassword: <password>' or 'pinCode: <pin>'")
@@ -51,14 +94,13 @@ def check_expedited(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     level = _text(m.data, "serviceLevel")
     if level is None or level.strip() != "expeditedShipping":
         return
-    address = m.data.get("returnAddress")
-    country = address.get("country") if isinstance(address, dict) else None
-    if isinstance(country, str) and country.strip().lower() in US_NAMES:
+    country = _country(m)
+    # No country (missing, a placeholder) is reported by its own rule.
+    if country is None or country.strip().lower() in US_NAMES:
         return
-    shown = repr(clip(country)) if isinstance(country, str) else "missing"
     yield error("MT303", f"serviceLevel: expeditedShipping is only for US return addresses "
-                f"(returnAddress.country is {shown})", *m.position("/serviceLevel"),
-                "/serviceLevel")
+                f"(returnAddress.country is {clip(country)!r})", *m.position("/serviceLevel"),
+                "/serviceLevel", hint="use 'serviceLevel: standard' outside the US")
 
 
 def _bucket_fields(m: Manifest) -> Iterator[tuple[str, str]]:
@@ -75,8 +117,8 @@ def _bucket_fields(m: Manifest) -> Iterator[tuple[str, str]]:
 
 def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     for pointer, name in _bucket_fields(m):
-        if not name:
-            continue  # the schema reports empty values
+        if not name or pointer in m.unfilled:
+            continue  # the schema reports empty values, MT208 placeholders
         # fullmatch: with match, '$' also matches before a final newline ('name\n').
         if DNS_BUCKET.fullmatch(name) and ".." not in name and not IP_LIKE.fullmatch(name):
             continue
@@ -89,7 +131,8 @@ def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
 def check_country_code(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     address = m.data.get("returnAddress")
     country = address.get("country") if isinstance(address, dict) else None
-    if isinstance(country, str) and re.fullmatch(r"[A-Za-z]{2}", country.strip()):
+    if (isinstance(country, str) and re.fullmatch(r"[A-Za-z]{2}", country.strip())
+            and "/returnAddress/country" not in m.unfilled):
         pointer = "/returnAddress/country"
         yield warning("MT305", f"returnAddress.country: {country.strip()!r} is a two-letter code; "
                       "AWS's examples spell the country out (e.g. 'USA')",
@@ -109,6 +152,77 @@ def check_access_key(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
         yield warning("MT307", "accessKeyId is missing: the 2010 guide requires it (the Access "
                       "Key ID that makes the CreateJob request)", *m.position(""),
                       "/accessKeyId")
+    elif _text(m.data, "accessKeyId") in EXAMPLE_ACCESS_KEYS:
+        yield warning("MT315", "accessKeyId: this is the example key of AWS's documentation; "
+                      "CreateJob needs the Access Key ID of the account that makes the request",
+                      *m.position("/accessKeyId"), "/accessKeyId",
+                      hint="put your own Access Key ID here")
+
+
+def check_state(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    """stateOrProvince: 'Required for USA and Canada' (AWS's manifest templates)."""
+    country = _country(m)
+    if country is None or country.strip().lower() not in STATE_REQUIRED_NAMES:
+        return
+    if "stateOrProvince" in m.data["returnAddress"]:
+        return  # present: an empty or bad value is the schema's finding (MT202), not this
+    pointer = "/returnAddress/stateOrProvince"
+    yield error("MT309", f"returnAddress.stateOrProvince: required for an address in "
+                f"{clip(country.strip())} (AWS: 'Required for USA and Canada')",
+                *m.position(pointer, key=True), pointer,
+                hint="add 'stateOrProvince: <state or province code>' to returnAddress")
+
+
+def check_erase_device(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    value = m.data.get("eraseDevice")
+    if job_type is JobType.EXPORT or _yes(value) or "/eraseDevice" in m.unfilled:
+        return
+    if value is None and job_type is not JobType.IMPORT:
+        return  # EBS and Glacier: the schema reports the missing field
+    what = "is missing" if value is None else "is not yes"
+    yield warning("MT310", f"eraseDevice {what}: later AWS guides say an import request "
+                  "without 'eraseDevice: yes' fails", *m.position("/eraseDevice"),
+                  "/eraseDevice", hint="add 'eraseDevice: yes'")
+
+
+def check_notification_email(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    if "notificationEmail" in m.data:
+        return
+    yield warning("MT311", "notificationEmail is missing: later AWS templates require it (AWS "
+                  "mails job status and device problems there)", *m.position(""),
+                  "/notificationEmail", hint="add 'notificationEmail: you@example.com'")
+
+
+def check_operations(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    """EBS and Glacier operations: region, deviceCapacityGreaterThan1TB, Glacier fields."""
+    if job_type not in (JobType.EBS, JobType.GLACIER):
+        return
+    for n, item in _operations(m):
+        base = f"/operations/{n}"
+        region = item.get("region")
+        if (isinstance(region, str) and region.strip() and region.strip() not in AWS_REGIONS
+                and f"{base}/region" not in m.unfilled):
+            yield warning("MT312", f"operations[{n}].region: {clip(region)!r} is not an AWS "
+                          "region code of the time (e.g. us-east-1)",
+                          *m.position(f"{base}/region"), f"{base}/region",
+                          hint="give exactly one region, e.g. 'region: us-east-1'")
+        capacity = item.get("deviceCapacityGreaterThan1TB")
+        if isinstance(capacity, str) and capacity.strip().lower() not in ("yes", "no"):
+            pointer = f"{base}/deviceCapacityGreaterThan1TB"
+            yield warning("MT313", f"operations[{n}].deviceCapacityGreaterThan1TB: "
+                          f"{clip(capacity)!r} is not yes or no", *m.position(pointer), pointer)
+        if job_type is JobType.EBS:
+            yield from _glacier_fields(m, n, item)
+
+
+def _glacier_fields(m: Manifest, n: int, item: dict[str, Any]) -> Iterator[Diagnostic]:
+    for name in ("vaultName", "archiveComment"):
+        if name in item:
+            pointer = f"/operations/{n}/{name}"
+            yield warning("MT314", f"operations[{n}].{name}: a field of Glacier operations; "
+                          "an EBS snapshot operation does not use it",
+                          *m.position(pointer, key=True), pointer,
+                          hint=f"remove '{name}', or use 'destination: glacier'")
 
 
 def check_po_box(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
@@ -143,7 +257,7 @@ def check_ignore_patterns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic
                         *m.position(pointer), pointer)
 
 
-CHECKS: tuple[Check, ...] = (
+CHECKS: list[Check] = [
     check_log_prefix,
     check_export_password,
     check_expedited,
@@ -152,8 +266,12 @@ CHECKS: tuple[Check, ...] = (
     check_legacy_version,
     check_access_key,
     check_po_box,
+    check_state,
+    check_erase_device,
+    check_notification_email,
+    check_operations,
     check_ignore_patterns,
-)
+]
 
 
 def cross_field_diagnostics(m: Manifest, job_type: JobType) -> list[Diagnostic]:

@@ -36,6 +36,61 @@ class DecodedText:
     text: str
     had_bom: bool
     diagnostics: tuple[Diagnostic, ...]
+    # False when the bytes are not UTF-8 at all (UTF-16, UTF-32): nothing more to read.
+    readable: bool = True
+
+
+# Byte order marks, longest first (UTF-32 LE starts like UTF-16 LE).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe", "UTF-16 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+)
+# How to save as UTF-8 where UTF-16 comes from (PowerShell 5.1's '>' and Out-File, Notepad's
+# "Unicode").
+WIDE_FIX = ("save it as UTF-8: in Notepad 'Save as' > Encoding 'UTF-8'; in PowerShell "
+            "'Get-Content in.yaml | Set-Content -Encoding utf8 manifest.yaml'; or "
+            "'iconv -f UTF-16 -t UTF-8'")
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The name of a UTF-16/UTF-32 encoding the bytes are in, with or without a BOM."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:400]
+    if len(head) < 4:
+        return None
+    # ASCII text in a wide encoding has NUL bytes in fixed places: every other byte (UTF-16)
+    # or three bytes in four (UTF-32). UTF-8 text never holds NUL.
+    quads = len(head) // 4
+    for offset, name in ((0, "UTF-32 LE"), (3, "UTF-32 BE")):
+        if all(head[4 * i + offset] != 0 and head[4 * i:4 * i + 4].count(0) == 3
+               for i in range(quads)):
+            return name
+    even, odd = head[0::2], head[1::2]
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "UTF-16 BE"
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "UTF-16 LE"
+    return None
+
+
+def _legacy_hint(data: bytes, start: int, end: int) -> str | None:
+    """A hint for a byte that reads as a Windows-1252 (Latin-1) character, the usual cause of
+    invalid UTF-8 in a hand-edited file."""
+    bad = data[start:end]
+    if len(bad) != 1:
+        return None
+    try:
+        char = bad.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if not char.isprintable():
+        return None
+    return (f"byte 0x{bad[0]:02X} is probably '{char}' in Windows-1252/Latin-1: save the file "
+            "as UTF-8")
 
 
 def decode(data: bytes) -> DecodedText:
@@ -45,6 +100,11 @@ def decode(data: bytes) -> DecodedText:
     and every other problem reported in the same run.
     """
     diagnostics: list[Diagnostic] = []
+    wide = wide_encoding(data)
+    if wide is not None:
+        return DecodedText("", False, (error(
+            "MT115", f"the file is {wide}, not UTF-8: AWS reads manifests as UTF-8 text",
+            1, 1, hint=WIDE_FIX),), readable=False)
     had_bom = data.startswith(BOM)
     if had_bom:
         data = data[len(BOM):]
@@ -53,6 +113,7 @@ def decode(data: bytes) -> DecodedText:
     parts: list[str] = []
     length = 0
     bad_offsets: list[int] = []
+    hints: list[str | None] = []
     pos = 0
     more = False
     while True:
@@ -72,16 +133,18 @@ def decode(data: bytes) -> DecodedText:
             parts.append(good)
             length += len(good)
             bad_offsets.append(length)
+            hints.append(_legacy_hint(data, pos + exc.start, pos + exc.end))
             parts.append("\ufffd")
             length += 1
             pos += exc.end
     text = "".join(parts)
     if bad_offsets:
         index = LineIndex(text)
-        for n, offset in enumerate(bad_offsets, 1):
+        for n, (offset, hint) in enumerate(zip(bad_offsets, hints, strict=True), 1):
             line, column = index.position(offset)
             tail = (" (and more after it; stopped counting)"
                     if more and n == MAX_DECODE_FINDINGS else "")
             diagnostics.append(error("MT101", "byte sequence that is not valid UTF-8 "
-                                     f"(manifests are UTF-8 text){tail}", line, column))
+                                     f"(manifests are UTF-8 text){tail}", line, column,
+                                     hint=hint or "save the file as UTF-8"))
     return DecodedText(text, had_bom, tuple(diagnostics))

@@ -117,42 +117,30 @@ class FastChecker:
             target, doc = self._resolve(schema["$ref"], base)
             if not self._valid(value, target, doc):
                 return False
-        if "type" in schema:
-            declared = schema["type"]
-            names = declared if isinstance(declared, list) else [declared]
-            if not any(_TYPES[name](value) for name in names):
-                return False
-        if "enum" in schema and not any(_equal(value, v) for v in schema["enum"]):
-            return False
-        if "const" in schema and not _equal(value, schema["const"]):
-            return False
+        return (_valid_generic(value, schema) and self._valid_kind(value, schema, base)
+                and self._valid_combinators(value, schema, base))
+
+    def _valid_kind(self, value: Any, schema: Mapping[str, Any], base: str) -> bool:
+        """The keywords that apply to one kind of value only."""
         if isinstance(value, str):
-            if "pattern" in schema and not _regex(schema["pattern"]).search(value):
-                return False
-            if "maxLength" in schema and len(value) > schema["maxLength"]:
-                return False
-            if "minLength" in schema and len(value) < schema["minLength"]:
-                return False
-        elif _is_number(value):
-            if "minimum" in schema and value < schema["minimum"]:
-                return False
-            if "maximum" in schema and value > schema["maximum"]:
-                return False
-            if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-                return False
-            if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
-                return False
-        elif isinstance(value, dict):
-            if not self._valid_object(value, schema, base):
-                return False
-        elif isinstance(value, list):
-            if "minItems" in schema and len(value) < schema["minItems"]:
-                return False
-            if "maxItems" in schema and len(value) > schema["maxItems"]:
-                return False
-            items = schema.get("items")
-            if items is not None and not all(self._valid(v, items, base) for v in value):
-                return False
+            return _valid_string(value, schema)
+        if _is_number(value):
+            return _valid_number(value, schema)
+        if isinstance(value, dict):
+            return self._valid_object(value, schema, base)
+        if isinstance(value, list):
+            return self._valid_array(value, schema, base)
+        return True
+
+    def _valid_array(self, value: list[Any], schema: Mapping[str, Any], base: str) -> bool:
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            return False
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            return False
+        items = schema.get("items")
+        return items is None or all(self._valid(v, items, base) for v in value)
+
+    def _valid_combinators(self, value: Any, schema: Mapping[str, Any], base: str) -> bool:
         if "allOf" in schema and not all(self._valid(value, s, base) for s in schema["allOf"]):
             return False
         if "anyOf" in schema and not any(self._valid(value, s, base) for s in schema["anyOf"]):
@@ -185,6 +173,36 @@ class FastChecker:
             if not matched and not self._valid(item, additional, base):
                 return False
         return True
+
+
+def _valid_generic(value: Any, schema: Mapping[str, Any]) -> bool:
+    """type, enum and const: the keywords that apply to every kind of value."""
+    if "type" in schema:
+        declared = schema["type"]
+        names = declared if isinstance(declared, list) else [declared]
+        if not any(_TYPES[name](value) for name in names):
+            return False
+    if "enum" in schema and not any(_equal(value, v) for v in schema["enum"]):
+        return False
+    return "const" not in schema or _equal(value, schema["const"])
+
+
+def _valid_string(value: str, schema: Mapping[str, Any]) -> bool:
+    if "pattern" in schema and not _regex(schema["pattern"]).search(value):
+        return False
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        return False
+    return "minLength" not in schema or len(value) >= schema["minLength"]
+
+
+def _valid_number(value: float, schema: Mapping[str, Any]) -> bool:
+    if "minimum" in schema and value < schema["minimum"]:
+        return False
+    if "maximum" in schema and value > schema["maximum"]:
+        return False
+    if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+        return False
+    return "exclusiveMaximum" not in schema or value < schema["exclusiveMaximum"]
 
 
 def _equal(a: Any, b: Any) -> bool:

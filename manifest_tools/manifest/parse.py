@@ -7,10 +7,11 @@ shows the ``returnAddress`` sub-fields unindented under an empty ``returnAddress
 reference). The service parsed leniently, so we do too, with a warning for each dialect:
 
 1. ``decode.decode``: UTF-8 (BOM tolerated), undecodable bytes become findings.
-2. A line pass that only ever *replaces characters one for one* (tabs in indentation,
-   control characters) or *inserts one space* after a compact ``key:``. The insert is the
-   only change that moves columns, and it is recorded per line so that every position the
-   YAML engine reports maps back to the original bytes.
+2. The line pass (``lines``): fixes, with a finding each, what people type that YAML cannot
+   read (tabs, invisible spaces, ``key = value``, compact ``key:value``, ``: `` in a value);
+   every column it moves is recorded per line so that every position the YAML engine
+   reports maps back to the original bytes. When the engine still fails, the indentation
+   is diagnosed (``lines.IndentDoctor``) and the text read once more.
 3. ruamel.yaml's event parser (its C-backed ``CParser`` when ruamel.yaml.clib is installed,
    the pure-Python parser otherwise). Events, not a loader: no scalar is ever typed
    (``2.0``, ``02134`` and ``yes`` stay text), and aliases are never expanded.
@@ -20,24 +21,22 @@ reference). The service parsed leniently, so we do too, with a warning for each 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..aws import SECRET_FIELDS
+from ..aws import MANIFEST_FIELDS, SECRET_FIELDS
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .decode import LineIndex, decode
+from .lines import MAX_FINDINGS_PER_RULE, Findings, IndentDoctor, LinePass, LineResult, Positions
+
+__all__ = ["MAX_DEPTH", "MAX_FINDINGS_PER_RULE", "MAX_NODES", "Manifest", "parse_manifest"]
 
 # Manifests nest three levels (operations -> item -> field); anything much deeper is hostile.
 MAX_DEPTH = 32
 # A manifest holds a few dozen values (a long export a few hundred operations). The bound
 # keeps the schema and rule passes, which cost ~0.1 ms a value, far below a second.
 MAX_NODES = 10_000
-# A finding that can repeat per line or per character (a megabyte of NUL bytes, a tab on
-# every line) is reported this many times per rule, then no more: 1 MiB of NULs
-# took 12 s and 600 MB as a million MT113 findings.
-MAX_FINDINGS_PER_RULE = 200
 
 # returnAddress sub-fields (Developer Guide, "Common Manifest File Options": returnAddress).
 ADDRESS_FIELDS = frozenset({
@@ -45,20 +44,13 @@ ADDRESS_FIELDS = frozenset({
     "postalCode", "phoneNumber", "country",
 })
 
-# `key:value` with no space after the colon. The key must look like a manifest field name,
-# and the value must not start with `//` (a URL such as `http://x` written on its own is not
-# a key); `logPrefix:/logs` is compact.
-_COMPACT = re.compile(r"(?P<lead>[ ]*)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n])(?!//)")
-_LIST_COMPACT = re.compile(
-    r"(?P<lead>[ ]*-[ ]+)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n])(?!//)")
-# YAML allows TAB, LF, CR, NEL and printable characters only (YAML 1.2 §5.1).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")
-
 Tree = dict[str, Any]
 # Key of a value whose key was not text: the value is read and dropped. Control characters
 # never survive the line pass, so no real key can be equal to it.
 _DROPPED = "\x00"
+# A key that may be a wrapped password is renamed to this label (with its line) in the
+# tree, so no message can quote it.
+HIDDEN_KEY = "(hidden line {line})"
 
 
 @dataclass(slots=True)
@@ -78,6 +70,11 @@ class Manifest:
     readable: bool
     compact: bool = False
     flattened_address: bool = False
+    # Pointers of keys renamed to HIDDEN_KEY (a possible wrapped password).
+    hidden: set[str] = field(default_factory=set)
+    # Pointers of values that are placeholders, set by the placeholder rule (MT208): other
+    # rules stay silent about them.
+    unfilled: set[str] = field(default_factory=set)
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """Best position for a pointer: the key (or value), else the nearest ancestor."""
@@ -117,84 +114,6 @@ class _Seq:
 _Node = _Scalar | _Map | _Seq
 
 
-class _Findings:
-    """The parser's diagnostics, at most MAX_FINDINGS_PER_RULE of each rule."""
-
-    __slots__ = ("counts", "diags")
-
-    def __init__(self, diags: list[Diagnostic]) -> None:
-        self.diags = diags
-        self.counts: dict[str, int] = {}
-
-    def wants(self, rule: str) -> bool:
-        return self.counts.get(rule, 0) < MAX_FINDINGS_PER_RULE
-
-    def add(self, diag: Diagnostic) -> None:
-        count = self.counts.get(diag.rule, 0) + 1
-        self.counts[diag.rule] = count
-        if count < MAX_FINDINGS_PER_RULE:
-            self.diags.append(diag)
-        elif count == MAX_FINDINGS_PER_RULE:
-            self.diags.append(replace(diag, message=diag.message + " (and more like it "
-                                      "after this one; stopped counting)"))
-
-
-class _Positions:
-    """Maps (line, column) of the normalised text, 0-based as the engine reports them, back
-    to the original text, 1-based."""
-
-    __slots__ = ("inserts",)
-
-    def __init__(self) -> None:
-        self.inserts: dict[int, int] = {}
-
-    def original(self, line0: int, col0: int) -> tuple[int, int]:
-        insert = self.inserts.get(line0)
-        if insert is not None and col0 > insert:
-            col0 -= 1
-        return line0 + 1, col0 + 1
-
-
-def _normalise(text: str, diags: list[Diagnostic], positions: _Positions) -> tuple[str, bool]:
-    """The line pass (step 2 of the module docstring). Returns the text and whether any line
-    used the compact form."""
-    findings = _Findings(diags)
-    out: list[str] = []
-    compact_first: tuple[int, int] | None = None
-    for line0, match in enumerate(_LINE.finditer(text)):
-        line = match.group()
-        if not line:
-            break
-        if "\t" in line:
-            stripped = line.lstrip(" \t")
-            indent = line[: len(line) - len(stripped)]
-            if "\t" in indent and stripped.strip("\r\n\x85\u2028\u2029"):
-                findings.add(error("MT105", "tab character in indentation; indent with spaces",
-                                   line0 + 1, indent.index("\t") + 1))
-                line = indent.replace("\t", " ") + stripped
-        if _CONTROL.search(line):
-            for bad in _CONTROL.finditer(line):
-                if not findings.wants("MT113"):
-                    break
-                findings.add(error("MT113", f"control character U+{ord(bad.group()):04X} is "
-                                   "not allowed in a manifest", line0 + 1, bad.start() + 1))
-            line = _CONTROL.sub(" ", line)
-        compact = _COMPACT.match(line) or _LIST_COMPACT.match(line)
-        if compact is not None:
-            cut = compact.end()
-            line = line[:cut] + " " + line[cut:]
-            positions.inserts[line0] = cut
-            if compact_first is None:
-                compact_first = (line0 + 1, cut)  # the colon
-        out.append(line)
-    if compact_first is not None:
-        diags.append(warning(
-            "MT103", "compact 'key:value' form (no space after the colon): accepted, as AWS "
-            "writes it, but standard YAML tools will misread this file", *compact_first,
-            hint="write 'key: value' to make the file standard YAML"))
-    return "".join(out), compact_first is not None
-
-
 def _events(text: str) -> Iterator[Any]:
     try:
         from ruamel.yaml import cyaml
@@ -214,34 +133,94 @@ def _events(text: str) -> Iterator[Any]:
             return
 
 
-def _error_position(exc: Exception, index: LineIndex, positions: _Positions) -> tuple[int, int]:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+# The engine's words for the common mistakes, in words that say what to do. Matched on the
+# engine's problem (and context) text; the first match wins.
+_SYNTAX_WORDS = (
+    ("could not find expected ':'", "a line that is not 'key: value' (no ':' after the key)",
+     "write each field as 'key: value'"),
+    ("mapping values are not allowed", "a ':' where no field can start (a ': ' inside a "
+     "value, or a line indented under a value)", "quote the value, or fix the indentation"),
+    ("expected <block end>", "this line is indented differently from the lines of its block",
+     "indent fields of one block by the same number of spaces"),
+    ("did not find expected ',' or ']'", "a '[' that is never closed",
+     "close it with ']', or quote the value if the '[' is text"),
+    ("did not find expected ',' or '}'", "a '{' that is never closed",
+     "close it with '}', or quote the value if the '{' is text"),
+    ("found unexpected end of stream", "a quote that is never closed",
+     "close the quote on the same line"),
+    ("cannot start any token", "a value cannot start with this character",
+     "quote the value: key: \"...\""),
+    ("did not find expected key", "a line that does not continue the block above it",
+     "check the indentation and that each line is 'key: value'"),
+    ("did not find expected '-' indicator", "a list item indented differently from the "
+     "others", "indent every '- ' item of one list the same"),
+    ("found undefined", "an anchor or alias name that is not valid", "quote the value"),
+)
+# The engine noticed these only on the next token; the mistake is where its context started.
+_CONTEXT_FIRST = ("while scanning a simple key", "while parsing a flow",
+                  "while scanning a quoted scalar")
+
+
+def _mark(exc: Exception) -> Any:
+    context = str(getattr(exc, "context", "") or "")
+    context_mark = getattr(exc, "context_mark", None)
+    if context_mark is not None and context.startswith(_CONTEXT_FIRST):
+        return context_mark
+    return getattr(exc, "problem_mark", None) or context_mark
+
+
+def _error_position(exc: Exception, index: LineIndex, positions: Positions,
+                    text: str) -> tuple[int, int]:
+    mark = _mark(exc)
     if mark is not None and getattr(mark, "line", None) is not None:
-        return positions.original(mark.line, mark.column)
+        line0, col0 = mark.line, mark.column
+        if col0 == 0 and line0 > 0 and not _line_text(text, line0).strip():
+            line0, col0 = _last_content_line(text, line0)  # noticed at the end of the file
+        return positions.original(line0, col0)
     offset = getattr(exc, "position", None)
     if isinstance(offset, int):
         return index.position(offset)
     return (1, 1)
 
 
-def _syntax_message(exc: Exception) -> str:
-    problem = getattr(exc, "problem", None)
-    context = getattr(exc, "context", None)
-    if problem:
-        text = str(problem)
-        if context:
-            text = f"{text} ({context})"
-        return f"not well-formed: {text}"
-    return "not well-formed: " + str(exc).splitlines()[0] if str(exc) else "not well-formed"
+def _line_text(text: str, line0: int) -> str:
+    lines = text.splitlines()
+    return lines[line0] if line0 < len(lines) else ""
+
+
+def _last_content_line(text: str, before: int) -> tuple[int, int]:
+    lines = text.splitlines()
+    for n in range(min(before, len(lines)) - 1, -1, -1):
+        if lines[n].strip() and not lines[n].lstrip().startswith("#"):
+            return n, len(lines[n]) - len(lines[n].lstrip())
+    return 0, 0
+
+
+def syntax_finding(exc: Exception, position: tuple[int, int], secret: bool) -> Diagnostic:
+    """MT100 in words; the engine's own words follow for reference (never on a line that may
+    hold a secret: they can quote a character of it)."""
+    problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0] if str(exc)
+                  else "")
+    context = str(getattr(exc, "context", None) or "")
+    raw = f"{problem} ({context})" if problem and context else problem
+    words, hint = next(((w, h) for needle, w, h in _SYNTAX_WORDS
+                        if needle in problem or needle in context),
+                       ("", "check the line against 'key: value'"))
+    message = f"not well-formed: {words}" if words else "not well-formed"
+    if raw and not secret:
+        message += f" [YAML: {clip(raw, 100)}]"
+    return error("MT100", message, *position, hint=hint)
 
 
 class _Builder:
     """Builds ``_Node``s from parser events without recursion."""
 
-    def __init__(self, positions: _Positions, diags: list[Diagnostic]) -> None:
+    def __init__(self, positions: Positions, diags: list[Diagnostic],
+                 placeholders: dict[tuple[int, int], str]) -> None:
         self.positions = positions
         self.diags = diags
-        self.findings = _Findings(diags)
+        self.findings = Findings(diags)
+        self.placeholders = placeholders
         self.nodes = 0
         self.stack: list[_Map | _Seq] = []
         self.pending_key: list[tuple[str, tuple[int, int]] | None] = []
@@ -251,6 +230,7 @@ class _Builder:
         self.documents = 0
         self.skip_depth = 0  # >0 while ignoring a complex key or a second document
         self.too_deep = False
+        self.hidden_lines: set[int] = set()
 
     def pos(self, event: Any) -> tuple[int, int]:
         mark = event.start_mark
@@ -262,19 +242,11 @@ class _Builder:
         """Consume one event; False means stop reading."""
         kind = type(event).__name__
         if kind == "DocumentStartEvent":
-            self.documents += 1
-            if self.documents > 1:
-                self.diags.append(error("MT111", "a second YAML document starts here; a "
-                                        "manifest is one document", *self.pos(event)))
-                return False
-            return True
+            return self.document(event)
         if kind in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
             return True
         if self.skip_depth:
-            if kind in ("MappingStartEvent", "SequenceStartEvent"):
-                self.skip_depth += 1
-            elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-                self.skip_depth -= 1
+            self.skip(kind)
             return True
         position = self.pos(event)
         if not kind.endswith("EndEvent"):
@@ -284,16 +256,54 @@ class _Builder:
                                     "a few dozen", *position))
             self.too_deep = True
             return False
-        # A password written as `&Pa55` or `!Pa55` reads as an anchor or a tag: never echo
-        # the name of one that stands in a secret field's value.
+        placeholder = self.placeholders.get(position)
+        if placeholder is not None and kind in ("MappingStartEvent", "SequenceStartEvent",
+                                                "AliasEvent"):
+            # An AWS template placeholder ('[Your name]', '***'): kept as the text it is.
+            self.add(_Scalar(placeholder, position), position)
+            self.skip_depth = 0 if kind == "AliasEvent" else 1
+            return True
+        if kind == "AliasEvent":
+            return self.alias(event, position)
+        self.node_marks(event, kind, position)
+        if kind == "ScalarEvent":
+            self.add(_Scalar(placeholder or event.value, position), position)
+            return True
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            return self.start(kind, position)
+        self.stack.pop()
+        self.pending_key.pop()
+        self.secret.pop()
+        return True
+
+    def document(self, event: Any) -> bool:
+        self.documents += 1
+        if self.documents > 1:
+            self.diags.append(error("MT111", "a second YAML document starts here; a "
+                                    "manifest is one document", *self.pos(event)))
+            return False
+        return True
+
+    def skip(self, kind: str) -> None:
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            self.skip_depth += 1
+        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+            self.skip_depth -= 1
+
+    def alias(self, event: Any, position: tuple[int, int]) -> bool:
+        # A password written as `*Pa55` reads as an alias: never echo the name of one that
+        # stands in a secret field's value.
+        anchor = getattr(event, "anchor", None)
+        shown = "an alias" if self.in_secret() else f"alias '*{clip(str(anchor))}'"
+        self.findings.add(error("MT107", f"{shown}: aliases have no meaning in a "
+                                "manifest and are not expanded", *position))
+        self.add(_Scalar("", position), position)
+        return True
+
+    def node_marks(self, event: Any, kind: str, position: tuple[int, int]) -> None:
+        """Anchors and tags on a node (a password `&Pa55` or `!Pa55` is never echoed)."""
         secret = self.in_secret()
         anchor = getattr(event, "anchor", None)
-        if kind == "AliasEvent":
-            shown = "an alias" if secret else f"alias '*{clip(str(anchor))}'"
-            self.findings.add(error("MT107", f"{shown}: aliases have no meaning in a "
-                                    "manifest and are not expanded", *position))
-            self.add(_Scalar("", position), position)
-            return True
         if anchor is not None:
             shown = "an anchor" if secret else f"anchor '&{clip(str(anchor))}'"
             self.findings.add(error("MT107", f"{shown}: anchors have no meaning in a "
@@ -303,29 +313,25 @@ class _Builder:
             shown = "a YAML tag" if secret else f"YAML tag '{clip(str(tag))}'"
             self.findings.add(error("MT108", f"{shown} has no meaning in a manifest",
                                     *position))
-        if kind == "ScalarEvent":
-            self.add(_Scalar(event.value, position), position)
-        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
-            if self.stack and isinstance(self.stack[-1], _Map) and self.pending_key[-1] is None:
-                self.findings.add(error("MT112", "a key must be text, not a list or mapping",
-                                        *position))
-                self.skip_depth = 1
-                self.pending_key[-1] = (_DROPPED, position)  # its value is read and dropped
-                return True
-            if len(self.stack) >= MAX_DEPTH:
-                self.diags.append(error("MT114", f"nesting deeper than {MAX_DEPTH} levels",
-                                        *position))
-                self.too_deep = True
-                return False
-            node: _Map | _Seq = _Map(position) if kind == "MappingStartEvent" else _Seq(position)
-            self.add(node, position)
-            self.stack.append(node)
-            self.pending_key.append(None)
-            self.secret.append(secret)
-        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-            self.stack.pop()
-            self.pending_key.pop()
-            self.secret.pop()
+
+    def start(self, kind: str, position: tuple[int, int]) -> bool:
+        if self.stack and isinstance(self.stack[-1], _Map) and self.pending_key[-1] is None:
+            self.findings.add(error("MT112", "a key must be text, not a list or mapping",
+                                    *position))
+            self.skip_depth = 1
+            self.pending_key[-1] = (_DROPPED, position)  # its value is read and dropped
+            return True
+        if len(self.stack) >= MAX_DEPTH:
+            self.diags.append(error("MT114", f"nesting deeper than {MAX_DEPTH} levels",
+                                    *position))
+            self.too_deep = True
+            return False
+        secret = self.in_secret()
+        node: _Map | _Seq = _Map(position) if kind == "MappingStartEvent" else _Seq(position)
+        self.add(node, position)
+        self.stack.append(node)
+        self.pending_key.append(None)
+        self.secret.append(secret)
         return True
 
     def in_secret(self) -> bool:
@@ -348,7 +354,7 @@ class _Builder:
         key = self.pending_key[-1]
         if key is None:
             assert isinstance(node, _Scalar)
-            self.pending_key[-1] = (node.value, position)
+            self.pending_key[-1] = (self.unwrap(parent, node.value, position), position)
             return
         self.pending_key[-1] = None
         name, key_pos = key
@@ -361,6 +367,28 @@ class _Builder:
             return
         parent.keys.add(name)
         parent.items.append((name, key_pos, node))
+
+    def unwrap(self, parent: _Map, name: str, position: tuple[int, int]) -> str:
+        """A key right after an empty trueCryptPassword/pinCode that is no field is the
+        password, wrapped onto the next line by a web form: never show it. When it ends with
+        a field name ('S3cr3t returnAddress'), read it as that field."""
+        if not parent.items or name in MANIFEST_FIELDS:
+            return name
+        last_name, _, last = parent.items[-1]
+        if last_name not in SECRET_FIELDS or not isinstance(last, _Scalar) or last.value:
+            return name
+        head, _, tail = name.rpartition(" ")
+        line = position[0]
+        self.hidden_lines.add(line)
+        pointer = pointer_join("", last_name) if len(self.stack) == 1 else ""
+        self.diags.append(error(
+            "MT202", f"{last_name}: the value is empty and line {line} is not a field: the "
+            "value seems to have wrapped onto that line (not shown)", *position, pointer,
+            hint=f"put the whole value on the line of '{last_name}:'"))
+        if head.strip() and tail in MANIFEST_FIELDS:
+            last.value = head.strip()
+            return tail
+        return HIDDEN_KEY.format(line=line)
 
 
 def _fold_flattened_address(root: _Map, diags: list[Diagnostic]) -> bool:
@@ -441,23 +469,60 @@ def parse_manifest(data: bytes) -> Manifest:
     """Parse manifest bytes. Never raises for bad input: problems become diagnostics."""
     decoded = decode(data)
     diags = list(decoded.diagnostics)
+    if not decoded.readable:
+        return Manifest({}, {}, {}, diags, readable=False)
     text = decoded.text
     if not _has_content(text):
         diags.append(error("MT110", "the file is empty: no manifest fields found", 1, 1))
         return Manifest({}, {}, {}, diags, readable=False)
-    positions = _Positions()
-    normalised, compact = _normalise(text, diags, positions)
-    builder = _Builder(positions, diags)
-    index: LineIndex | None = None
+    positions = Positions()
+    lines = LinePass(text, diags, positions).run()
+    if lines.json_form:
+        diags.append(warning("MT122", "the manifest is written as JSON: read as YAML, but AWS "
+                             "documents manifests as 'key: value' text only",
+                             *_first_content(text), hint="write one 'key: value' per line"))
+    builder, failure = _build(lines, diags, positions)
+    if failure is not None and not lines.json_form:
+        # The engine stopped: if the indentation explains it, re-indent and read again.
+        doctor = IndentDoctor(lines.text, Findings(diags), positions, lines.secret_lines)
+        fixed = doctor.run()
+        if doctor.fixed:
+            lines.text = fixed
+            lines.explained_lines |= doctor.fixed
+            builder, failure = _build(lines, diags, positions)
+    if failure is not None:
+        _syntax_error(failure, lines, positions, diags)
+        return Manifest({}, {}, {}, diags, readable=False, compact=lines.compact)
+    return _finish(builder, diags, lines.compact)
+
+
+def _build(lines: LineResult, diags: list[Diagnostic], positions: Positions
+           ) -> tuple[_Builder, Exception | None]:
+    """Feed the engine's events to a fresh builder; the engine's exception, if it stopped."""
+    mark = len(diags)
+    builder = _Builder(positions, diags, lines.placeholders)
     try:
-        for event in _events(normalised):
+        for event in _events(lines.text):
             if not builder.feed(event):
                 break
     except Exception as exc:  # the engine's YAMLError family, ReaderError, and kin
-        index = index or LineIndex(normalised)
-        diags.append(error("MT100", _syntax_message(exc), *_error_position(exc, index,
-                                                                           positions)))
-        return Manifest({}, {}, {}, diags, readable=False, compact=compact)
+        del diags[mark:]  # a second reading repeats what the builder found before the error
+        return builder, exc
+    return builder, None
+
+
+def _syntax_error(exc: Exception, lines: LineResult, positions: Positions,
+                  diags: list[Diagnostic]) -> None:
+    position = _error_position(exc, LineIndex(lines.text), positions, lines.text)
+    # One error per mistake: a line that already has a reading error needs no second one,
+    # nor does the line after it (where the engine noticed).
+    if {position[0], position[0] - 1} & lines.explained_lines:
+        return
+    secret = bool({position[0], position[0] - 1} & lines.secret_lines)
+    diags.append(syntax_finding(exc, position, secret))
+
+
+def _finish(builder: _Builder, diags: list[Diagnostic], compact: bool) -> Manifest:
     root = builder.root
     if builder.too_deep:
         return Manifest({}, {}, {}, diags, readable=False, compact=compact)
@@ -471,8 +536,17 @@ def parse_manifest(data: bytes) -> Manifest:
         return Manifest({}, {}, {}, diags, readable=False, compact=compact)
     flattened = _fold_flattened_address(root, diags)
     tree, spans, key_spans = _to_data(root)
+    hidden = {pointer for pointer in key_spans if "/(hidden line " in pointer}
     return Manifest(tree, spans, key_spans, diags, readable=True, compact=compact,
-                    flattened_address=flattened)
+                    flattened_address=flattened, hidden=hidden)
+
+
+def _first_content(text: str) -> tuple[int, int]:
+    for n, line in enumerate(text.splitlines()):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return n + 1, len(line) - len(line.lstrip()) + 1
+    return 1, 1
 
 
 def _has_content(text: str) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -98,12 +99,29 @@ def schema_diagnostics(manifest: Manifest, job_type: JobType) -> list[Diagnostic
     found: list[Diagnostic] = []
     seen: set[tuple[str, str, str]] = set()
     for err in validator.iter_errors(manifest.data):
-        for diag in _convert(err, manifest):
+        for diag in _convert(err, manifest, job_type):
             identity = (diag.rule, diag.pointer, diag.message)
             if identity not in seen:
                 seen.add(identity)
                 found.append(diag)
-    return found
+    return [_at_misplaced(diag, manifest, job_type) for diag in found]
+
+
+def _at_misplaced(diag: Diagnostic, manifest: Manifest, job_type: JobType) -> Diagnostic:
+    """A missing top-level block (operations, returnAddress, customs) whose fields stand
+    misplaced at the top level is reported at the first of them: that is where the fix is."""
+    if diag.rule != "MT201" or diag.pointer.count("/") != 1:
+        return diag
+    block = diag.pointer[1:]
+    places = field_places()
+    for name in manifest.data:
+        homes = {place for kind, place in places.get(name, ()) if kind is job_type}
+        if homes == {block}:
+            line, column = manifest.position(pointer_join("", name), key=True)
+            item = "an item of " if block == "operations" else ""
+            return replace(diag, line=line, column=column,
+                           hint=f"put '{clip(name)}' in {item}'{block}:'")
+    return diag
 
 
 def _pointer(path: Iterable[str | int]) -> str:
@@ -126,7 +144,8 @@ def _field(path: list[str | int]) -> str:
 
 def _shown(path: list[str | int], value: Any) -> str:
     """A value as quoted in a message; secrets and long values are never quoted whole."""
-    if any(token in SECRET_FIELDS for token in path if isinstance(token, str)):
+    if any(token in SECRET_FIELDS or _is_hidden(token) for token in path
+           if isinstance(token, str)):
         return "(value hidden)"
     if isinstance(value, str):
         return repr(clip(value))
@@ -135,6 +154,10 @@ def _shown(path: list[str | int], value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value)
+
+
+def _is_hidden(token: str) -> bool:
+    return token.startswith("(hidden line ")
 
 
 def _kind(value: Any) -> str:
@@ -149,76 +172,129 @@ _TYPE_NAMES = {"string": "text", "number": "text", "object": "a mapping", "array
                "integer": "text", "boolean": "text", "null": "empty"}
 
 
-def _convert(err: ValidationError, manifest: Manifest) -> Iterator[Diagnostic]:
-    path = list(err.absolute_path)
-    pointer = _pointer(path)
-    name = _field(path)
-    kind = err.validator
-    expected: Any = err.validator_value
-    value = err.instance
-    if kind in ("anyOf", "oneOf") and err.context:
-        from jsonschema.exceptions import best_match
+class _Error:
+    """One jsonschema error, with what every converter needs."""
 
-        # Skip the branches that fail only because they are for numbers (the forms editors
-        # see in standard YAML): our values are always text.
-        relevant = [e for e in err.context or ()
-                    if e.validator != "type" and _for_text(e.schema)] or list(err.context or ())
-        best = best_match(relevant)
-        if best is not None:
-            yield from _convert(best, manifest)
-            return
-    if kind == "required" and isinstance(value, Mapping):
-        for missing in expected:
-            if missing not in value:
-                where = manifest.position(pointer, key=True)
-                yield error("MT201", f"{_field([*path, missing])}: required field is missing",
-                            *where, pointer_join(pointer, missing))
+    __slots__ = ("err", "expected", "manifest", "name", "path", "pointer", "schema", "value")
+
+    def __init__(self, err: ValidationError, manifest: Manifest) -> None:
+        self.err = err
+        self.manifest = manifest
+        self.path = list(err.absolute_path)
+        self.pointer = _pointer(self.path)
+        self.name = _field(self.path)
+        self.expected: Any = err.validator_value
+        self.value: Any = err.instance
+        self.schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
+
+    def at(self, rule: str, message: str) -> Diagnostic:
+        return error(rule, message, *self.manifest.position(self.pointer), self.pointer)
+
+
+def _convert(err: ValidationError, manifest: Manifest, job_type: JobType
+             ) -> Iterator[Diagnostic]:
+    kind = str(err.validator)
+    if kind in ("anyOf", "oneOf") and err.context:
+        yield from _convert_branches(err, manifest, job_type)
         return
-    schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
-    if kind == "additionalProperties" and isinstance(value, Mapping):
-        known = set(schema.get("properties", {}))
-        patterns = schema.get("patternProperties", {})
-        for extra in value:
-            if extra in known or _matches_any(extra, patterns):
-                continue
-            extra_pointer = pointer_join(pointer, extra)
-            yield _unknown_field(extra, _field([*path, extra]), known, extra_pointer,
-                                 manifest.position(extra_pointer, key=True))
+    e = _Error(err, manifest)
+    if kind == "required" and isinstance(e.value, Mapping):
+        yield from _convert_required(e)
         return
-    where = manifest.position(pointer)
-    if kind == "type":
-        expected = err.validator_value
-        expected_list = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(sorted({_TYPE_NAMES.get(str(t), str(t)) for t in expected_list}))
-        yield error("MT206", f"{name}: expected {wanted}, found {_kind(value)}", *where, pointer)
+    if kind == "additionalProperties" and isinstance(e.value, Mapping):
+        yield from _convert_additional(e, job_type)
         return
-    if kind == "enum":
-        allowed = ", ".join(dict.fromkeys(str(v) for v in expected))
-        yield error("MT202", f"{name}: {_shown(path, value)} is not one of: {allowed}", *where,
-                    pointer)
-        return
-    if kind == "const":
-        yield error("MT202", f"{name}: must be {err.validator_value!r}, found "
-                    f"{_shown(path, value)}", *where, pointer)
-        return
-    if kind in ("maxLength", "minLength") and isinstance(value, str):
-        bound = "at most" if kind == "maxLength" else "at least"
-        yield error("MT202", f"{name}: {len(value)} characters long; {bound} "
-                    f"{err.validator_value} allowed", *where, pointer)
-        return
-    if kind in ("minItems", "maxItems") and isinstance(value, list):
-        bound = "at least" if kind == "minItems" else "at most"
-        yield error("MT202", f"{name}: {len(value)} items; {bound} {err.validator_value} "
-                    "required", *where, pointer)
-        return
-    if kind == "minProperties":
-        yield error("MT202", f"{name}: must not be empty", *where, pointer)
-        return
-    if kind == "pattern":
-        yield error("MT202", f"{name}: {_shown(path, value)} does not have the expected form "
-                    f"({_describe(schema)})", *where, pointer)
-        return
-    yield error("MT202", f"{name}: {_shown(path, value)} is not valid ({kind})", *where, pointer)
+    converter = _CONVERTERS.get(kind)
+    found = converter(e) if converter is not None else None
+    yield found or e.at("MT202", f"{e.name}: {_shown(e.path, e.value)} is not valid ({kind})")
+
+
+def _convert_branches(err: ValidationError, manifest: Manifest, job_type: JobType
+                      ) -> Iterator[Diagnostic]:
+    from jsonschema.exceptions import best_match
+
+    # Skip the branches that fail only because they are for numbers (the forms editors
+    # see in standard YAML): our values are always text.
+    relevant = [e for e in err.context or ()
+                if e.validator != "type" and _for_text(e.schema)] or list(err.context or ())
+    best = best_match(relevant)
+    if best is not None:
+        yield from _convert(best, manifest, job_type)
+
+
+def _convert_required(e: _Error) -> Iterator[Diagnostic]:
+    for missing in e.expected:
+        if missing not in e.value:
+            where = e.manifest.position(e.pointer, key=True)
+            yield error("MT201", f"{_field([*e.path, missing])}: required field is missing",
+                        *where, pointer_join(e.pointer, missing))
+
+
+def _convert_additional(e: _Error, job_type: JobType) -> Iterator[Diagnostic]:
+    known = set(e.schema.get("properties", {}))
+    patterns = e.schema.get("patternProperties", {})
+    for extra in e.value:
+        if extra in known or _matches_any(extra, patterns):
+            continue
+        extra_pointer = pointer_join(e.pointer, extra)
+        if extra_pointer in e.manifest.hidden:
+            continue  # a wrapped secret: reported (without its text) when it was read
+        yield _unknown_field(extra, [*e.path, extra], known, extra_pointer,
+                             e.manifest.position(extra_pointer, key=True), job_type)
+
+
+def _convert_type(e: _Error) -> Diagnostic:
+    expected_list = e.expected if isinstance(e.expected, list) else [e.expected]
+    wanted = " or ".join(sorted({_TYPE_NAMES.get(str(t), str(t)) for t in expected_list}))
+    return e.at("MT206", f"{e.name}: expected {wanted}, found {_kind(e.value)}")
+
+
+def _convert_enum(e: _Error) -> Diagnostic:
+    allowed = ", ".join(dict.fromkeys(str(v) for v in e.expected))
+    return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)} is not one of: {allowed}")
+
+
+def _convert_const(e: _Error) -> Diagnostic:
+    return e.at("MT202", f"{e.name}: must be {e.expected!r}, found {_shown(e.path, e.value)}")
+
+
+def _convert_length(e: _Error) -> Diagnostic | None:
+    if not isinstance(e.value, str):
+        return None
+    if not e.value and e.expected == 1:
+        return e.at("MT202", f"{e.name}: the value is empty")
+    bound = "at most" if e.err.validator == "maxLength" else "at least"
+    return e.at("MT202", f"{e.name}: {len(e.value)} characters long; {bound} {e.expected} "
+                "allowed")
+
+
+def _convert_items(e: _Error) -> Diagnostic | None:
+    if not isinstance(e.value, list):
+        return None
+    bound = "at least" if e.err.validator == "minItems" else "at most"
+    return e.at("MT202", f"{e.name}: {len(e.value)} items; {bound} {e.expected} required")
+
+
+def _convert_min_properties(e: _Error) -> Diagnostic:
+    return e.at("MT202", f"{e.name}: must not be empty")
+
+
+def _convert_pattern(e: _Error) -> Diagnostic:
+    return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)} does not have the expected form "
+                f"({_describe(e.schema)})")
+
+
+_CONVERTERS: dict[str, Callable[[_Error], Diagnostic | None]] = {
+    "type": _convert_type,
+    "enum": _convert_enum,
+    "const": _convert_const,
+    "maxLength": _convert_length,
+    "minLength": _convert_length,
+    "minItems": _convert_items,
+    "maxItems": _convert_items,
+    "minProperties": _convert_min_properties,
+    "pattern": _convert_pattern,
+}
 
 
 # What each schema pattern means, in words for the message.
@@ -254,14 +330,71 @@ def _matches_any(name: str, patterns: Mapping[str, Any]) -> bool:
     return any(re.search(pattern, name) for pattern in patterns)
 
 
-def _unknown_field(extra: str, label: str, known: set[str], pointer: str,
-                   where: tuple[int, int]) -> Diagnostic:
+def _unknown_field(extra: str, path: list[str | int], known: set[str], pointer: str,
+                   where: tuple[int, int], job_type: JobType) -> Diagnostic:
+    label = _field(path)
     suggestion = _suggest(extra, known)
     if suggestion is not None:
         return error("MT204", f"{label}: unknown field; did you mean '{suggestion}'?", *where,
                      pointer, hint=f"rename it to '{suggestion}'")
+    home = belongs(extra, path[:-1], job_type)
+    if home is not None:
+        return warning("MT207", f"{label} {home}; AWS ignores it here", *where, pointer,
+                       hint=f"move '{clip(extra)}' where it belongs, or remove it")
     return warning("MT203", f"{label}: unknown field (not in any AWS guide); AWS ignores or "
-                   "rejects it", *where, pointer)
+                   "rejects it", *where, pointer, hint="check the spelling, or remove it")
+
+
+# Where each documented field may stand: (job type, place) pairs read from the schemas.
+# Places: "" the top level, "returnAddress", "customs", "operations" (an item of it).
+_PLACE_WORDS = {"": "the top level", "returnAddress": "returnAddress", "customs": "customs",
+                "operations": "an item of operations"}
+_JOB_WORDS = {JobType.IMPORT: "S3 import", JobType.EXPORT: "S3 export",
+              JobType.EBS: "EBS import", JobType.GLACIER: "Glacier import"}
+
+
+@cache
+def field_places() -> dict[str, frozenset[tuple[JobType, str]]]:
+    """Every field name the schemas declare, with the job types and places it belongs to."""
+    schemas = load_schemas()
+    places: dict[str, set[tuple[JobType, str]]] = {}
+    for job_type in JobType:
+        root = schemas[job_type.schema_file]
+        for name, sub in root.get("properties", {}).items():
+            places.setdefault(name, set()).add((job_type, ""))
+            for child in _child_properties(sub, schemas):
+                places.setdefault(child, set()).add((job_type, name))
+    return {name: frozenset(found) for name, found in places.items()}
+
+
+def _child_properties(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Iterator[str]:
+    """Property names of a field's mapping (or of its list's items), following one $ref."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and "#/$defs/" in ref:
+        document, _, name = ref.partition("#/$defs/")
+        schema = schemas[document]["$defs"][name]
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        schema = items
+    yield from schema.get("properties", {})
+
+
+def belongs(name: str, parent: list[str | int], job_type: JobType) -> str | None:
+    """Where a documented field that stands in the wrong place belongs, in words; None for a
+    field no schema declares."""
+    found = field_places().get(name)
+    if not found:
+        return None
+    here = next((token for token in reversed(parent) if isinstance(token, str)), "")
+    same = sorted(place for kind, place in found if kind is job_type and place != here)
+    if same:
+        return f"belongs in {_PLACE_WORDS.get(same[0], same[0])}"
+    kinds = sorted({kind for kind, place in found if place == here} or {k for k, _ in found})
+    names = " or ".join(_JOB_WORDS[kind] for kind in kinds)
+    where = _PLACE_WORDS.get(here, here)
+    article = "an" if _JOB_WORDS[job_type][0] in "AEIOUS" else "a"
+    return (f"is a field of {names} manifests ({where}), not of {article} "
+            f"{_JOB_WORDS[job_type]}")
 
 
 def _suggest(extra: str, known: set[str]) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity, error
 from .jobtype import JobType, detect_job_type
 from .parse import Manifest, parse_manifest
 
@@ -19,6 +19,8 @@ class FileResult:
     path: str
     job_type: JobType | None
     diagnostics: tuple[Diagnostic, ...]
+    # Set when the file could not be read at all (its one diagnostic is MT123).
+    read_error: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -31,6 +33,11 @@ class FileResult:
     @property
     def warnings(self) -> int:
         return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+
+def unreadable(path: str, message: str) -> FileResult:
+    """The result for a file that could not be read: one file-level MT123 error."""
+    return FileResult(path, None, (error("MT123", message, 1, 1),), read_error=message)
 
 
 def check_manifest(manifest: Manifest, job_type: JobType | None = None
@@ -46,17 +53,26 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
     if job_type is None:
         return None, diagnostics
     from .checks import cross_field_diagnostics
+    from .placeholders import placeholder_diagnostics
     from .schema import schema_diagnostics
 
-    diagnostics.extend(schema_diagnostics(manifest, job_type))
-    diagnostics.extend(cross_field_diagnostics(manifest, job_type))
+    diagnostics.extend(placeholder_diagnostics(manifest))
+    # One finding per mistake: a placeholder (MT208) or a value the reader already reported
+    # (a wrapped password) gets no second finding from the schema or the rules.
+    explained = manifest.unfilled | {d.pointer for d in manifest.diagnostics
+                                     if d.pointer and d.is_error}
+    later = schema_diagnostics(manifest, job_type) + cross_field_diagnostics(manifest, job_type)
+    diagnostics.extend(d for d in later if d.pointer not in explained)
     return job_type, diagnostics
 
 
-def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None = None
-                   ) -> FileResult:
-    """Validate one manifest given as bytes; never raises for bad content."""
+def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None = None,
+                   disabled: frozenset[str] = frozenset()) -> FileResult:
+    """Validate one manifest given as bytes; never raises for bad content. Findings of the
+    rules in ``disabled`` (configuration) are dropped."""
     manifest = parse_manifest(data)
     detected, diagnostics = check_manifest(manifest, job_type)
+    if disabled:
+        diagnostics = [d for d in diagnostics if d.rule not in disabled]
     diagnostics.sort(key=Diagnostic.sort_key)
     return FileResult(path, detected, tuple(diagnostics))

@@ -27,6 +27,17 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
 class RenderOptions:
     quiet: bool = False
     color: bool = False
+    # --strict: warnings fail; they are then shown even with --quiet.
+    strict: bool = False
+
+
+def fails(result: FileResult, strict: bool) -> bool:
+    """Whether a file fails the run: an error, or with --strict any warning."""
+    return not result.valid or (strict and result.warnings > 0)
+
+
+def _shown(d: Diagnostic, options: RenderOptions) -> bool:
+    return d.severity is Severity.ERROR or not options.quiet or options.strict
 
 
 Renderer = Callable[[Sequence[FileResult], RenderOptions], str]
@@ -36,33 +47,48 @@ _BOLD = "\x1b[1m"
 _RESET = "\x1b[0m"
 
 
-def _summary(results: Sequence[FileResult]) -> str:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _summary(results: Sequence[FileResult], strict: bool = False) -> str:
     errors = sum(r.errors for r in results)
     warnings = sum(r.warnings for r in results)
     invalid = sum(1 for r in results if not r.valid)
-    files = f"{len(results)} file" + ("" if len(results) == 1 else "s")
+    files = _plural(len(results), "file")
+    if strict and warnings and not errors:
+        # Say why a run with warnings only failed.
+        return f"{files} checked, failed (--strict): {_plural(warnings, 'warning')}"
     verdict = "all valid" if invalid == 0 else f"{invalid} invalid"
-    return (f"{files} checked, {verdict}: {errors} error" + ("" if errors == 1 else "s")
-            + f", {warnings} warning" + ("" if warnings == 1 else "s"))
+    tail = " (--strict: warnings fail too)" if strict and warnings else ""
+    return (f"{files} checked, {verdict}: {_plural(errors, 'error')}, "
+            f"{_plural(warnings, 'warning')}{tail}")
 
 
 def render_text(results: Sequence[FileResult], options: RenderOptions) -> str:
-    """``path:line:col: severity rule message``, one per line, then a one-line summary."""
+    """``path:line:col: severity rule message``, one per line (the hint on the next, indented),
+    then a one-line summary. Files that could not be read are on stderr, not here."""
     lines: list[str] = []
-    for result in results:
+    readable = [r for r in results if r.read_error is None]
+    for result in readable:
         for d in result.diagnostics:
-            if options.quiet and d.severity is not Severity.ERROR:
-                continue
-            severity = d.severity.value
-            if options.color:
-                severity = f"{_COLORS[d.severity]}{severity}{_RESET}"
-            location = f"{result.path}:{d.line}:{d.column}:"
-            if options.color:
-                location = f"{_BOLD}{location}{_RESET}"
-            lines.append(f"{location} {severity} {d.rule} {d.message}")
-    if not options.quiet:
-        lines.append(_summary(results))
+            if _shown(d, options):
+                lines.extend(_text_lines(result.path, d, options.color))
+    if not options.quiet or (options.strict and any(fails(r, True) for r in readable)):
+        lines.append(_summary(readable, options.strict))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _text_lines(path: str, d: Diagnostic, color: bool) -> list[str]:
+    severity = d.severity.value
+    location = f"{path}:{d.line}:{d.column}:"
+    if color:
+        severity = f"{_COLORS[d.severity]}{severity}{_RESET}"
+        location = f"{_BOLD}{location}{_RESET}"
+    found = [f"{location} {severity} {d.rule} {d.message}"]
+    if d.hint:
+        found.append(f"    hint: {d.hint}")
+    return found
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, object]:
@@ -76,7 +102,8 @@ def render_json(results: Sequence[FileResult], options: RenderOptions) -> str:
     document = {"files": [
         {"path": r.path,
          "job_type": r.job_type.value if r.job_type else None,
-         "valid": r.valid,
+         # With --strict a file with warnings is not valid: the same verdict as the exit code.
+         "valid": not fails(r, options.strict),
          "diagnostics": [diagnostic_json(d) for d in r.diagnostics]}
         for r in results
     ]}
@@ -103,7 +130,7 @@ def render_github(results: Sequence[FileResult], options: RenderOptions) -> str:
     lines = []
     for r in results:
         for d in r.diagnostics:
-            if options.quiet and d.severity is not Severity.ERROR:
+            if not _shown(d, options):
                 continue
             command = "error" if d.severity is Severity.ERROR else "warning"
             props = [f"line={d.line}", f"col={d.column}", f"title={_escape_property(d.rule)}"]
@@ -151,26 +178,38 @@ def _region(d: Diagnostic) -> dict[str, int]:
     return {"startLine": d.line, "startColumn": d.column}
 
 
-def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
-    """SARIF 2.1.0 (OASIS), one run, rules from the catalogue.
+def sarif_rule(rule_id: str) -> dict[str, object]:
+    rule = RULES[rule_id]
+    help_text = rule.full + (f" Example: {rule.example}" if rule.example else "")
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.short},
+        "fullDescription": {"text": rule.full},
+        "help": {"text": help_text},
+        "helpUri": f"{README_URL}#{rule.id.lower()}",
+        "defaultConfiguration": {"level": rule.level},
+    }
 
-    ``rules`` lists the rules that fired (every rule when none did); each result carries its
-    own ``level``, as one rule can report an error or a warning. ``options`` are ignored:
-    SARIF consumers want every finding and no colour.
+
+def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
+    """SARIF 2.1.0 (OASIS), one run.
+
+    ``rules`` lists every rule of the catalogue, in id order, whatever fired (so a rule's
+    index is stable across runs); each result carries its own ``level``. A file that could
+    not be read is an MT123 result and a notification of the one invocation, whose
+    ``executionSuccessful`` is then false. Otherwise ``options`` are ignored: SARIF
+    consumers want every finding and no colour.
     """
-    used = sorted({d.rule for r in results for d in r.diagnostics})
-    rule_ids = used if used else sorted(RULES)
+    rule_ids = sorted(RULES)
     index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
-    rules = [{
-        "id": RULES[rule_id].id,
-        "name": RULES[rule_id].name,
-        "shortDescription": {"text": RULES[rule_id].short},
-        "fullDescription": {"text": RULES[rule_id].full},
-        "helpUri": f"{README_URL}#{RULES[rule_id].id.lower()}",
-    } for rule_id in rule_ids]
     sarif_results = []
+    notifications = []
     for r in results:
-        location = _artifact_location(r.path)
+        location = {"physicalLocation": {"artifactLocation": _artifact_location(r.path)}}
+        if r.read_error is not None:
+            notifications.append({"level": "error", "message": {"text": r.read_error},
+                                  "locations": [location]})
         for d in r.diagnostics:
             sarif_results.append({
                 "ruleId": d.rule,
@@ -178,10 +217,13 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
                 "level": "error" if d.severity is Severity.ERROR else "warning",
                 "message": {"text": d.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": location,
+                    "artifactLocation": location["physicalLocation"]["artifactLocation"],
                     "region": _region(d),
                 }}],
             })
+    invocation: dict[str, object] = {"executionSuccessful": not notifications}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -191,8 +233,9 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": README_URL,
-                "rules": rules,
+                "rules": [sarif_rule(rule_id) for rule_id in rule_ids],
             }},
+            "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": sarif_results,
         }],

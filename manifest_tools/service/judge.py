@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostic
 from ..manifest.jobtype import JobType
 from ..manifest.parse import Manifest, parse_manifest
 from ..manifest.validate import check_manifest
+from ..rules import RULES
 from .errors import ServiceError
 from .protocol import clean
 
@@ -65,7 +66,10 @@ def _where(d: Diagnostic) -> str:
 
 
 def _code(d: Diagnostic) -> str:
-    code = _BY_RULE.get(d.rule, INVALID)
+    # Rules without a row here (MT115-MT123, MT208, MT309, ...) answer with the exception
+    # their catalogue entry names (rules.Rule.aws_error).
+    rule = RULES.get(d.rule)
+    code = _BY_RULE.get(d.rule) or (rule.aws_error if rule else "") or INVALID
     parts = d.pointer.strip("/").split("/")
     # A missing returnAddress or customs block is a missing field; what is wrong inside one
     # is the address's or the customs' own exception.

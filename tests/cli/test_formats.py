@@ -104,13 +104,22 @@ def test_sarif_for_one_finding(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch)
 
     assert driver["version"] == __version__
     assert run["columnKind"] == "unicodeCodePoints"
-    [rule] = driver["rules"]
+    # Every rule is listed, whatever fired (issue 11), with help text and its default level.
+    assert [r["id"] for r in driver["rules"]] == sorted(RULES)
+    index = sorted(RULES).index("MT303")
+    rule = driver["rules"][index]
     assert rule["id"] == "MT303"
     assert rule["shortDescription"]["text"] == RULES["MT303"].short
     assert rule["fullDescription"]["text"] == RULES["MT303"].full
+    assert rule["help"]["text"].startswith(RULES["MT303"].full)
+    assert "Example: " in rule["help"]["text"]
+    assert rule["defaultConfiguration"] == {"level": "error"}
+    assert driver["rules"][sorted(RULES).index("MT304")]["defaultConfiguration"] == {
+        "level": "warning"}
     assert rule["helpUri"] == f"{README_URL}#mt303"
+    assert run["invocations"] == [{"executionSuccessful": True}]
     [finding] = run["results"]
-    assert finding["ruleId"] == "MT303" and finding["ruleIndex"] == 0
+    assert finding["ruleId"] == "MT303" and finding["ruleIndex"] == index
     assert finding["level"] == "error"
     assert "expeditedShipping" in finding["message"]["text"]
     location = finding["locations"][0]["physicalLocation"]
@@ -168,15 +177,40 @@ def test_sarif_stdin_has_no_fake_uri(run_cli: RunCli) -> None:
 
 
 def test_sarif_zero_files(run_cli: RunCli, tmp_path: Path) -> None:
-    """No file validated: the renderer still makes a valid log (every rule, no result); the
-    CLI, whose every path was unreadable, exits 2 and prints no half document."""
+    """No file validated: the renderer still makes a valid log (every rule, no result)."""
     doc = _assert_valid_sarif(render_sarif([], RenderOptions()))
     assert doc["runs"][0]["results"] == []
     assert len(doc["runs"][0]["tool"]["driver"]["rules"]) == len(RULES)
-    result = run_cli("validate", "--format", "sarif", str(tmp_path / "missing.yaml"))
+
+
+def test_missing_file_is_a_complete_sarif_document(run_cli: RunCli, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: a missing file still yields a whole SARIF log (an MT123 result, an
+    unsuccessful invocation with a notification) and exit 2."""
+    monkeypatch.chdir(ROOT)
+    missing = str(tmp_path / "missing.yaml")
+    result = run_cli("validate", "--format", "sarif", missing,
+                     "samples/invalid/MT303-expedited-outside-us.yaml")
     assert result.code == 2
     assert "missing.yaml" in result.err
-    assert result.out == ""
+    doc = _assert_valid_sarif(result.out)
+    run = doc["runs"][0]
+    [invocation] = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error" and "no such file" in note["message"]["text"]
+    assert [r["ruleId"] for r in run["results"]] == ["MT123", "MT303"]
+    assert run["results"][0]["level"] == "error"
+
+
+def test_missing_file_is_a_complete_json_document(run_cli: RunCli, tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.yaml")
+    result = run_cli("validate", "--format", "json", missing)
+    assert result.code == 2
+    [entry] = json.loads(result.out)["files"]
+    assert entry["path"] == missing and entry["valid"] is False
+    assert [d["rule"] for d in entry["diagnostics"]] == ["MT123"]
+    assert "no such file" in entry["diagnostics"][0]["message"]
 
 
 def test_sarif_uris_are_relative_posix_and_encoded(run_cli: RunCli, tmp_path: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,8 @@ def test_findings_are_located_sorted_and_exit_1(run_cli: RunCli, tmp_path: Path)
     path.write_text(BROKEN)
     result = run_cli("validate", "--color", "never", str(path))
     assert result.code == 1
-    lines = result.out.splitlines()
+    # Hints follow their finding on an indented line (issue 11: hints in text output too).
+    lines = [line for line in result.out.splitlines() if not line.startswith("    hint: ")]
     assert f"{path}:4:14: error MT202 eraseDevice: 'maybe'" in result.out
     assert f"{path}:5:1: error MT204 returnAdress: unknown field; did you mean " \
         "'returnAddress'?" in result.out
@@ -98,9 +100,10 @@ def test_missing_file_is_exit_2_and_others_still_checked(run_cli: RunCli, tmp_pa
 
 
 def test_directory_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
+    # A folder is searched for manifests (issue 11); one with none in it is exit 2.
     result = run_cli("validate", str(tmp_path))
     assert result.code == 2
-    assert "is a directory" in result.err
+    assert "is a directory with no manifest files" in result.err
     assert "Traceback" not in result.err
 
 
@@ -122,14 +125,44 @@ def test_undecodable_manifest_is_a_finding_not_a_crash(run_cli: RunCli, tmp_path
     assert f"{path}:2:9: error MT101" in result.out
 
 
+# What a user types in place of each CHANGE-ME of an init skeleton, by field.
+FILLED = {
+    "accessKeyId": "AKIA2E0A8F3B244C9986", "deviceId": "49382",
+    "notificationEmail": "jane@example.com", "bucket": "my-import-bucket",
+    "logBucket": "my-log-bucket", "exportBucket": "my-export-bucket", "vaultName": "my-vault",
+    "archiveComment": "photos 2024", "region": "us-east-1", "trueCryptPassword": "s3cret-pw",
+    "name": "Jane Doe", "company": "Example Corp", "street1": "123 Any Street",
+    "city": "Anytown", "stateOrProvince": "WA", "postalCode": "98101",
+    "phoneNumber": "206-555-0100", "country": "USA",
+}
+
+
+def fill_placeholders(skeleton: str) -> str:
+    def fill(match: re.Match[str]) -> str:
+        return match.group(1) + FILLED[match.group(2)]
+
+    return re.sub(r"^(\s*(?:- )?(\w+): )CHANGE-ME$", fill, skeleton, flags=re.MULTILINE)
+
+
 @pytest.mark.parametrize("job_type", list(JobType))
-def test_init_skeleton_validates(run_cli: RunCli, job_type: JobType) -> None:
+def test_init_skeleton_placeholders_fail_until_filled(run_cli: RunCli, job_type: JobType
+                                                     ) -> None:
     skeleton = run_cli("init", "--job-type", job_type.value)
     assert skeleton.code == 0
     assert skeleton.out.startswith("# AWS Import/Export manifest")
-    checked = run_cli("validate", "--strict", "--format", "json", "-", input=skeleton.out)
+    # As printed, every CHANGE-ME is an error (a disk shipped with them comes back) ...
+    unfilled = run_cli("validate", "--format", "json", "-", input=skeleton.out)
+    assert unfilled.code == 1
+    found = json.loads(unfilled.out)["files"][0]["diagnostics"]
+    assert {d["rule"] for d in found} == {"MT208"}
+    assert len(found) == skeleton.out.count("CHANGE-ME")
+    # ... and once they are filled in, it validates with no finding at all, even --strict.
+    filled = fill_placeholders(skeleton.out)
+    assert "CHANGE-ME" not in filled
+    checked = run_cli("validate", "--strict", "--format", "json", "-", input=filled)
     assert checked.code == 0, checked.out
     assert json.loads(checked.out)["files"][0]["job_type"] == job_type.value
+    assert json.loads(checked.out)["files"][0]["diagnostics"] == []
 
 
 def test_version(run_cli: RunCli) -> None:

@@ -25,7 +25,7 @@ SIG = "Ara83XX0K7K15HeRcHM9hXMrNpw="
 SIGNATURE = f"version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\nsignature:{SIG}\n".encode()
 BASE = """\
 manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: 49382
 bucket: example-import-bucket
 eraseDevice: yes
@@ -40,7 +40,7 @@ returnAddress:
 """
 EXPORT = """\
 manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: HD001
 fileSystem: EXT4
 pinCode: 1234

@@ -24,7 +24,7 @@ KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1"
 OTHER_VALUES = ("123 Main Street", "Main-bucket", "617-555-0100")
 
 BASE = """manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: HD001
 fileSystem: NTFS
 {secret}logBucket: example-log-bucket
@@ -47,6 +47,23 @@ HOSTILE_SECRETS = {
     "unterminated-quote": f"pinCode: \"{PIN}\ntrueCryptPassword: '{PASSWORD}\n",
     "empty-and-valid": f"trueCryptPassword:\npinCode: {PIN}\n",
 }
+# Issue 11: values that wrapped or moved off their line (web forms, pastes): whatever text
+# may be the secret is never shown either.
+WRAPPED_SECRETS = {
+    # `trueCryptPassword:` then `S3cr3t... returnAddress:` on the next line (a web form).
+    "wrapped-into-field": f"trueCryptPassword:\n{PASSWORD}word{PIN} generator:\n",
+    "wrapped-unknown-key": f"pinCode:\n{PIN}x{PASSWORD}: 1\n",
+    "wrapped-key-equals": f"pinCode:\n{PIN}={PASSWORD}\n",
+    "wrapped-colon-value": f"trueCryptPassword:\nx{PASSWORD}: {PIN}: y\n",
+    "wrapped-after-comment": f"pinCode:\n# the PIN:\n{PIN}{PASSWORD} bucket:\n",
+    "wrapped-odd-character": f"pinCode:\n@{PIN}{PASSWORD}\n",
+    "nbsp-before-value": f"pinCode:\u00a0{PIN}\u00a0\ntrueCryptPassword:\u00a0{PASSWORD}\n",
+    "comment-cut-value": f"trueCryptPassword: {PASSWORD} #{PIN}\npinCode: {PIN}#x #{PASSWORD}\n",
+    "smart-quoted": f"trueCryptPassword: \u201c{PASSWORD}\u201d\n",
+    "placeholder-form": f"trueCryptPassword: <{PASSWORD}>\npinCode: [{PIN}]\n",
+}
+# The exit code of each wrapped case (0: only warnings).
+WRAPPED_CODES = {"comment-cut-value": 0, "smart-quoted": 0}
 
 
 def leaked(text: str, *secrets: str) -> list[str]:
@@ -75,6 +92,49 @@ def test_validate_never_shows_secret_values(run_cli: RunCli, tmp_path: Path, cas
     if case != "unterminated-quote":  # unreadable: no rule runs, so nothing is quoted
         # The neighbouring value that contains the password is reported intact.
         assert "Main-bucket" in both
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize("case", sorted(WRAPPED_SECRETS))
+def test_wrapped_or_moved_secret_values_are_never_shown(run_cli: RunCli, tmp_path: Path,
+                                                        case: str, fmt: str, debug: bool
+                                                        ) -> None:
+    manifest = write(tmp_path, "m.yaml", BASE.format(secret=WRAPPED_SECRETS[case]))
+    argv = ["--debug"] if debug else []
+    result = run_cli(*argv, "validate", "--format", fmt, str(manifest))
+    assert result.code == WRAPPED_CODES.get(case, 1), result
+    both = result.out + result.err
+    assert leaked(both, PASSWORD, PIN) == [], both
+    assert "Traceback" not in both
+    if fmt == "json":  # each case is reported: hiding must not hide the finding
+        assert json.loads(result.out)["files"][0]["diagnostics"]
+
+
+def test_wrapped_password_is_read_as_its_field(run_cli: RunCli, tmp_path: Path) -> None:
+    """The issue's case: one finding on the password line with a hint, the field it ended
+    with read as that field (so no returnAddress "missing" follows)."""
+    text = BASE.format(secret="").replace(
+        "returnAddress:\n", f"trueCryptPassword:\n{PASSWORD}xyz returnAddress:\n", 1)
+    manifest = write(tmp_path, "m.yaml", text)
+    result = run_cli("validate", "--format", "json", str(manifest))
+    found = [d for d in json.loads(result.out)["files"][0]["diagnostics"]
+             if d["severity"] == "error"]
+    assert [d["rule"] for d in found] == ["MT202"], found
+    assert "wrapped" in found[0]["message"] and found[0]["hint"]
+    assert found[0]["line"] == text.splitlines().index(f"{PASSWORD}xyz returnAddress:") + 1
+    assert leaked(result.out, PASSWORD) == []
+
+
+def test_status_and_verify_mask_a_wrapped_secret(run_cli: RunCli, tmp_path: Path) -> None:
+    wrapped = BASE.format(secret=f"pinCode:\n{PIN}{PASSWORD}\n")
+    status = write(tmp_path, "status.json", status_json(wrapped))
+    result = run_cli("status", str(status))
+    assert leaked(result.out + result.err, PASSWORD, PIN) == [], result
+    local = write(tmp_path, "local.yaml", wrapped.replace("HD001", "HD002"))
+    result = run_cli("verify", "--status", str(status), "--manifest", str(local),
+                     env={"AWS_SECRET_ACCESS_KEY": KEY})
+    assert leaked(result.out + result.err, PASSWORD, PIN) == [], result
 
 
 def status_json(manifest: str, **extra: str) -> str:

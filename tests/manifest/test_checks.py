@@ -87,6 +87,17 @@ def test_export_needs_password(line: str, bad: bool) -> None:
         assert found[0].hint is not None
 
 
+@pytest.mark.parametrize("line", ["pinCode:", "trueCryptPassword: ''"])
+def test_empty_password_is_a_bad_value_not_a_missing_one(line: str) -> None:
+    # Issue 11: the field is there with a bad value: say so, at the field, not "needs".
+    result = run(with_line(EXPORT, "fileSystem", line))
+    found = of_rule(result, "MT302")
+    assert len(found) == 1 and "empty" in found[0].message
+    assert "needs trueCryptPassword or pinCode" not in found[0].message
+    assert found[0].pointer == "/" + line.split(":")[0]
+    assert (found[0].line, found[0].column) != (1, 1)
+
+
 def test_import_needs_no_password() -> None:
     assert of_rule(run(IMPORT), "MT302") == []
     assert of_rule(run(IMPORT, JobType.EXPORT), "MT302") != []
@@ -113,9 +124,16 @@ def test_expedited_only_for_us(level: str, country: str, bad: bool) -> None:
 
 def test_expedited_without_country() -> None:
     text = with_line(IMPORT, "eraseDevice", "serviceLevel: expeditedShipping")
-    found = of_rule(run(text.replace("  country: USA\n", "")), "MT303")
-    assert len(found) == 1
-    assert "missing" in found[0].message
+    result = run(text.replace("  country: USA\n", ""))
+    # The missing country is MT201's finding; MT303 adds nothing (issue 11: no follow-on).
+    assert of_rule(result, "MT303") == []
+    assert [d.pointer for d in of_rule(result, "MT201")] == ["/returnAddress/country"]
+
+
+def test_expedited_with_placeholder_country() -> None:
+    text = with_line(IMPORT, "eraseDevice", "serviceLevel: expeditedShipping")
+    result = run(text.replace("country: USA", "country: <Country>"))
+    assert rules(result) == ["MT208"]
 
 
 # --- MT304 DNS-compatible bucket names -------------------------------------------------
@@ -178,7 +196,7 @@ def test_legacy_version(version: str, bad: bool) -> None:
 
 def test_access_key_missing() -> None:
     assert of_rule(run(IMPORT), "MT307") == []
-    result = run(IMPORT.replace("accessKeyId: AKIAIOSFODNN7EXAMPLE\n", ""))
+    result = run(IMPORT.replace("accessKeyId: AKIA2E0A8F3B244C9986\n", ""))
     assert rules(result) == ["MT307"]
     assert result.diagnostics[0].severity is Severity.WARNING
     assert result.valid
@@ -256,8 +274,9 @@ def test_job_type_override_resolves_ambiguity() -> None:
     result = run(text, JobType.IMPORT)
     assert result.job_type is JobType.IMPORT
     assert "MT205" not in rules(result)
-    # As an import, fileSystem is simply a field S3 import does not know.
-    assert [(d.rule, d.pointer) for d in result.diagnostics] == [("MT203", "/fileSystem")]
+    # As an import, fileSystem is a field of another job type: it says which (issue 11).
+    assert [(d.rule, d.pointer) for d in result.diagnostics] == [("MT207", "/fileSystem")]
+    assert "S3 export" in result.diagnostics[0].message
 
 
 def test_job_type_override_checks_against_that_type() -> None:

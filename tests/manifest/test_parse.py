@@ -119,7 +119,10 @@ def test_compact_inside_list_items() -> None:
 def test_syntax_error_after_compact_insert_maps_back() -> None:
     # The reader inserts a space after 'name:'; the error column must not include it.
     m = parse("a: b\nname:Mü: x\n")
-    assert ("MT100", 2, 8) in found(m)
+    # ': ' inside a value is MT117 (issue 11: a worded finding instead of the engine's).
+    assert ("MT117", 2, 8) in found(m)
+    m = parse("a: b\nname:\"M\u00fc\" x\n")
+    assert ("MT100", 2, 11) in found(m)
     assert not m.readable
 
 
@@ -197,9 +200,11 @@ def test_columns_count_code_points() -> None:
 
 def test_syntax_error_column_after_non_ascii() -> None:
     m = parse("city: München: x\n")
-    assert found(m) == [("MT100", 1, 14)]
+    assert found(m) == [("MT117", 1, 14)]
     m = parse("name: 😀😀: x\n")
-    assert found(m) == [("MT100", 1, 9)]
+    assert found(m) == [("MT117", 1, 9)]
+    m = parse("city: \"München\" x\n")
+    assert found(m) == [("MT100", 1, 17)]
 
 
 def test_bom_tolerated_with_warning_and_columns_unchanged() -> None:

@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "samples"
 AWS = str(Path(sys.executable).with_name("aws"))
-ACCESS = "AKIAIOSFODNN7EXAMPLE"
+ACCESS = "AKIA2E0A8F3B244C9986"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 OTHER_ACCESS = "AKIAOTHERACCOUNT0001"
 OTHER_SECRET = "otherSecretKey/otherSecretKey/otherSec01"

@@ -16,7 +16,7 @@ from .conftest import SAMPLES, AwsRunner, Service
 
 # An S3 import whose prefix, substitution and ignore pattern all touch the device below.
 MANIFEST = """manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
+accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: 49382
 bucket: example-import-bucket
 logBucket: example-log-bucket

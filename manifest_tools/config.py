@@ -1,0 +1,112 @@
+"""Settings: ``[tool.manifest-tools]`` in ``pyproject.toml``, or ``.manifest-tools.toml``.
+
+Found as ruff and mypy find theirs: from the working folder upwards, the first folder with a
+``.manifest-tools.toml`` (its top-level keys) or a ``pyproject.toml`` holding a
+``[tool.manifest-tools]`` table wins (``.manifest-tools.toml`` first within one folder).
+``--config FILE`` names the file instead; ``--isolated`` ignores every file. Keys:
+
+- ``disable = ["MT307", ...]``: rules whose findings are dropped;
+- ``strict = true``: warnings fail, as ``--strict``.
+
+A configuration that cannot be used (bad TOML, an unknown key or rule id) is a UsageError:
+a typo must not silently switch a check off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .rules import RULES
+
+OWN_FILE = ".manifest-tools.toml"
+PYPROJECT = "pyproject.toml"
+TABLE = "manifest-tools"
+KEYS = frozenset({"disable", "strict"})
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    disable: frozenset[str] = frozenset()
+    strict: bool = False
+    source: Path | None = None  # the file read, None for the defaults
+
+
+def find_config(start: Path) -> Path | None:
+    """The configuration file that applies to ``start`` (a folder), or None."""
+    for folder in (start, *start.parents):
+        own = folder / OWN_FILE
+        if own.is_file():
+            return own
+        pyproject = folder / PYPROJECT
+        if _may_hold_table(pyproject) and _table(pyproject, _read(pyproject)) is not None:
+            return pyproject
+    return None
+
+
+def _may_hold_table(pyproject: Path) -> bool:
+    """A pyproject.toml without the table's name cannot hold it: not parsed (validate runs
+    in every project folder and must start fast)."""
+    try:
+        return pyproject.is_file() and TABLE.encode() in pyproject.read_bytes()
+    except OSError:
+        return False
+
+
+def load_config(start: Path | None = None, explicit: str | None = None,
+                isolated: bool = False) -> Config:
+    """The configuration for a run: ``explicit`` if given, else the one found upwards from
+    ``start`` (the working folder), else the defaults; none with ``isolated``."""
+    if isolated:
+        return Config()
+    path: Path | None
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise UsageError(f"--config {explicit}: no such file")
+    else:
+        path = find_config(start or Path.cwd())
+    if path is None:
+        return Config()
+    table = _table(path, _read(path))
+    return _parse(path, table or {})
+
+
+def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read: validate starts fast
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _table(path: Path, document: dict[str, Any]) -> dict[str, Any] | None:
+    if path.name != PYPROJECT:
+        return document
+    tool = document.get("tool")
+    table = tool.get(TABLE) if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
+
+
+def _parse(path: Path, table: dict[str, Any]) -> Config:
+    unknown = sorted(set(table) - KEYS)
+    if unknown:
+        raise UsageError(f"{path}: unknown setting {unknown[0]!r} (known: "
+                         f"{', '.join(sorted(KEYS))})")
+    disable = table.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
+        raise UsageError(f"{path}: 'disable' must be a list of rule ids, e.g. [\"MT307\"]")
+    bad = sorted(r for r in disable if r.upper() not in RULES)
+    if bad:
+        raise UsageError(f"{path}: 'disable' names an unknown rule {bad[0]!r} (see "
+                         "'manifest-tools rules')")
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        raise UsageError(f"{path}: 'strict' must be true or false")
+    return Config(frozenset(r.upper() for r in disable), strict, path)

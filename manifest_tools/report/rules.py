@@ -1,0 +1,33 @@
+"""Renderers of the rule catalogue for ``manifest-tools rules``: pure functions to text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from ..rules import Rule
+
+
+def render_rules(rules: Sequence[Rule], fmt: str = "text") -> str:
+    """One line per rule: id, name, level, source; ``json``: a list of every field."""
+    if fmt == "json":
+        return json.dumps([asdict(r) for r in rules], indent=2, ensure_ascii=False) + "\n"
+    width = max(len(r.name) for r in rules)
+    lines = [f"{r.id}  {r.name:<{width}}  {r.level:<7}  {r.source or '-'}" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def render_rule(rule: Rule, fmt: str = "text") -> str:
+    """One rule explained: what it means, its level, where it comes from, an example."""
+    if fmt == "json":
+        return json.dumps(asdict(rule), indent=2, ensure_ascii=False) + "\n"
+    lines = [f"{rule.id} {rule.name}: {rule.short}", "", rule.full, "",
+             f"level: {rule.level}"]
+    if rule.aws_error:
+        lines.append(f"AWS error it mirrors: {rule.aws_error}")
+    if rule.source:
+        lines.append(f"source: {rule.source}")
+    if rule.example:
+        lines += ["", "example:"] + [f"  {line}" for line in rule.example.splitlines()]
+    return "\n".join(lines) + "\n"
