@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ..aws import (
     DEVICE_LIMIT,
@@ -55,6 +56,7 @@ _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
 _SLOW = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 # Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
 _FILESYSTEM_FOLDERS = frozenset({"lost+found"})
+_first = itemgetter(0)
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -249,7 +251,7 @@ class _Scan:
         a closer look (one search over all its names, see ``fast``), each file costs a
         key, an ignore search, a hash and a row; anything else goes through ``file``."""
         prefix, depth, files = run
-        names = "/".join(name for name, _ in files)
+        names = "/".join(map(_first, files))
         if (_SLOW.search(names) is None and _SLOW.search(prefix) is None
                 and SIGNATURE_NAME not in names.upper() and self.plain_keys):
             self.fast(prefix, depth, files)
@@ -262,16 +264,17 @@ class _Scan:
         nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
         that is empty, huge, ignored or gets a long key."""
         rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
-        key_prefix, substitutions = rules.prefix, rules.substitutions
+        # prefix + relpath, with the folder's part joined once per run
+        head, substitutions = rules.prefix + prefix, rules.substitutions
         patterns = [compiled.search for _, compiled in rules.ignore]
-        limit, keep = S3_KEY_LIMIT // 4, self.on_rows is not None
+        limit, keep, largest = S3_KEY_LIMIT // 4, self.on_rows is not None, S3_OBJECT_LIMIT
         count = total = 0
         for name, size in files:
             relpath = prefix + name
-            key = key_prefix + relpath
+            key = head + name
             for old, new in substitutions:
                 key = key.replace(old, new)
-            hit = not size or size > S3_OBJECT_LIMIT or len(key) > limit
+            hit = not size or size > largest or len(key) > limit
             for search in patterns:
                 if hit or search(relpath) is not None:
                     hit = True
