@@ -120,17 +120,42 @@ def test_no_import_cycles_between_modules() -> None:
                 path.append(child)
 
 
+def _library_names(tree: ast.AST) -> set[str]:
+    """Names a test file binds to manifest_tools modules or objects (``as`` aliases too)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("manifest_tools"):
+            names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names
+                         if a.name.startswith("manifest_tools"))
+        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+              and any(isinstance(a, ast.Constant) and str(a.value).startswith("manifest_tools")
+                      for a in node.value.args)):  # importlib.import_module("manifest_tools.x")
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
 def test_tests_import_no_private_names() -> None:
     """Tests patch the library only through public seams."""
     problems: list[str] = []
     for path in Path(__file__).parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        library = _library_names(tree)
+        for node in ast.walk(tree):
             if (isinstance(node, ast.ImportFrom)
                     and (node.module or "").startswith("manifest_tools")):
                 problems.extend(f"{path.name}:{node.lineno}: {a.name}" for a in node.names
                                 if a.name.startswith("_") and a.name != "__version__")
             if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
                     and not node.attr.startswith("__") and isinstance(node.value, ast.Name)
-                    and node.value.id in {"device", "signature", "schema", "parse", "read"}):
+                    and node.value.id in library):
                 problems.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+            if (isinstance(node, ast.Call) and len(node.args) >= 2
+                    and isinstance(node.func, ast.Attribute) and node.func.attr == "setattr"
+                    and isinstance(node.args[0], ast.Name) and node.args[0].id in library
+                    and isinstance(node.args[1], ast.Constant)
+                    and str(node.args[1].value).startswith("_")):
+                problems.append(f"{path.name}:{node.lineno}: setattr({node.args[0].id}, "
+                                f"{node.args[1].value!r})")
     assert not problems, "\n".join(problems)

@@ -39,6 +39,7 @@ __all__ = [
     "KeyRules",
     "KeyRulesError",
     "aws_ignores",
+    "literal_anchor",
     "pattern_diagnostics",
     "translate_java_regex",
 ]
@@ -133,6 +134,26 @@ class KeyRules:
         if pattern is not None:
             return KeyDecision("ignored", key, pattern)
         return KeyDecision("import", key)
+
+
+# A translated pattern that is only plain text anchored at one end: (?a) then '^' + text,
+# or text + '$'. Text: characters with no meaning in a pattern, or a backslash before ASCII
+# punctuation (which Python reads as that character).
+_ANCHORED = re.compile(r"\(\?a\)(\^?)((?:[^\\.^$*+?{}\[\]()|]|\\[!-/:-@\[-`{-~ ])+)(\$?)")
+
+
+def literal_anchor(translated: str) -> tuple[Literal["prefix", "suffix"], str] | None:
+    """``('prefix', text)`` when the translated pattern ``translated`` is ``(?a)^text``,
+    ``('suffix', text)`` when it is ``(?a)text$``, with ``text`` plain (unescaped); None for
+    anything else. AWS's own examples (``^backup/``, ``\\.psd$``) are of this shape: the
+    preflight can then tell from a whole folder's names at once that the pattern matches
+    none of them. (``$`` also matches before a final newline: the caller only asks this
+    about names that hold no control character.)"""
+    shape = _ANCHORED.fullmatch(translated)
+    if shape is None or bool(shape.group(1)) == bool(shape.group(3)):
+        return None
+    text = re.sub(r"\\(.)", lambda m: m.group(1), shape.group(2))
+    return ("prefix" if shape.group(1) else "suffix"), text
 
 
 def _patterns(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ..aws import (
     DEVICE_LIMIT,
@@ -35,7 +36,7 @@ from ..aws import (
 from ..diagnostics import Diagnostic, Severity
 from ..errors import UsageError
 from ..manifest.jobtype import JobType
-from .keys import KeyRules
+from .keys import KeyRules, literal_anchor
 from .walk import Entry, FileRun, walk, walk_runs
 
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
@@ -43,6 +44,9 @@ __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
 
 FINDINGS_PER_RULE = 200
 ROWS_BATCH = 4096
+# The hot path for runs of clean names (``_Scan.fast``); off, every file takes the full path.
+# Public so that tests can compare both paths row for row.
+FAST_PATH = True
 # Keys shared by several files that the second walk names; more are only counted.
 SUSPECTS_RESOLVED = 1000
 PROGRESS_EVERY = 1024
@@ -55,6 +59,7 @@ _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
 _SLOW = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 # Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
 _FILESYSTEM_FOLDERS = frozenset({"lost+found"})
+_first = itemgetter(0)
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -169,6 +174,11 @@ class _Scan:
     # An export device: only count what is there and find the SIGNATURE (the keys and
     # per-file rules are about data going to S3).
     export: bool = False
+    # literal_anchor of each ignore pattern, in order (see ``searches``).
+    anchors: tuple[tuple[str, str] | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.anchors = tuple(literal_anchor(c.pattern) for _, c in self.rules.ignore)
 
     def row(self, path: str, key: str, size: int, action: str, reason: str) -> None:
         if action == "import":
@@ -249,8 +259,8 @@ class _Scan:
         a closer look (one search over all its names, see ``fast``), each file costs a
         key, an ignore search, a hash and a row; anything else goes through ``file``."""
         prefix, depth, files = run
-        names = "/".join(name for name, _ in files)
-        if (_SLOW.search(names) is None and _SLOW.search(prefix) is None
+        names = "/".join(map(_first, files))
+        if (FAST_PATH and _SLOW.search(names) is None and _SLOW.search(prefix) is None
                 and SIGNATURE_NAME not in names.upper() and self.plain_keys):
             self.fast(prefix, depth, files)
             return
@@ -262,16 +272,17 @@ class _Scan:
         nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
         that is empty, huge, ignored or gets a long key."""
         rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
-        key_prefix, substitutions = rules.prefix, rules.substitutions
-        patterns = [compiled.search for _, compiled in rules.ignore]
-        limit, keep = S3_KEY_LIMIT // 4, self.on_rows is not None
+        # prefix + relpath, with the folder's part joined once per run
+        head, substitutions = rules.prefix + prefix, rules.substitutions
+        patterns = self.searches(prefix, files) if rules.ignore else []
+        limit, keep, largest = S3_KEY_LIMIT // 4, self.on_rows is not None, S3_OBJECT_LIMIT
         count = total = 0
         for name, size in files:
             relpath = prefix + name
-            key = key_prefix + relpath
+            key = head + name
             for old, new in substitutions:
                 key = key.replace(old, new)
-            hit = not size or size > S3_OBJECT_LIMIT or len(key) > limit
+            hit = not size or size > largest or len(key) > limit
             for search in patterns:
                 if hit or search(relpath) is not None:
                     hit = True
@@ -293,6 +304,19 @@ class _Scan:
         summary.bytes += total
         if len(rows) >= ROWS_BATCH:
             self.flush()
+
+    def searches(self, prefix: str, files: list[tuple[str, int]]) -> list[
+            Callable[[str], object]]:
+        """The ignore patterns' searches the files of a fast run need, in order: a pattern
+        that is plain text anchored at one end (``literal_anchor``) is left out when the
+        folder's names, looked at all at once, show it matches none of them (names of a
+        fast run hold no '/' and no newline, so ``$`` is the end of the name)."""
+        names = "/" + "/".join(map(_first, files)) + "/"
+        found: list[Callable[[str], object]] = []
+        for (_, compiled), anchor in zip(self.rules.ignore, self.anchors, strict=True):
+            if anchor is None or _may_match(anchor, prefix, names):
+                found.append(compiled.search)
+        return found
 
     def file(self, e: Entry) -> None:
         """One regular file, every check (the fast path's fallback). A name with nothing unusual (no
@@ -397,6 +421,18 @@ class _Scan:
             self.suspects[folded] = None
         else:
             self.more_suspects += 1
+
+
+def _may_match(anchor: tuple[str, str], prefix: str, names: str) -> bool:
+    """False only when no ``prefix + name`` (``names``: '/name/name/.../') can match the
+    anchored plain text ``anchor``: a suffix without '/' must end a name; a prefix is
+    decided by the folder path, or must start a name once the folder path is used up."""
+    kind, text = anchor
+    if kind == "suffix":
+        return "/" in text or text + "/" in names
+    if len(text) <= len(prefix):
+        return prefix.startswith(text)
+    return text.startswith(prefix) and "/" + text[len(prefix):] in names
 
 
 def _plain_rules(rules: KeyRules) -> bool:

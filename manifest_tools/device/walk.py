@@ -10,10 +10,11 @@ How it stays safe on hostile trees:
 - no recursion: a stack of frames, one per open level, each holding the sorted names still
   to visit in that folder (memory: the names of the folders on the current path, so the
   largest folder bounds it);
-- one directory descriptor open at a time: a folder is opened relative to its parent's
-  descriptor with ``O_NOFOLLOW | O_DIRECTORY`` (no path is ever longer than one name, so
-  10,000 levels do not hit ``PATH_MAX``), and the walk climbs back through ``..``, checking
-  that it arrives at the (device, inode) it left;
+- a bounded number of directory descriptors open: a folder is opened relative to its
+  parent's descriptor with ``O_NOFOLLOW | O_DIRECTORY`` (no path is ever longer than one
+  name, so 10,000 levels do not hit ``PATH_MAX``); the first ``KEEP_OPEN`` levels keep
+  theirs open while a subfolder is walked, and below them the walk climbs back through
+  ``..``, checking that it arrives at the (device, inode) it left;
 - entries are ``lstat``-ed (``follow_symlinks=False``): a symlink is reported as a
   ``symlink`` and never entered, so a symlink loop cannot loop;
 - nothing is ever opened for writing.
@@ -117,6 +118,15 @@ class _Frame:
     index: int  # next name to visit
     ident: tuple[int, int]  # (st_dev, st_ino), to check the climb back through '..'
     depth: int
+    # This folder's descriptor, kept open while a subfolder is walked (shallow levels
+    # only, see KEEP_OPEN); -1 when the walk climbs back through '..' instead.
+    fd: int = -1
+
+
+# Levels whose descriptors stay open while their subfolders are walked: coming back is
+# then an lstat of '..' and a close instead of open('..') + fstat + close, and at most
+# this many descriptors are open however deep the tree goes.
+KEEP_OPEN = 32
 
 
 def _open_root(root: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
@@ -157,6 +167,10 @@ class _Walker:
         self.stack = [_Frame("", names, 0, (info.st_dev, info.st_ino), 1)]
 
     def close(self) -> None:
+        for frame in self.stack:
+            if frame.fd >= 0:
+                os.close(frame.fd)
+                frame.fd = -1
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -199,7 +213,7 @@ class _Walker:
                 stack.pop()
                 names.clear()
                 if stack:
-                    self._climb(stack[-1].ident)
+                    self._climb(stack[-1])
 
     def _descend(self, frame: _Frame, name: str, info: os.stat_result
                  ) -> tuple[Entry, _Frame | None]:
@@ -218,17 +232,28 @@ class _Walker:
             os.close(child)
             return Entry(relpath, "dir", 0, f"cannot list folder: {reason(exc)}", None,
                          frame.depth), None
-        os.close(self.fd)
+        if frame.depth <= KEEP_OPEN:
+            frame.fd = self.fd
+        else:
+            os.close(self.fd)
         self.fd = child
         return (Entry(relpath, "dir", 0, None, len(names), frame.depth),
                 _Frame(relpath + "/", names, 0, (info.st_dev, info.st_ino), frame.depth + 1))
 
-    def _climb(self, ident: tuple[int, int]) -> None:
-        parent = os.open("..", _OPEN_DIR, dir_fd=self.fd)
-        os.close(self.fd)
-        self.fd = parent
-        info = os.fstat(parent)
-        if (info.st_dev, info.st_ino) != ident:
+    def _climb(self, frame: _Frame) -> None:
+        """Back to ``frame``'s folder after its subfolder, checking that the subfolder's
+        '..' is still the (device, inode) the walk left: through its kept descriptor (one
+        lstat of '..'), or by opening '..'."""
+        if frame.fd >= 0:
+            info = os.stat("..", dir_fd=self.fd, follow_symlinks=False)
+            os.close(self.fd)
+            self.fd, frame.fd = frame.fd, -1
+        else:
+            parent = os.open("..", _OPEN_DIR, dir_fd=self.fd)
+            os.close(self.fd)
+            self.fd = parent
+            info = os.fstat(parent)
+        if (info.st_dev, info.st_ino) != frame.ident:
             # The tree was moved under us: stop rather than report another tree's files.
             raise InputError("the device tree changed during the walk (a folder was moved); "
                              "run the preflight again on an unchanging device")

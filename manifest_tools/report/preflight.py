@@ -68,20 +68,26 @@ def csv_header() -> str:
 
 
 def csv_lines(rows: Iterable[KeyRow]) -> str:
-    """The CSV lines of ``rows``. Written by hand for the common row (no field needs
-    quotes): the csv module takes 3 us a row, a quarter of a preflight's time per file;
-    a row that needs quotes goes through the csv module, so the output is the same."""
-    out: list[str] = []
-    append = out.append
-    for row in rows:
-        path, key, size, action, reason = row
-        line = f"{path},{key},{size},{action},{reason}\n"
-        # Plain when the only commas are the 4 separators and nothing else needs quotes.
-        if (line.count(",") == 4 and line.count("\n") == 1 and '"' not in line
-                and "\r" not in line):
-            append(line)
-        else:
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerow(row)
-            append(buffer.getvalue())
-    return "".join(out)
+    """The CSV lines of ``rows``. Written by hand for the common batch (no field needs
+    quotes): the csv module takes 3 us a row, a quarter of a preflight's time per file.
+    One check covers the whole batch: each line holds at least its 4 separators and its
+    line end, so the batch's totals equal 4 and 1 per row only when every row is plain.
+    Otherwise each row is checked alone, and one that needs quotes goes through the csv
+    module, so the output is the same."""
+    batch = rows if isinstance(rows, list) else list(rows)
+    text = "".join([f"{p},{k},{b},{a},{r}\n" for p, k, b, a, r in batch])
+    if (text.count(",") == 4 * len(batch) and text.count("\n") == len(batch)
+            and '"' not in text and "\r" not in text):
+        return text
+    return "".join([_csv_line(row) for row in batch])
+
+
+def _csv_line(row: KeyRow) -> str:
+    path, key, size, action, reason = row
+    line = f"{path},{key},{size},{action},{reason}\n"
+    # Plain when the only commas are the 4 separators and nothing else needs quotes.
+    if line.count(",") == 4 and line.count("\n") == 1 and '"' not in line and "\r" not in line:
+        return line
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(row)
+    return buffer.getvalue()

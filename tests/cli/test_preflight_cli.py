@@ -164,6 +164,25 @@ def test_csv_lines_match_the_csv_module() -> None:
     assert csv_header() + csv_lines(rows) == expected.getvalue()
 
 
+def test_csv_lines_of_plain_and_mixed_batches_match_the_csv_module() -> None:
+    """A batch is written whole when every row is plain; one row needing quotes (anywhere
+    in the batch, with a field of commas that alone would make up the count) sends each row
+    through its own check, and every output matches the csv module's."""
+    import io
+
+    from manifest_tools.report.preflight import csv_lines
+
+    plain = [(f"d/f{i}.jpg", f"p/d/f{i}.jpg", i, "import", "") for i in range(5)]
+    batches = [plain, [*plain, ("a,b,c,d", "k", 1, "import", "")],
+               [("x", "p/x", 1, "ignored", "ignore:\\.x$"), *plain], [], iter(plain)]
+    for rows in batches:
+        rows = list(rows)
+        expected = io.StringIO()
+        csv.writer(expected, lineterminator="\n").writerows(rows)
+        assert csv_lines(rows) == expected.getvalue()
+        assert csv_lines(iter(rows)) == expected.getvalue()
+
+
 def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
     """stderr on a pseudo-terminal: the progress display appears there, and never in stdout
     or the CSV; --no-progress turns it off."""

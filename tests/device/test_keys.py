@@ -156,3 +156,25 @@ def test_first_matching_ignore_pattern_is_named() -> None:
                            ("X.TMP", r"(?i)\.TMP$"), ("Backup/y", None), ("xcc", r"(c)\1"),
                            ("backup/x.tmp", r"(?i)\.TMP$")]:
         assert r.ignored_by(path) == expected, path
+
+
+def test_literal_anchor_reads_only_plain_text_anchored_at_one_end() -> None:
+    """Each shape it returns means what the compiled pattern means on names without a
+    newline; anything else (classes, escapes like \\d, both anchors, none) is None."""
+    from manifest_tools.device.keys import literal_anchor
+
+    samples = ["a.tmp", "x/a.tmp", "a.tmpx", "atmp", "scratch/a", "scratchy/a", "x/scratch/a",
+               "a+b", "aab", "c\\x", "é", "", "backup/", "a b-c/d"]
+    shapes = {r"\.tmp$": ("suffix", ".tmp"), "^scratch/": ("prefix", "scratch/"),
+              r"a\+b$": ("suffix", "a+b"), r"\\x$": ("suffix", "\\x"), "é$": ("suffix", "é"),
+              "^a b-c/": ("prefix", "a b-c/")}
+    for java, shape in shapes.items():
+        translated = translate_java_regex(java)
+        assert literal_anchor(translated) == shape
+        kind, text = shape
+        compiled = re.compile(translated)
+        for name in samples:
+            plain = name.endswith(text) if kind == "suffix" else name.startswith(text)
+            assert (compiled.search(name) is not None) == plain, (java, name)
+    for java in ["a.b$", "^x$", r"\d$", "abc", "$", "^", "[a]$", "^a*", "(a)$", "a|b$"]:
+        assert literal_anchor(translate_java_regex(java)) is None, java

@@ -17,7 +17,6 @@ from manifest_tools.device.preflight import (
     folder_name_problem,
     run_preflight,
 )
-from manifest_tools.device.walk import Entry
 from manifest_tools.diagnostics import Severity
 from manifest_tools.errors import InputError, UsageError
 
@@ -385,11 +384,38 @@ def test_fast_and_full_paths_give_the_same_rows_and_findings(
     monkeypatch.setattr(pf, "ROWS_BATCH", 16)
     fast: list[KeyRow] = []
     fast_result = check(root, extra, on_rows=fast.extend)
-    monkeypatch.setattr(pf._Scan, "fast", lambda self, prefix, depth, files: [
-        self.file(Entry(prefix + n, "file", s, None, None, depth)) for n, s in files])
+    monkeypatch.setattr(pf, "FAST_PATH", False)
     full: list[KeyRow] = []
     full_result = check(root, extra, on_rows=full.extend)
     assert fast == full
     assert len(fast) == len(files) + 1
     assert fast_result.summary == full_result.summary
     assert fast_result.findings == full_result.findings
+
+
+def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain-text patterns anchored at one end are decided a folder at a time on the fast
+    path; every file they match is still ignored, as the full path finds: suffixes ending
+    a name or not, prefixes shorter and longer than the folder path, a suffix with '/'."""
+    files = {name: b"1" for name in [
+        "r.tmp", "sc", "scr.txt", "scratch/a.txt", "scratch/deep/b.txt", "scratchy/c.txt",
+        "d/x.tmp", "d/y.tmpx", "d/yes.txt", "d/no.txt", "e/a/b.txt", "e/a/c.txt",
+        "f/q.tmp.bak", "g/scratch/z.txt"]}
+    root = device(tmp_path / "dev", files)
+    extra = ("ignore:\n  - \\.tmp$\n  - ^scratch/\n  - ^d/y\n  - ^sc\n  - a/b\\.txt$\n"
+             "  - ^g/scratch/z\\.txt\n")
+    fast: list[KeyRow] = []
+    fast_result = check(root, extra, on_rows=fast.extend)
+    monkeypatch.setattr(pf, "FAST_PATH", False)
+    full: list[KeyRow] = []
+    full_result = check(root, extra, on_rows=full.extend)
+    assert fast == full
+    assert fast_result.findings == full_result.findings
+    ignored = {row[0]: row[4] for row in fast if row[3] == "ignored"}
+    assert ignored == {
+        "r.tmp": "ignore:\\.tmp$", "d/x.tmp": "ignore:\\.tmp$", "sc": "ignore:^sc",
+        "scr.txt": "ignore:^sc", "scratch/a.txt": "ignore:^scratch/",
+        "scratch/deep/b.txt": "ignore:^scratch/", "scratchy/c.txt": "ignore:^sc",
+        "d/y.tmpx": "ignore:^d/y", "d/yes.txt": "ignore:^d/y", "e/a/b.txt": "ignore:a/b\\.txt$",
+        "g/scratch/z.txt": "ignore:^g/scratch/z\\.txt", "SIGNATURE": "signature"}

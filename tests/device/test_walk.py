@@ -155,3 +155,33 @@ def test_deep_tree_beyond_path_max(tmp_path: Path) -> None:
     assert entries[-1].relpath.endswith("dddd/leaf")
     assert entries[-1].depth == 1501
     assert len(entries[-1].raw) > 4096
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_folder_moved_during_the_walk_stops_it_and_leaks_no_descriptor(
+        tmp_path: Path) -> None:
+    """Climbing back from a folder moved elsewhere meanwhile raises InputError, at a level
+    whose descriptor the walk keeps open as well as below KEEP_OPEN; a finished or stopped
+    walk leaves no descriptor open."""
+    from manifest_tools.device.walk import KEEP_OPEN
+
+    before = _open_descriptors()
+    for depth in (1, KEEP_OPEN + 2):
+        root = tmp_path / f"t{depth}"
+        deep = root.joinpath(*["d"] * depth)
+        (deep / "a" / "sub").mkdir(parents=True)
+        (deep / "a" / "sub" / "f").write_bytes(b"1")
+        (deep / "b").mkdir()
+        assert len(list(walk(root))) == depth + 4
+        assert _open_descriptors() == before
+        seen = []
+        with pytest.raises(InputError, match="changed during the walk"):
+            for e in walk(root):
+                seen.append(e.relpath)
+                if e.relpath.endswith("a/sub/f"):
+                    (deep / "a" / "sub").rename(deep / "b" / "sub")
+        assert seen[-1].endswith("a/sub/f")
+        assert _open_descriptors() == before

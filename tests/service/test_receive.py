@@ -11,6 +11,7 @@ from pathlib import Path
 
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.summary import error_count_finding, summarize
+from tests.manifests import ADDRESS
 
 from .conftest import SAMPLES, AwsRunner, Service
 
@@ -30,15 +31,7 @@ ignore:
   - .*\\.bak$
 substitutions:
   Old Photos: photos
-returnAddress:
-  name: Jane Doe
-  street1: 123 Main Street
-  city: Boston
-  stateOrProvince: MA
-  postalCode: 02134
-  phoneNumber: 617-555-0100
-  country: USA
-"""
+""" + ADDRESS
 
 
 def _tool(*args: str) -> subprocess.CompletedProcess[str]:
