@@ -6,8 +6,10 @@ Only the ``cli`` package imports typer; the core never prints or exits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
@@ -212,3 +214,20 @@ def use_color(enabled_by_format: bool, mode: str) -> bool:
         return True
     # no-color.org: NO_COLOR set to a non-empty value disables colour by default.
     return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector for a walk or a log read: they make a tuple per file
+    or row and no cycles, and each collection would scan them all again (7% of a
+    100,000-file preflight, 20% of a 1,000,000-row log read with --device). Reference
+    counting still frees everything; the collector resumes after."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -15,7 +15,14 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from .common import ExitCode, FormatOption, ReportFormat, manifest_bytes, status_reading
+from .common import (
+    ExitCode,
+    FormatOption,
+    ReportFormat,
+    manifest_bytes,
+    no_cyclic_gc,
+    status_reading,
+)
 
 
 def _inside(path: str, root: str) -> bool:
@@ -90,7 +97,7 @@ def log_command(
                          "device: write the list elsewhere")
     data = manifest_bytes(manifest, check=False) if manifest is not None else None
     reading = status_reading(status) if status is not None else None
-    with _progress(not no_progress and device is not None) as progress:
+    with _progress(not no_progress and device is not None) as progress, no_cyclic_gc():
         result = check_log(log_file, device=device, manifest=data,
                            manifest_label=manifest or "manifest",
                            status=reading.status if reading else None, jobs=jobs,

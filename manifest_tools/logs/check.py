@@ -6,16 +6,18 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..aws import JOB_ID_SHAPE
-from ..device.keys import KeyRules
 from ..diagnostics import Diagnostic, Severity
 from ..errors import InputError
-from ..status.model import JobStatus
 from .hashing import HashProgress
 from .read import LogReader
 from .reconcile import Reconciliation, reconcile
+
+if TYPE_CHECKING:  # imported when used: a log without --manifest/--status needs neither
+    from ..device.keys import KeyRules
+    from ..status.model import JobStatus
 
 __all__ = ["check_log", "job_id_finding", "key_rules", "open_log"]
 
@@ -40,6 +42,7 @@ def open_log(path: str) -> BinaryIO:
 def key_rules(manifest: bytes, label: str) -> tuple[KeyRules, list[Diagnostic]]:
     """The manifest's prefix, substitutions and ignore patterns; a pattern or substitution
     that cannot be used is a finding located in the manifest, and left out."""
+    from ..device.keys import KeyRules
     from ..manifest.parse import parse_manifest
 
     parsed = parse_manifest(manifest)

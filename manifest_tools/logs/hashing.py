@@ -13,8 +13,11 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # concurrent.futures (and logging) imported when hashing starts
+    from concurrent.futures import Future
 
 __all__ = ["CHUNK", "Digest", "HashProgress", "default_jobs", "hash_files", "md5_file"]
 
@@ -98,6 +101,8 @@ def hash_files(root: str, paths: Sequence[bytes], jobs: int | None = None,
     """Digests of ``paths`` (device-relative bytes) in the order they finish, ``jobs``
     threads at a time (default: :func:`default_jobs`); at most a few per thread are queued,
     so a million files cost no more memory than a few."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     base = os.fsencode(root)
     workers = jobs or default_jobs()
     report = _reporter(progress, len(paths), total_bytes)

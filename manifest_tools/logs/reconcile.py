@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
-from ..device.keys import KeyRules
 from ..device.walk import Entry, walk
 from ..diagnostics import Diagnostic, Severity, clip
 from .hashing import HashProgress, hash_files
 from .model import GlacierRecord, LogKind, LogRow, Outcome
-from .read import MAX_REPEATS, LogReader
+from .read import MAX_REPEATS, LogReader, Tally
 from .summary import LogSummary, error_count_finding, failed_finding
+
+if TYPE_CHECKING:  # the rules come from the caller (the manifest's, if one is given)
+    from ..device.keys import KeyRules
 
 __all__ = ["DeviceCounts", "Reconciliation", "reconcile"]
 
@@ -273,7 +276,11 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     summary = LogSummary()
     index_found: list[Diagnostic] = []
     index = _Index(_Findings(index_found))
-    for batch in reader.batches():
+    # Without a device, blocks of loaded rows are only counted (Tally), never made.
+    for batch in reader.counted(tallies=device is None):
+        if isinstance(batch, Tally):
+            summary.add_tally(batch)
+            continue
         summary.add_rows(batch)
         if device is not None:
             for row in batch:

@@ -11,7 +11,7 @@ from operator import itemgetter
 from ..aws import LOG_CODES, SIGNATURE_NAME
 from ..diagnostics import Diagnostic, Severity, clip
 from .model import LogRow, Outcome, outcome_of
-from .read import LogReader
+from .read import LogReader, Tally
 
 __all__ = ["LogSummary", "error_count_finding", "failed_finding", "summarize"]
 
@@ -72,6 +72,15 @@ class LogSummary:
             if pair not in _LOADED:
                 self._unusual(row, pair)
 
+    def add_tally(self, tally: Tally) -> None:
+        """A block the reader counted (its rows all loaded with one code)."""
+        counts = self.codes.get((tally.status, tally.code))
+        if counts is None:
+            counts = self.codes[(tally.status, tally.code)] = [0, 0]
+        counts[0] += tally.rows
+        counts[1] += tally.bytes
+        self.rows += tally.rows
+
     def _unusual(self, row: LogRow, pair: tuple[str, str]) -> None:
         outcome = outcome_of(*pair)
         if outcome is Outcome.FAILED:
@@ -100,8 +109,11 @@ def summarize(rows: Iterable[LogRow] | LogReader) -> LogSummary:
     """The summary of a reader (read in batches) or of any rows."""
     summary = LogSummary()
     if isinstance(rows, LogReader):
-        for batch in rows.batches():
-            summary.add_rows(batch)
+        for batch in rows.counted():
+            if isinstance(batch, Tally):
+                summary.add_tally(batch)
+            else:
+                summary.add_rows(batch)
     else:
         for row in rows:
             summary.add(row)
