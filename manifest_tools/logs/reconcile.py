@@ -246,21 +246,27 @@ class _Reconciler:
         counts = self.result.device
         assert counts is not None
         total = sum(row.size or 0 for _, row in self.to_hash.values())
+        # Digests arrive in the order the threads finish them: the findings are sorted by
+        # path before they are added, so the output (and the per-rule cap) is the same
+        # with any --jobs.
+        late: list[Diagnostic] = []
         for digest in hash_files(root, sorted(self.to_hash), jobs, progress, total):
             path, row = self.to_hash[digest.raw]
             if digest.md5 is None:
-                self.found.add(_error("MT718", f"{clip(path)!r}: cannot read: {digest.error}",
-                                      path, "check the device", row.line))
+                late.append(_error("MT718", f"{clip(path)!r}: cannot read: {digest.error}",
+                                   path, "check the device", row.line))
                 continue
             counts.hashed += 1
             counts.hashed_bytes += digest.size
             if digest.md5 == row.md5.lower() and digest.size == (row.size or digest.size):
                 counts.md5_equal += 1
                 continue
-            self.found.add(_error("MT714", f"{clip(path)!r}: MD5 {digest.md5} on the device, "
-                                  f"{row.md5} in the log", path, "the bytes differ: send it "
-                                  "again (it is in --retry)", row.line))
+            late.append(_error("MT714", f"{clip(path)!r}: MD5 {digest.md5} on the device, "
+                               f"{row.md5} in the log", path, "the bytes differ: send it "
+                               "again (it is in --retry)", row.line))
             self.retry.add(path)
+        for d in sorted(late, key=lambda d: (d.path or "", d.rule)):
+            self.found.add(d)
 
 
 def reconcile(reader: LogReader, *, device: str | None = None,

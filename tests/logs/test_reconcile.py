@@ -177,3 +177,17 @@ def test_export_log_matches_by_path_only(tmp_path: Path) -> None:
     assert result.kind.value == "export"
     assert found(result) == [("MT714", "mybucket/photos/b.jpg")]
     assert "not written by the export" not in str(result.findings)
+
+
+def test_md5_findings_come_in_path_order_with_any_number_of_jobs(tmp_path: Path) -> None:
+    """Threads finish in any order; the report must not: findings sorted by path."""
+    files = {f"d/f{n:03d}.bin": bytes([n]) * (5000 - 40 * n) for n in range(60)}
+    root = tmp_path / "dev"
+    make_device(root, files)
+    log = log_for(root)
+    for name, data in files.items():  # every file changed after the job, size kept
+        (root / name).write_bytes(bytes([255 - data[0]]) * len(data))
+    results = [run(log, root, jobs=jobs) for jobs in (1, 2, 8)]
+    paths = [d.path for d in results[0].findings if d.rule == "MT714"]
+    assert paths == sorted(files)
+    assert all(found(r) == found(results[0]) for r in results)
