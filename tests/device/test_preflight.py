@@ -19,6 +19,7 @@ from manifest_tools.device.preflight import (
 )
 from manifest_tools.diagnostics import Severity
 from manifest_tools.errors import InputError, UsageError
+from tests.manifests import ADDRESS
 
 SIG = "Ara83XX0K7K15HeRcHM9hXMrNpw="
 SIGNATURE = f"version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\nsignature:{SIG}\n".encode()
@@ -28,15 +29,7 @@ accessKeyId: AKIA2E0A8F3B244C9986
 deviceId: 49382
 bucket: example-import-bucket
 eraseDevice: yes
-returnAddress:
-  name: Jane Doe
-  street1: 123 Main Street
-  city: Boston
-  stateOrProvince: MA
-  postalCode: 02134
-  phoneNumber: 617-555-0100
-  country: USA
-"""
+""" + ADDRESS
 EXPORT = """\
 manifestVersion: 2.0
 accessKeyId: AKIA2E0A8F3B244C9986
@@ -48,15 +41,7 @@ operations:
   - exportBucket: example-export-bucket
     targetDirectory: myexport/images
   - exportBucket: example-archive-bucket
-returnAddress:
-  name: Jane Doe
-  street1: 123 Main Street
-  city: Boston
-  stateOrProvince: MA
-  postalCode: 02134
-  phoneNumber: 617-555-0100
-  country: USA
-"""
+""" + ADDRESS
 
 
 def device(root: Path, files: dict[str, bytes], signature: bool = True) -> Path:
