@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -36,13 +35,14 @@ from ..aws import (
 from ..diagnostics import Diagnostic, Severity
 from ..errors import UsageError
 from ..manifest.jobtype import JobType
+from .export import export_checks, folder_name_problem
+from .findings import FINDINGS_PER_RULE, Findings, display_path
 from .keys import KeyRules, literal_anchor
 from .walk import Entry, FileRun, walk, walk_runs
 
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
-           "display_path", "run_preflight"]
+           "display_path", "folder_name_problem", "run_preflight"]
 
-FINDINGS_PER_RULE = 200
 ROWS_BATCH = 4096
 # The hot path for runs of clean names (``_Scan.fast``); off, every file takes the full path.
 # Public so that tests can compare both paths row for row.
@@ -52,7 +52,6 @@ SUSPECTS_RESOLVED = 1000
 PROGRESS_EVERY = 1024
 KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
 
-_UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]")
 _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
 # Characters that need a closer look: what _UNCLEAN or _AVOID find. (A name like SIGNATURE
 # is found with str.upper: an '(?i:signature)' branch here costs 4x the search.)
@@ -60,7 +59,6 @@ _SLOW = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\u
 # Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
 _FILESYSTEM_FOLDERS = frozenset({"lost+found"})
 _first = itemgetter(0)
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
 # One ``--keys`` CSV row, in KEYS_HEADER order: (path, key, bytes, action, reason).
@@ -100,65 +98,13 @@ class Preflight:
         return sum(1 for d in self.findings if d.severity is Severity.WARNING)
 
 
-def display_path(text: str) -> str:
-    """``text`` as shown in findings and the CSV: unchanged when clean, else with control
-    characters, backslashes and bytes that are not UTF-8 (surrogate escapes) written as
-    ``\\n``, ``\\\\``, ``\\xff``, so a name can never break a line or a terminal."""
-    if _UNCLEAN.search(text) is None:
-        return text
-    return "".join(_escape_char(c) for c in text)
-
-
-def _escape_char(c: str) -> str:
-    if c in _ESCAPES:
-        return _ESCAPES[c]
-    code = ord(c)
-    if 0xDC80 <= code <= 0xDCFF:
-        return f"\\x{code - 0xDC00:02x}"
-    if code < 0x20 or 0x7F <= code <= 0x9F:
-        return f"\\x{code:02x}"
-    return c
-
-
-def _finding(rule: str, severity: Severity, message: str, path: str | None,
-             hint: str | None = None) -> Diagnostic:
-    return Diagnostic(rule, severity, message, pointer="", hint=hint, path=path)
-
-
-class _Findings:
-    """Findings with at most FINDINGS_PER_RULE kept per rule; the rest counted."""
-
-    def __init__(self) -> None:
-        self.kept: list[Diagnostic] = []
-        self.counts: Counter[str] = Counter()
-
-    def add(self, d: Diagnostic) -> None:
-        self.counts[d.rule] += 1
-        if self.counts[d.rule] <= FINDINGS_PER_RULE:
-            self.kept.append(d)
-
-    def error(self, rule: str, message: str, path: str | None = None,
-              hint: str | None = None) -> None:
-        self.add(_finding(rule, Severity.ERROR, message, path, hint))
-
-    def warning(self, rule: str, message: str, path: str | None = None,
-                hint: str | None = None) -> None:
-        self.add(_finding(rule, Severity.WARNING, message, path, hint))
-
-    def finish(self) -> tuple[Diagnostic, ...]:
-        extra = [_finding("MT623", Severity.WARNING, f"{n - FINDINGS_PER_RULE} more {rule} "
-                          f"findings not listed ({n} in all)", None)
-                 for rule, n in sorted(self.counts.items()) if n > FINDINGS_PER_RULE]
-        return tuple(self.kept + extra)
-
-
 @dataclass(slots=True)
 class _Scan:
     """One walk's state: counts, findings, collision hashes."""
 
     rules: KeyRules
     on_rows: Callable[[list[KeyRow]], object] | None
-    findings: _Findings
+    findings: Findings
     summary: Summary = field(default_factory=Summary)
     seen: set[int] = field(default_factory=set)
     suspects: dict[int, None] = field(default_factory=dict)
@@ -460,7 +406,7 @@ def _has_empty_name(key: str, test: str) -> bool:
 
 
 def _collisions(root: str, rules: KeyRules, suspects: dict[int, None],
-                findings: _Findings) -> None:
+                findings: Findings) -> None:
     """Second walk, only when hashes repeated: name the files behind each suspect key."""
     groups: dict[int, list[tuple[str, str]]] = {}
     for e in walk(root):
@@ -478,7 +424,7 @@ def _collisions(root: str, rules: KeyRules, suspects: dict[int, None],
         _report_group(group, findings)
 
 
-def _report_group(group: list[tuple[str, str]], findings: _Findings) -> None:
+def _report_group(group: list[tuple[str, str]], findings: Findings) -> None:
     by_key: dict[str, list[str]] = {}
     for path, key in group:
         by_key.setdefault(key, []).append(path)
@@ -495,7 +441,7 @@ def _report_group(group: list[tuple[str, str]], findings: _Findings) -> None:
 
 # --- the device as a whole -------------------------------------------------------------------
 
-def _device_checks(root: str, job_type: JobType, findings: _Findings
+def _device_checks(root: str, job_type: JobType, findings: Findings
                    ) -> tuple[str | None, bool, list[str]]:
     from .mounts import filesystem_name, find_mount
 
@@ -522,7 +468,7 @@ def _device_checks(root: str, job_type: JobType, findings: _Findings
     return name, mount_root, notes
 
 
-def _capacity(root: str, findings: _Findings) -> None:
+def _capacity(root: str, findings: Findings) -> None:
     try:
         vfs = os.statvfs(root)
     except OSError:
@@ -544,91 +490,11 @@ def _signature_checks(scan: _Scan) -> None:
                             SIGNATURE_NAME, "replace it with the file itself")
 
 
-def _status_findings(failures: Iterable[tuple[str, str]], findings: _Findings) -> None:
+def _status_findings(failures: Iterable[tuple[str, str]], findings: Findings) -> None:
     """MT619 for each failed check of ``verify`` against get-status (name, detail)."""
     for name, detail in failures:
         on_device = name.startswith(("device", "signature", "job-id"))
         findings.error("MT619", f"{name}: {detail}", SIGNATURE_NAME if on_device else None)
-
-
-# --- export --------------------------------------------------------------------------------
-
-_WINDOWS_FORBIDDEN = re.compile(r'[\x00-\x1f"*:<>?\\|]')
-_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?", re.IGNORECASE)
-
-
-def folder_name_problem(name: str, filesystem: str | None) -> str | None:
-    """Why ``name`` (one path component) cannot be a folder on ``filesystem``, or None."""
-    if not name or name in (".", ".."):
-        return "an empty name, '.' or '..'"
-    if filesystem in ("NTFS", "FAT32", "FAT", None):
-        if _WINDOWS_FORBIDDEN.search(name):
-            return 'it holds a character NTFS and FAT32 forbid (" * : < > ? \\ | or control)'
-        if name[-1] in ". ":
-            return "it ends with a dot or a space (Windows drops them)"
-        if _WINDOWS_RESERVED.fullmatch(name):
-            return "it is a reserved Windows device name"
-        if len(name.encode("utf-16-le", "surrogatepass")) // 2 > 255:
-            return "it is longer than 255 characters"
-    elif len(name.encode("utf-8", "surrogateescape")) > 255:
-        return "it is longer than 255 bytes"
-    return None
-
-
-def _export_targets(data: dict[str, object], rules: KeyRules) -> Iterator[tuple[str, str]]:
-    """(field, folder path as AWS would write it) for each export destination."""
-    from ..aws import EXPORT_RECOVERY_DEFAULT
-
-    recovery = data.get("recoveryDirectory")
-    yield "recoveryDirectory", rules.s3_key(recovery if isinstance(recovery, str) else
-                                            EXPORT_RECOVERY_DEFAULT)
-    operations = data.get("operations")
-    for i, op in enumerate(operations if isinstance(operations, list) else []):
-        if not isinstance(op, dict):
-            continue
-        target = op.get("targetDirectory")
-        bucket = op.get("exportBucket")
-        if isinstance(target, str):
-            yield f"operations/{i}/targetDirectory", rules.s3_key(target)
-        elif isinstance(bucket, str):
-            yield f"operations/{i}/exportBucket", bucket
-
-
-def _export_checks(root: str, data: dict[str, object], filesystem: str | None,
-                   findings: _Findings) -> list[str]:
-    rules = KeyRules(substitutions=KeyRules.read(data).substitutions)
-    for where, folder in _export_targets(data, rules):
-        for name in folder.strip("/").split("/"):
-            problem = folder_name_problem(name, filesystem)
-            if problem is not None:
-                findings.error("MT621", f"{where}: '{display_path(name)}' cannot be a folder "
-                               f"name on {filesystem or 'this file system'}: {problem}",
-                               display_path(folder))
-        if os.path.lexists(os.path.join(root, folder.strip("/"))):
-            findings.warning("MT620", f"{where}: {display_path(folder)} already exists on the "
-                             "device; exported objects would be mixed with what is there",
-                             display_path(folder))
-    declared = data.get("fileSystem")
-    if isinstance(declared, str) and filesystem and declared.upper() != filesystem.upper():
-        findings.warning("MT604", f"the manifest's fileSystem is {declared} but the device is "
-                         f"{filesystem}", None)
-    return _writable(root, findings)
-
-
-def _writable(root: str, findings: _Findings) -> list[str]:
-    try:
-        vfs = os.statvfs(root)
-    except OSError as exc:
-        findings.error("MT622", f"cannot read the free space of {root}: {exc}", None)
-        return []
-    free = vfs.f_bavail * vfs.f_frsize
-    if vfs.f_flag & os.ST_RDONLY:
-        findings.error("MT622", "the device is mounted read-only", None)
-    elif free == 0:
-        findings.error("MT622", "the device has no free space", None)
-    return [f"free space: {free:,} bytes",
-            "the export's object listing is not available offline: whether the objects fit, "
-            "and which keys go to the recovery directory, cannot be checked here"]
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -670,7 +536,7 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
     """
     root = os.fspath(root)
     data, job_type, manifest_findings = _manifest(manifest, manifest_label or "manifest")
-    findings = _Findings()
+    findings = Findings(FINDINGS_PER_RULE)
     for d in manifest_findings:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
@@ -691,7 +557,7 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
         findings.error("MT608", f"{scan.more_suspects:,} more keys are each shared by several "
                        "files (not named: fix the ones listed and run again)", None)
     if job_type is JobType.EXPORT:
-        notes.extend(_export_checks(root, data, filesystem, findings))
+        notes.extend(export_checks(root, data, filesystem, findings))
     _status_findings(status_failures, findings)
     return Preflight(root, manifest_label, job_type, filesystem, mount_root, scan.summary,
                      findings.finish(), tuple(notes))
