@@ -15,16 +15,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from ..errors import (
-    BadSignature,
-    DeviceError,
-    ExistingSignatureError,
-    FindingsError,
-    InputError,
-    ManifestToolsError,
-    MissingKeyError,
-    UsageError,
-)
+from .. import errors
 from ..manifest.jobtype import JobType
 
 if TYPE_CHECKING:
@@ -43,14 +34,14 @@ class ExitCode(IntEnum):
 
 # The one map from exceptions to exit codes; the most specific class listed wins.
 EXIT_CODES: dict[type[BaseException], ExitCode] = {
-    ExistingSignatureError: ExitCode.FINDINGS,
-    BadSignature: ExitCode.FINDINGS,
-    FindingsError: ExitCode.FINDINGS,
-    DeviceError: ExitCode.TROUBLE,
-    InputError: ExitCode.TROUBLE,
-    MissingKeyError: ExitCode.TROUBLE,
-    UsageError: ExitCode.TROUBLE,
-    ManifestToolsError: ExitCode.TROUBLE,
+    errors.ExistingSignatureError: ExitCode.FINDINGS,
+    errors.BadSignature: ExitCode.FINDINGS,
+    errors.FindingsError: ExitCode.FINDINGS,
+    errors.DeviceError: ExitCode.TROUBLE,
+    errors.InputError: ExitCode.TROUBLE,
+    errors.MissingKeyError: ExitCode.TROUBLE,
+    errors.UsageError: ExitCode.TROUBLE,
+    errors.ManifestToolsError: ExitCode.TROUBLE,
 }
 
 
@@ -94,7 +85,7 @@ FormatOption = Annotated[ReportFormat, typer.Option("--format", case_sensitive=F
 def _no_key_on_command_line(value: str | None) -> None:
     """--key/--secret-key exist only to say why; the value given is never repeated."""
     if value is not None:
-        raise UsageError(
+        raise errors.UsageError(
             "a secret key never goes on the command line: other users see it in the process "
             "list and it stays in your shell history. Use --key-file PATH (a file holding "
             "only the key, mode 600), --key-file - (typed at a hidden prompt, or piped), "
@@ -138,7 +129,7 @@ def optional_key(key_file: str | None, profile: str | None) -> tuple[str | None,
         return load_key(key_file, profile), ""
     try:
         return load_key(None, profile), ""
-    except MissingKeyError as exc:
+    except errors.MissingKeyError as exc:
         return None, f"no secret key found ({exc})"
 
 
@@ -151,7 +142,7 @@ def manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -
 
     hint = wrong_kind(source.data, "manifest")
     if hint is not None:
-        raise FindingsError(f"{source.name}: {hint}")
+        raise errors.FindingsError(f"{source.name}: {hint}")
     if check:
         from ..manifest.validate import validate_bytes
         from ..report.findings import RENDERERS, RenderOptions
@@ -160,7 +151,7 @@ def manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -
         if not result.valid:
             typer.echo(RENDERERS["text"]([result], RenderOptions(quiet=True)), err=True,
                        nl=False)
-            raise FindingsError(f"{source.name} is not a valid manifest; fix it or pass "
+            raise errors.FindingsError(f"{source.name} is not a valid manifest; fix it or pass "
                                 "--no-validate")
     return source.data
 
@@ -183,19 +174,18 @@ def status_source(path: str) -> Source:
 
 def status_from(path: str, data: bytes) -> StatusReading:
     """Read get-status output; its findings go to stderr, an unreadable input's once."""
-    from ..errors import StatusFormatError
     from ..sniff import wrong_kind
     from ..status import read_status
 
     try:
         reading = read_status(data)
-    except StatusFormatError as exc:
+    except errors.StatusFormatError as exc:
         hint = wrong_kind(data, "get-status")
         if hint is not None:
-            raise FindingsError(f"{path}: MT510 {hint}") from None
+            raise errors.FindingsError(f"{path}: MT510 {hint}") from None
         d = exc.diagnostics[0]
         # One located line (main prints it), not the finding and then the error again.
-        raise FindingsError(f"{path}:{d.line}:{d.column}: {d.rule} {d.message}") from None
+        raise errors.FindingsError(f"{path}:{d.line}:{d.column}: {d.rule} {d.message}") from None
     for d in reading.diagnostics:
         err_diagnostic(path, d)
     return reading
