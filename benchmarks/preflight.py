@@ -31,33 +31,24 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 # Measured as users install it (pip install ., not the editable dev install, whose import
 # hook costs ~25 ms a start): the venv benchmarks/run.py builds and refreshes.
 from run import OURS_BIN as OURS  # noqa: E402
 from run import install_ours  # noqa: E402
 
-MANIFEST = """\
-manifestVersion: 2.0
-accessKeyId: AKIAIOSFODNN7EXAMPLE
-deviceId: 49382
-bucket: example-import-bucket
-eraseDevice: yes
+from tests.manifests import ADDRESS, IMPORT_FIELDS, NOTIFY  # noqa: E402
+
+# The base import manifest the tests use, with key rules that touch every file.
+MANIFEST = IMPORT_FIELDS + """\
 prefix: archive/
 ignore:
   - \\.tmp$
   - ^scratch/
 substitutions:
   ' ': _
-returnAddress:
-  name: Jane Doe
-  street1: 123 Main Street
-  city: Boston
-  stateOrProvince: MA
-  postalCode: 02134
-  phoneNumber: 617-555-0100
-  country: USA
-"""
+""" + ADDRESS + NOTIFY
 
 
 def generate(root: Path, files: int, per_folder: int = 50) -> None:
@@ -102,14 +93,20 @@ def run_timed(cmd: list[str], out: Path) -> tuple[float, int, float]:
     return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
-def bench_time(work: Path, files: int, rounds: int) -> None:
-    tree = work / "tree"
+def _prepare(work: Path, tree: Path, files: int) -> Path:
+    """Generate ``tree`` and write the manifest; returns the manifest's path."""
     started = time.perf_counter()
     generate(tree, files)
     print(f"generated {files:,} files in {files // 50:,} folders "
           f"({time.perf_counter() - started:.1f} s)")
     manifest = work / "m.yaml"
     manifest.write_text(MANIFEST)
+    return manifest
+
+
+def bench_time(work: Path, files: int, rounds: int) -> None:
+    tree = work / "tree"
+    manifest = _prepare(work, tree, files)
     find = ["find", str(tree), "-type", "f", "-printf", "%s %p\\n"]
     run_timed(find, work / "find.out")  # warm the cache
     run_timed(ours(tree, manifest, work / "keys.csv"), work / "ours.json")
@@ -134,12 +131,7 @@ def bench_time(work: Path, files: int, rounds: int) -> None:
 
 def bench_memory(work: Path, files: int) -> None:
     tree = work / "big"
-    started = time.perf_counter()
-    generate(tree, files)
-    print(f"generated {files:,} files in {files // 50:,} folders "
-          f"({time.perf_counter() - started:.1f} s)")
-    manifest = work / "m.yaml"
-    manifest.write_text(MANIFEST)
+    manifest = _prepare(work, tree, files)
     seconds, rss, _cpu = run_timed(ours(tree, manifest, work / "big.csv"),
                                    work / "big.json")
     print(f"preflight --keys at {files:,} files: {seconds:.1f} s, peak RSS {rss / 1024:.1f} MiB")
