@@ -248,6 +248,16 @@ _RULES = [
          "key used (AWS_ACCESS_KEY_ID, or aws_access_key_id of the same profile); AWS "
          "answered such jobs with InvalidAccessKeyIdException. A warning.", GUIDE,
          level="warning"),
+    Rule("MT420", "signature-copy-rebuilt", "SIGNATURE copy rebuilt",
+         "The SIGNATURE file held what an editor or the AWS CLI adds (a UTF-8 byte order mark "
+         "or CR LF from Notepad, the empty line '--output text' leaves, spaces); the four "
+         "'key:value' lines were rebuilt and written without it, never copied byte for byte.",
+         level="warning", example="version:2.0\\r\\n... (saved by Notepad)"),
+    Rule("MT421", "signature-json-string", "SIGNATURE saved as a JSON string",
+         "The file holds SignatureFileContents as the AWS CLI prints it without --output text: "
+         "a JSON string in quotes with literal \\n. Save it with --output text, or give the "
+         "whole get-status output to write-signature --status.",
+         example='"version:2.0\\nsigningMethod:HmacSHA1\\n..."'),
     # --- MT5xx: get-status output ---
     Rule("MT501", "status-format", "Unrecognised get-status output",
          "Expected the output of 'aws importexport get-status' or 'create-job' as json, yaml, "

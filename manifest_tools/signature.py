@@ -295,3 +295,121 @@ def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | by
     expected = base64.b64encode(mac.finalize()).decode("ascii")
     raise BadSignature(f"signature {given!r} does not match the manifest and job id "
                        f"{job_id!r} (expected {expected!r})", expected=expected, actual=given)
+
+
+# --- A SIGNATURE file as users hold it (write-signature/verify --signature-file) ---------
+
+@dataclass(frozen=True, slots=True)
+class SignatureCopy:
+    """A SIGNATURE file as a user holds it and the bytes to write for it.
+
+    ``contents`` is the file itself when it was already the four ``key:value`` lines, else
+    those lines rebuilt from its values (a final LF only when the copy had one); ``removed``
+    says, in words, what an editor or the AWS CLI had added (empty: the file is exact).
+    """
+
+    contents: bytes
+    removed: tuple[str, ...]
+
+
+_COPY_SPACES = " \t\u00a0\u2007\u202f\u3000"
+_EXTRA_LINE = ("an empty line at the end (the AWS CLI's --output text prints a newline after "
+               "a value that already ends in one)")
+_JSON_STRING_FIX = ("run get-status again with '--query SignatureFileContents --output text', "
+                    "or give the whole get-status output: write-signature DEVICE_ROOT "
+                    "--status FILE")
+
+
+def _json_string(text: str) -> str | None:
+    """The value of a JSON string holding SIGNATURE lines (the CLI's --query without
+    --output text), or None."""
+    import json
+
+    body = text.strip()
+    if len(body) < 2 or body[0] != '"' or body[-1] != '"':
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(value, str) or "version:" not in value:
+        return None
+    return value
+
+
+def _cleaned_lines(text: str, removed: list[str]) -> tuple[list[str], bool]:
+    """The non-empty lines with what a copy adds stripped (noted in ``removed``), and whether
+    the last one was ended by a newline."""
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+        removed.append("a CR before the line ends (CR LF, as Windows editors save)")
+    raw = text.split("\n")
+    ends = len(raw) > 1 and raw[-1] == ""
+    if ends:
+        raw.pop()
+    trailing = 0
+    while raw and not raw[-1].strip(_COPY_SPACES):
+        raw.pop()
+        trailing += 1
+    if trailing:
+        removed.append(_EXTRA_LINE if trailing == 1 else
+                       f"{trailing} empty lines at the end")
+    kept = [ln for ln in raw if ln.strip(_COPY_SPACES)]
+    if len(kept) != len(raw):
+        removed.append("empty lines between the lines")
+    stripped = [ln.strip(_COPY_SPACES) for ln in kept]
+    if stripped != kept:
+        removed.append("spaces at the start or end of lines")
+    return stripped, ends
+
+
+def read_signature_copy(data: bytes) -> tuple[SignatureCopy | None, list[Diagnostic]]:
+    """A SIGNATURE file as a user saved it: the bytes to write, or None and why not.
+
+    Never bytes AWS did not send: what Notepad (a UTF-8 BOM, CR LF), the CLI's
+    ``--output text`` (an extra empty line) or a copy (spaces) added is removed and named in
+    one ``MT420`` warning; the value saved as a JSON string (the CLI's ``--query`` without
+    ``--output text``) is one ``MT421`` error with the fix. Anything else that does not parse
+    keeps :func:`parse_signature_file`'s findings, at positions in ``data``.
+    """
+    from .textcodec import decode_text
+
+    parsed, found = parse_signature_file(data)
+    if parsed is not None and not found:
+        return SignatureCopy(data, ()), []
+    removed: list[str] = []
+    try:
+        decoded = decode_text(data)
+    except UnicodeDecodeError:
+        return None, found
+    if decoded.bom:
+        removed.append("a UTF-8 byte order mark" if decoded.encoding == "utf-8" else
+                       f"the {decoded.encoding.upper()} encoding and its byte order mark")
+    elif decoded.encoding != "utf-8":
+        removed.append(f"the {decoded.encoding.upper()} encoding")
+    if _json_string(decoded.text) is not None:
+        return None, [error(
+            "MT421", "this is SignatureFileContents saved as a JSON string (in quotes, with "
+            "literal \\n), as 'aws importexport get-status --query SignatureFileContents' "
+            "prints it without --output text; the file must hold the lines inside the quotes",
+            hint=_JSON_STRING_FIX)]
+    lines, ends = _cleaned_lines(decoded.text, removed)
+    clean = ("\n".join(lines) + ("\n" if ends else "")).encode("utf-8")
+    parsed, rest = parse_signature_file(clean)
+    if parsed is None or any(d.is_error for d in rest):
+        return None, found
+    rebuilt = "\n".join(f"{k}:{v}" for k, v in zip(
+        _KEYS, (parsed.version, parsed.signing_method, parsed.job_id, parsed.signature),
+        strict=True)) + ("\n" if ends else "")
+    contents = rebuilt.encode("utf-8")
+    if contents != clean:
+        same_lines = sorted(rebuilt.split("\n")) == sorted(clean.decode("utf-8").split("\n"))
+        removed.append("the lines' order (AWS writes version, signingMethod, jobId, signature)"
+                       if same_lines else "spaces around ':'")
+    if not removed:
+        return SignatureCopy(data, ()), found
+    note = warning("MT420", "the file holds what an editor or the AWS CLI added to the four "
+                   f"lines: {'; '.join(removed)}; the lines are rebuilt without it",
+                   hint="the bytes written are the four 'key:value' lines only")
+    kept = [d for d in rest if d.rule != "MT409"]
+    return SignatureCopy(contents, tuple(removed)), [note, *kept]

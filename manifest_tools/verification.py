@@ -22,6 +22,7 @@ from .signature import (
     SignatureFile,
     canonical_manifest,
     parse_signature_file,
+    read_signature_copy,
     verify,
 )
 from .status import JobStatus
@@ -315,28 +316,66 @@ def verify_status(status: JobStatus, *, manifest: bytes | None = None,
                   manifest_label: str = "the local manifest",
                   device_file: bytes | None = None, device_label: str | None = None,
                   key: str | None = None, key_missing_reason: str = "no secret key given",
-                  show_secrets: bool = False, status_label: str = "STATUS") -> Verification:
+                  show_secrets: bool = False, status_label: str = "STATUS",
+                  device_is_copy: bool = False) -> Verification:
     """Run every check that the inputs allow against get-status output.
 
     ``device_label`` set means a device file was asked for; ``device_file`` None then means
     the file is missing. ``status_label`` names the status file in the next steps.
+    ``device_is_copy``: the file is a copy to write (--signature-file), not the device's;
+    it is compared as write-signature would write it, and what it adds is a failed check.
     """
     parsed = None
     if status.SignatureFileContents is not None:
         parsed, _ = parse_signature_file(status.SignatureFileContents.encode("utf-8"))
+    copy: list[Check] = []
+    if device_is_copy and device_file is not None:
+        rebuilt, copy = copy_checks(device_file, device_label or "")
+        if rebuilt is None:  # a JSON string: said once, not also compared byte for byte
+            device_label = None
+        else:
+            device_file = rebuilt
     job = _Job(status, parsed, manifest, manifest_label, device_file, device_label, key,
                key_missing_reason, show_secrets, status_label)
-    checks = [c for run in STATUS_CHECKS for c in run(job)]
+    checks = [*copy, *(c for run in STATUS_CHECKS for c in run(job))]
     return Verification(status.JobId, tuple(checks))
+
+
+def copy_checks(data: bytes, label: str) -> tuple[bytes | None, list[Check]]:
+    """A SIGNATURE file a user saved, as write-signature --signature-file would write it:
+    (the bytes it would write, or None when it refuses; the checks that say why).
+
+    What an editor or the CLI added (a BOM, CR LF, an extra empty line) is a failed
+    ``signature-file-bytes`` check even though write-signature rebuilds the lines: those
+    bytes copied by hand onto a device are not the SIGNATURE AWS sent."""
+    copy, findings = read_signature_copy(data)
+    if copy is None:
+        errors = [d for d in findings if d.is_error]
+        if len(errors) == 1 and errors[0].rule == "MT421":
+            return None, [Check("signature-file-parses", False,
+                                f"{label}: MT421 {errors[0].message}", errors[0].hint or "")]
+        return data, []
+    if not copy.removed:
+        return data, []
+    return copy.contents, [Check(
+        "signature-file-bytes", False,
+        f"{label} holds what an editor or the AWS CLI added to the four lines: "
+        f"{'; '.join(copy.removed)}; copied byte for byte onto a device it is not the "
+        "SIGNATURE AWS sent",
+        f"write it with manifest-tools write-signature DEVICE_ROOT --signature-file {label}, "
+        "which writes the four lines without them")]
 
 
 def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes | None,
                           manifest_label: str = "the local manifest", key: str | None = None,
                           key_missing_reason: str = "no secret key given") -> Verification:
     """Check a SIGNATURE file on its own, and against a manifest when a key is given."""
-    parsed, check = _parse_check("signature-file-parses", label, signature_file)
-    checks = [_with_next(check, f"fix {label}, or write it again with manifest-tools "
-                         "write-signature")]
+    contents, copy = copy_checks(signature_file, label)
+    if contents is None:
+        return Verification(None, tuple(copy))
+    parsed, check = _parse_check("signature-file-parses", label, contents)
+    checks = [*copy, _with_next(check, f"fix {label}, or write it again with manifest-tools "
+                                "write-signature")]
     if parsed is None:
         checks.append(Check("hmac-local-manifest", None, f"{label} could not be parsed"))
     elif manifest is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import replace
 from enum import StrEnum
@@ -58,6 +59,8 @@ def sign_command(
                                                "stdout.")] = None,
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Sign even if the "
                                               "manifest has errors.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a different existing "
+                                        "--output file.")] = False,
     key_file: KeyFileOption = None,
     profile: ProfileOption = None,
     key: KeyOption = None,
@@ -69,13 +72,55 @@ def sign_command(
         sys.stdout.buffer.write(contents)
         sys.stdout.flush()
     else:
-        try:
-            with open(output, "wb") as stream:
-                stream.write(contents)
-        except OSError as exc:
-            raise InputError(f"{output}: cannot write: {exc.strerror}", output) from None
-        err(f"wrote {output}")
+        err(_write_output(output, contents, force))
     return int(ExitCode.OK)
+
+
+def _job_id_of(data: bytes) -> str:
+    from ..signature import parse_signature_file
+
+    parsed, _ = parse_signature_file(data)
+    return parsed.job_id if parsed is not None else "?"
+
+
+def _write_output(output: str, contents: bytes, force: bool) -> str:
+    """Write ``contents`` to ``output`` whole (a temporary file renamed over it); a different
+    existing file is replaced only with ``force``, as write-signature does on a device."""
+    import os
+    import tempfile
+
+    try:
+        with open(output, "rb") as stream:
+            previous: bytes | None = stream.read(len(contents) + 1)
+    except FileNotFoundError:
+        previous = None
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror}", output) from None
+    if previous == contents:
+        return f"{output} already holds this SIGNATURE; nothing written"
+    if previous is not None and not force:
+        raise FindingsError(f"{output} already exists and differs (job {_job_id_of(previous)}; "
+                            f"new job {_job_id_of(contents)}); use --force to replace it")
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".sign-", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror}", output) from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(contents)
+        # mkstemp makes the file 0600; give it the mode open() would have (0666 - umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, output)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise InputError(f"{output}: cannot write: {exc.strerror}", output) from None
+        raise
+    return f"{'replaced' if previous is not None else 'wrote'} {output}"
 
 
 def _contents_from(status: str | None, manifest: str | None, job_id: str | None,
@@ -83,6 +128,7 @@ def _contents_from(status: str | None, manifest: str | None, job_id: str | None,
                    profile: str | None, check: bool = True) -> tuple[bytes, str]:
     """The SIGNATURE bytes to write and where they came from, from exactly one source."""
     from ..inputs import SIGNATURE_LIMIT, read_source
+    from ..signature import read_signature_copy
     from ..sniff import wrong_kind
 
     sources = [name for name, value in (("--status", status), ("--manifest", manifest),
@@ -105,7 +151,16 @@ def _contents_from(status: str | None, manifest: str | None, job_id: str | None,
     hint = wrong_kind(data, "signature")
     if hint is not None:
         raise FindingsError(f"{signature_file}: MT410 {hint}")
-    return data, signature_file
+    copy, findings = read_signature_copy(data)
+    for d in findings:
+        if copy is None and not d.is_error:
+            continue
+        err_diagnostic(signature_file, d)
+        if d.hint:
+            err(f"    hint: {d.hint}")
+    if copy is None:
+        raise FindingsError("refusing to write: the contents are not a valid SIGNATURE file")
+    return copy.contents, signature_file
 
 
 def write_signature_command(

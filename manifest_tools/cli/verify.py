@@ -76,7 +76,7 @@ def verify_command(
         report = verify_status(reading.status, manifest=local, manifest_label=manifest or "",
                                device_file=sig_bytes, device_label=label, key=key,
                                key_missing_reason=why, show_secrets=show_secrets,
-                               status_label=status)
+                               status_label=status, device_is_copy=signature_file is not None)
     else:
         if sig_bytes is None:
             raise InputError(f"{label}: no such file", label)
