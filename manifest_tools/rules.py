@@ -301,6 +301,21 @@ _RULES = [
          "Every line of the copy ended in spaces (terminals and e-mail add them); they were "
          "removed, so no value, and no SIGNATURE line, keeps them.",
          level="warning"),
+    Rule("MT520", "status-quoted", "get-status output quoted in an e-mail reply",
+         "Every line started with '> ' (or '>> ', '> > '), as a mail client quotes a message "
+         "in a reply; the same number of quote marks was removed from every line.",
+         level="warning", example="> {\\n>     \"JobId\": \"EX1ID\", ..."),
+    Rule("MT521", "status-rewrapped-json", "JSON lines broken by a mail client",
+         "A line break inside a JSON string (JSON never holds one raw) where a mail client "
+         "re-wrapped the message at 72-78 columns; the lines were joined again, and a member "
+         "whose join had to guess whether a space stood there is also MT503.",
+         level="warning"),
+    Rule("MT522", "status-powershell-list", "Read from PowerShell's list layout",
+         "AWS Tools for PowerShell's Get-IEStatus output ('Name : Value' lines). CreationDate "
+         "stays as PowerShell printed it (local time and culture), ArtifactList shows only "
+         "type names, and a final newline of SignatureFileContents cannot be seen; "
+         "ConvertTo-Json keeps every value exact.", level="warning",
+         example="JobId                 : EX1ID"),
     # --- MT6xx: the device (preflight) ---
     Rule("MT601", "signature-missing", "No SIGNATURE in the device root",
          "AWS looks for a file named exactly SIGNATURE in the root directory of the device; "

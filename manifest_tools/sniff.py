@@ -27,12 +27,17 @@ _STATUS = re.compile(
     rf"""|-?[ \t]*(?:{_STATUS_MEMBERS}):[ \t]"""
     r"""|\|[ \t]*(?:GetStatus|CreateJob|get-status|create-job)[ \t]*\|"""
     rf"""|\|[ \t]+(?:{_STATUS_MEMBERS})[ \t]+\|)"""
-    r"""|[\t ](?:Import|Export)[\t ]+(?:AtAWS|NotReceived|Returned)[\t ]""",
+    r"""|[\t ](?:Import|Export)[\t ]+(?:AtAWS|NotReceived|Returned)[\t ]"""
+    # PowerShell's list layout (Get-IEStatus): names padded before " : ".
+    rf"""|^(?:{_STATUS_MEMBERS})[ ]+:(?:[ ]|$)"""
+    # boto3's print(): the response dict's repr; the raw API response (XML).
+    rf"""|'(?:{_STATUS_MEMBERS})':[ ]|<(?:\w+:)?(?:GetStatus|CreateJob)Response\b""",
     re.MULTILINE)
 # A top-level JobId (json, yaml) is get-status or create-job unless list-jobs markers say not.
 _JOB_ID_MEMBER = re.compile(r"""^(?:[ ]{4}"JobId"[ \t]*:|-?[ \t]*JobId:[ \t])""",
                             re.MULTILINE)
 _SIGNATURE_LINE = re.compile(r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*")
+_QUOTE = re.compile(r"^(?:>[ \t]?)+")
 _MANIFEST = re.compile(r"^[ \t]*(?:-[ \t]+)?['\"]?manifestVersion['\"]?[ \t]*:", re.MULTILINE)
 
 # What each kind is, for messages: "this looks like <WHAT>".
@@ -57,9 +62,18 @@ USE: dict[Kind, str] = {
 def _text(data: bytes) -> str:
     head = data[:_HEAD]
     try:
-        return decode_text(head).text
+        text = decode_text(head).text
     except UnicodeDecodeError:
-        return head.decode("utf-8", "replace")
+        text = head.decode("utf-8", "replace")
+    return _unquoted(text)
+
+
+def _unquoted(text: str) -> str:
+    """Text quoted in an e-mail reply ('> ' before every line) without its quote marks."""
+    lines = text.split("\n")
+    if not all(ln.startswith(">") for ln in lines if ln.strip()) or not text.strip():
+        return text
+    return "\n".join(_QUOTE.sub("", ln) for ln in lines)
 
 
 def _is_signature(text: str) -> bool:

@@ -62,7 +62,7 @@ def _signature_notes(reading: StatusReading) -> tuple[str | None, list[Diagnosti
     contents = reading.status.SignatureFileContents
     if contents is None:
         return None, []
-    if reading.form in ("json", "yaml"):
+    if reading.form in ("json", "yaml", "python", "xml"):
         return contents, []  # exact forms: AWS's bytes as they are
     rebuilt = rebuild_signature_text(contents)
     if rebuilt is None or rebuilt == contents:

@@ -13,7 +13,8 @@ from typing import Literal, NoReturn
 from ..diagnostics import Diagnostic, error
 from ..errors import StatusFormatError
 
-StatusForm = Literal["json", "yaml", "table", "text", "documentation"]
+StatusForm = Literal["json", "yaml", "table", "text", "documentation", "powershell", "python",
+                     "xml"]
 
 
 # botocore model order (= ``--output json`` order); create-job adds WarningMessage.

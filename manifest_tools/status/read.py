@@ -36,7 +36,16 @@ def _decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     notes = []
     if decoded.note is not None and decoded.encoding != "utf-8":
         notes.append(warning("MT506", decoded.note))
-    text, padded = strip_paste_spaces(decoded.text)
+    from .mail import unquote
+
+    text, depth = unquote(decoded.text)
+    if depth:
+        marks = " ".join([">"] * depth)
+        notes.append(warning("MT520", f"every line was quoted as in an e-mail reply ('{marks} "
+                             "' before each line); the quote marks were removed",
+                             hint="save the get-status output from the original message, or "
+                             "run get-status again"))
+    text, padded = strip_paste_spaces(text)
     if padded:
         notes.append(warning("MT511", "every line ended in spaces, as terminals and e-mail "
                              "add them to a copy; they were removed"))
@@ -68,11 +77,26 @@ def read_status(data: bytes) -> StatusReading:
 
 
 def _read_form(text: str) -> StatusReading:
+    from .powershell import looks_like_list
+    from .pyrepr import looks_like_repr
     from .table import looks_like_table
+    from .xmlform import looks_like_xml
     from .yamlform import looks_like_yaml
 
+    if looks_like_repr(text):
+        from .pyrepr import read_repr
+
+        return read_repr(text)
     if text.lstrip().startswith("{"):
         return _read_json(text)
+    if looks_like_xml(text):
+        from .xmlform import read_xml
+
+        return read_xml(text)
+    if looks_like_list(text):
+        from .powershell import read_list
+
+        return read_list(text)
     if looks_like_yaml(text):
         from .yamlform import read_yaml
 
@@ -84,21 +108,66 @@ def _read_form(text: str) -> StatusReading:
     return read_text_status(text)
 
 
-def _read_json(text: str) -> StatusReading:
+def _loads(text: str) -> object:
     import json
 
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-             exc.lineno, exc.colno)
+        return json.loads(text)
     except RecursionError:
         # The json scanner recurses per nesting level; get-status output nests two levels.
         fail("JSON nested far deeper than get-status output ever is")
+
+
+def _read_json(text: str) -> StatusReading:
+    import json
+
+    from .mail import unwrap_json
+    from .powershell import from_convert_to_json
+
+    notes: list[Diagnostic] = []
+    uncertain: list[str] = []
+    try:
+        obj = _loads(text)
+    except json.JSONDecodeError as exc:
+        joined, lines, guessed = unwrap_json(text)
+        try:
+            obj = _loads(joined) if lines else None
+        except json.JSONDecodeError:
+            obj = None
+        if obj is None:
+            fail(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                 exc.lineno, exc.colno)
+        members = _members_at(text, lines)
+        notes.append(warning(
+            "MT521", f"a mail client had broken {len(lines)} line(s) inside JSON strings "
+            f"({', '.join(members)}); the lines were joined again",
+            hint="save the get-status output as an attachment, not in the message body"))
+        if guessed:
+            uncertain.extend(members)
+            notes.extend(warning("MT503", f"{m} was joined where the mail client broke a line; "
+                                 "whether a space stood at the break is a guess",
+                                 pointer=f"/{m}") for m in members)
     if not isinstance(obj, dict):
         fail("JSON top level is not an object; expected get-status output")
-    status, diags = status_from_mapping(obj)
-    return StatusReading(status, "json", tuple(diags), ())
+    status, diags = status_from_mapping(from_convert_to_json(obj))
+    return StatusReading(status, "json", (*notes, *diags), tuple(uncertain))
+
+
+def _members_at(text: str, lines: list[int]) -> list[str]:
+    """The JSON member each of ``lines`` (1-based) belongs to: the nearest key above."""
+    import re
+
+    key = re.compile(r'^\s*"(\w+)"\s*:')
+    rows = text.split("\n")
+    found: list[str] = []
+    for line in lines:
+        for row in reversed(rows[:line]):
+            m = key.match(row)
+            if m is not None:
+                if m.group(1) not in found:
+                    found.append(m.group(1))
+                break
+    return found
 
 
 def _read_table(text: str) -> StatusReading:
