@@ -141,6 +141,53 @@ AWS_REGIONS = frozenset({
     "ap-south-1", "us-gov-west-1", "cn-north-1",
 })
 REGION_SHAPE = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+# A prefix ending in one of these joins the file name on purpose ('backup-2014-'); any other
+# last character without '/' glues a folder name to the file name (MT330).
+PREFIX_JOINERS = ("/", "-", "_", ".")
+
+# --- customs (Developer Guide, "Customs Manifest File Options", ManifestFileRef_international) --
+# A device shipped across a border needs a customs block (MissingCustomsException); within the
+# European Union it does not. The loading facility is in the country of the job's region.
+# DECISION: the EU of the service's time (2010-2017, the United Kingdom included); country
+# names as users write them, lower case, each mapped to one name.
+COUNTRY_ALIASES: dict[str, str] = {
+    **dict.fromkeys(US_NAMES, "USA"),
+    **dict.fromkeys(("canada", "ca", "can"), "Canada"),
+    **dict.fromkeys(("ireland", "ie", "irl", "eire", "republic of ireland"), "Ireland"),
+    **dict.fromkeys(("united kingdom", "uk", "u.k.", "gb", "gbr", "great britain", "england",
+                     "scotland", "wales", "northern ireland"), "United Kingdom"),
+    **dict.fromkeys(("germany", "de", "deu", "deutschland"), "Germany"),
+    **dict.fromkeys(("france", "fr", "fra"), "France"),
+    **dict.fromkeys(("sweden", "se", "swe", "sverige"), "Sweden"),
+    **dict.fromkeys(("netherlands", "the netherlands", "nl", "nld", "holland"), "Netherlands"),
+    **dict.fromkeys(("spain", "es", "esp", "espana", "españa"), "Spain"),
+    **dict.fromkeys(("italy", "it", "ita", "italia"), "Italy"),
+    **dict.fromkeys(("japan", "jp", "jpn"), "Japan"),
+    **dict.fromkeys(("south korea", "korea", "republic of korea", "kr", "kor"), "South Korea"),
+    **dict.fromkeys(("singapore", "sg", "sgp"), "Singapore"),
+    **dict.fromkeys(("australia", "au", "aus"), "Australia"),
+    **dict.fromkeys(("india", "in", "ind"), "India"),
+    **dict.fromkeys(("brazil", "br", "bra", "brasil"), "Brazil"),
+    **dict.fromkeys(("china", "cn", "chn", "people's republic of china", "prc"), "China"),
+    **dict.fromkeys(("switzerland", "ch", "che", "schweiz", "suisse"), "Switzerland"),
+    **dict.fromkeys(("norway", "no", "nor", "norge"), "Norway"),
+    **dict.fromkeys(("mexico", "mx", "mex", "méxico"), "Mexico"),
+}
+EU_COUNTRIES = frozenset({
+    "Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czech Republic", "Denmark",
+    "Estonia", "Finland", "France", "Germany", "Greece", "Hungary", "Ireland", "Italy", "Latvia",
+    "Lithuania", "Luxembourg", "Malta", "Netherlands", "Poland", "Portugal", "Romania",
+    "Slovakia", "Slovenia", "Spain", "Sweden", "United Kingdom",
+})
+# The country of each region's loading facility (the region's own country).
+REGION_COUNTRIES: dict[str, str] = {
+    "us-east-1": "USA", "us-east-2": "USA", "us-west-1": "USA", "us-west-2": "USA",
+    "us-gov-west-1": "USA", "ca-central-1": "Canada", "sa-east-1": "Brazil",
+    "eu-west-1": "Ireland", "eu-west-2": "United Kingdom", "eu-west-3": "France",
+    "eu-central-1": "Germany", "eu-north-1": "Sweden", "ap-northeast-1": "Japan",
+    "ap-northeast-2": "South Korea", "ap-northeast-3": "Japan", "ap-southeast-1": "Singapore",
+    "ap-southeast-2": "Australia", "ap-south-1": "India", "cn-north-1": "China",
+}
 
 # --- placeholders ---------------------------------------------------------------------------
 # What `manifest-tools init` writes where the user must fill in a value.

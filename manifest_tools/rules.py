@@ -56,9 +56,10 @@ _RULES = [
          "Lines such as 'bucket:mybucket' (no space after the colon) are what AWS itself "
          "writes and are accepted, but standard YAML tools read them as one string. Reported "
          "once per file.", level="warning", example="bucket:my-bucket"),
-    Rule("MT104", "flattened-address", "returnAddress fields not indented",
-         "Address lines written unindented under an empty 'returnAddress:' (as in AWS's own "
-         "documentation) are read as the address, but standard YAML tools misread them.",
+    Rule("MT104", "flattened-address", "returnAddress or customs fields not indented",
+         "Address lines written unindented under an empty 'returnAddress:', or customs lines "
+         "under an empty 'customs:' (as in AWS's own documentation) are read as that block, "
+         "but standard YAML tools misread them.",
          GUIDE, level="warning", example="returnAddress:\nname: Jane Doe\nstreet1: 1 Any Street"),
     Rule("MT105", "tab-indentation", "Tab in indentation",
          "YAML forbids tabs in indentation; the structure of the file is ambiguous. The line "
@@ -197,13 +198,16 @@ _RULES = [
          "Later manifest templates mark notificationEmail required (AWS also mails you when "
          "it cannot erase the device); the 2010 guide made it optional, so this is a warning.",
          LATER_GUIDE, level="warning", example="(a manifest without notificationEmail)"),
-    Rule("MT312", "region", "region is not an AWS region of the time",
-         "An EBS or Glacier operation's region must be one region code AWS Import/Export "
-         "served (e.g. us-east-1), not a list of choices from a template.", LATER_GUIDE,
-         level="warning", example="region: us-east-1 | us-west-1"),
+    Rule("MT312", "region", "EBS/Glacier region not known",
+         "An EBS or Glacier operation's region has the shape of a region code (e.g. "
+         "eu-south-3) but is not one AWS Import/Export served; AWS opens new regions, so this "
+         "is a warning. A value that is not a region code at all (a template's 'us-east-1 | "
+         "us-west-1') is the error MT202.", LATER_GUIDE, level="warning",
+         example="region: ap-southeast-7"),
     Rule("MT313", "device-capacity", "deviceCapacityGreaterThan1TB is not yes or no",
-         "Later guides add deviceCapacityGreaterThan1TB (yes or no) to EBS operations.",
-         LATER_GUIDE, level="warning", example="deviceCapacityGreaterThan1TB: 2TB"),
+         "Later guides add deviceCapacityGreaterThan1TB to EBS operations; its Valid Values "
+         "are yes and no, so any other value (maybe, 2TB, the template's 'yes | no') is an "
+         "error.", LATER_GUIDE, aws_error=INVALID, example="deviceCapacityGreaterThan1TB: maybe"),
     Rule("MT314", "operation-fields", "Glacier field in an EBS operation",
          "vaultName and archiveComment are Glacier operation fields; an EBS snapshot "
          "operation does not use them.", LATER_GUIDE, level="warning",
@@ -212,6 +216,22 @@ _RULES = [
          "AKIAIOSFODNN7EXAMPLE (and AKIAI44QH8DHBEXAMPLE) are the example keys of AWS's "
          "documentation; CreateJob compares accessKeyId with the caller's key.", GUIDE,
          level="warning", example="accessKeyId: AKIAIOSFODNN7EXAMPLE"),
+    Rule("MT330", "prefix-separator", "prefix does not end in '/'",
+         "AWS adds no '/' after prefix: 'prefix: imports' and the file photos/2014.jpg give "
+         "the key 'importsphotos/2014.jpg' (S3 key-naming guidance; Developer Guide, prefix). "
+         "A prefix ending in '-', '_' or '.' joins on purpose and is not reported.", GUIDE,
+         level="warning", example="prefix: imports"),
+    Rule("MT331", "customs-missing", "No customs block for an international shipment",
+         "The return address is in another country than the facility of the manifest's "
+         "region (EBS/Glacier operations[].region), not both in the EU: a device crossing a "
+         "border needs a customs block (Customs Manifest File Options).", GUIDE,
+         aws_error="MissingCustomsException",
+         example="region: eu-west-1  with  country: USA  and no customs:"),
+    Rule("MT332", "customs-likely", "customs block probably needed",
+         "No customs block, an S3 job (the bucket's region, so the facility, is not known "
+         "offline) and a return country where AWS had no region (nor, for EU members, in the "
+         "EU): every facility is across a border. The message names that assumption.", GUIDE,
+         level="warning", example="country: Switzerland  (S3 import, no customs:)"),
     # --- MT4xx: SIGNATURE files ---
     Rule("MT401", "signature-unknown-key", "Unknown key in SIGNATURE",
          "A SIGNATURE file holds exactly version, signingMethod, jobId and signature.", GUIDE,

@@ -20,10 +20,13 @@ from ..aws import (
     IP_LIKE,
     JOB_ID_LENGTH,
     LOG_KEY_LIMIT,
+    PREFIX_JOINERS,
+    REGION_SHAPE,
     STATE_REQUIRED_NAMES,
     US_NAMES,
 )
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
+from .customs import check_customs
 from .jobtype import JobType
 from .parse import Manifest
 
@@ -199,20 +202,57 @@ def check_operations(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
         return
     for n, item in _operations(m):
         base = f"/operations/{n}"
-        region = item.get("region")
-        if (isinstance(region, str) and region.strip() and region.strip() not in AWS_REGIONS
-                and f"{base}/region" not in m.unfilled):
-            yield warning("MT312", f"operations[{n}].region: {clip(region)!r} is not an AWS "
-                          "region code of the time (e.g. us-east-1)",
-                          *m.position(f"{base}/region"), f"{base}/region",
-                          hint="give exactly one region, e.g. 'region: us-east-1'")
+        yield from _region(m, n, item.get("region"))
         capacity = item.get("deviceCapacityGreaterThan1TB")
-        if isinstance(capacity, str) and capacity.strip().lower() not in ("yes", "no"):
-            pointer = f"{base}/deviceCapacityGreaterThan1TB"
-            yield warning("MT313", f"operations[{n}].deviceCapacityGreaterThan1TB: "
-                          f"{clip(capacity)!r} is not yes or no", *m.position(pointer), pointer)
+        pointer = f"{base}/deviceCapacityGreaterThan1TB"
+        if isinstance(capacity, str) and capacity.strip().lower() not in ("yes", "no") \
+                and pointer not in m.unfilled:
+            what = ("is the template's list of choices; keep one" if _choices(capacity)
+                    else "is not yes or no")
+            yield error("MT313", f"operations[{n}].deviceCapacityGreaterThan1TB: "
+                        f"{clip(capacity)!r} {what}", *m.position(pointer), pointer,
+                        hint="deviceCapacityGreaterThan1TB: yes (or no)")
         if job_type is JobType.EBS:
             yield from _glacier_fields(m, n, item)
+
+
+def _choices(value: str) -> bool:
+    """A template's list of alternatives left in a value: 'us-east-1 | us-west-1'."""
+    return "|" in value
+
+
+def _region(m: Manifest, n: int, region: object) -> Iterator[Diagnostic]:
+    """A region AWS served is fine; one shaped like a region code but unknown is a warning
+    (AWS opens new regions); anything else (a template's choices, a name) is an error."""
+    pointer = f"/operations/{n}/region"
+    if not isinstance(region, str) or not region.strip() or pointer in m.unfilled:
+        return
+    code = region.strip()
+    if code in AWS_REGIONS:
+        return
+    if REGION_SHAPE.fullmatch(code):
+        yield warning("MT312", f"operations[{n}].region: {clip(code)!r} is not an AWS region "
+                      "code of the service's time (e.g. us-east-1); check it is a region AWS "
+                      "Import/Export serves", *m.position(pointer), pointer)
+        return
+    what = ("is the template's list of choices, not one region" if _choices(code) else
+            "is not a region code")
+    yield error("MT202", f"operations[{n}].region: {clip(code)!r} {what}",
+                *m.position(pointer), pointer,
+                hint="give exactly one region code, e.g. 'region: us-east-1'")
+
+
+def check_prefix(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
+    """AWS adds no '/' after prefix (S3 key-naming page; Developer Guide, 'prefix')."""
+    prefix = _text(m.data, "prefix")
+    if job_type is not JobType.IMPORT or not prefix or "/prefix" in m.unfilled \
+            or prefix.endswith(PREFIX_JOINERS):
+        return
+    example = "photos/2014.jpg"
+    yield warning("MT330", f"prefix: {clip(prefix)!r} does not end in '/': AWS adds none, so "
+                  f"the file {example} on the device gets the key '{clip(prefix)}{example}'",
+                  *m.position("/prefix"), "/prefix",
+                  hint=f"write 'prefix: {clip(prefix)}/' if it names a folder")
 
 
 def _glacier_fields(m: Manifest, n: int, item: dict[str, Any]) -> Iterator[Diagnostic]:
@@ -271,6 +311,8 @@ CHECKS: list[Check] = [
     check_notification_email,
     check_operations,
     check_ignore_patterns,
+    check_prefix,
+    check_customs,
 ]
 
 

@@ -45,6 +45,13 @@ ADDRESS_FIELDS = frozenset({
     "postalCode", "phoneNumber", "country",
 })
 
+# customs sub-fields (Developer Guide, "Customs Manifest File Options").
+CUSTOMS_FIELDS = frozenset({
+    "dataDescription", "encryptedData", "encryptionClassification", "exportCertifierName",
+    "requiresExportLicense", "deviceValue", "deviceCountryOfOrigin", "deviceType",
+    "typeOfExport", "deviceHTS",
+})
+
 Tree = dict[str, Any]
 # Key of a value whose key was not text: the value is read and dropped. Control characters
 # never survive the line pass, so no real key can be equal to it.
@@ -314,17 +321,26 @@ class _Builder:
 
 
 def _fold_flattened_address(root: _Map, diags: list[Diagnostic]) -> bool:
-    """Move address lines written unindented under an empty ``returnAddress:`` into it.
+    """Move address lines written unindented under an empty ``returnAddress:`` into it, and
+    customs lines under an empty ``customs:`` into that (True when the address was moved).
 
-    AWS's own Developer Guide prints examples this way; the sub-fields are recognisable by
-    name, and none of them is also a top-level field.
+    AWS's own Developer Guide prints both blocks this way (Common and Customs Manifest File
+    Options); the sub-fields are recognisable by name, and none of them is also a top-level
+    field.
     """
+    address = _fold_block(root, "returnAddress", ADDRESS_FIELDS, diags, "the address")
+    _fold_block(root, "customs", CUSTOMS_FIELDS, diags, "the customs block")
+    return address
+
+
+def _fold_block(root: _Map, block: str, fields: frozenset[str], diags: list[Diagnostic],
+                what: str) -> bool:
     for i, (name, key_pos, node) in enumerate(root.items):
-        if name != "returnAddress" or not isinstance(node, _Scalar) or node.value != "":
+        if name != block or not isinstance(node, _Scalar) or node.value != "":
             continue
         moved = _Map(root.items[i + 1][1] if i + 1 < len(root.items) else key_pos)
         j = i + 1
-        while j < len(root.items) and root.items[j][0] in ADDRESS_FIELDS:
+        while j < len(root.items) and root.items[j][0] in fields:
             sub_name, sub_pos, sub_node = root.items[j]
             moved.items.append((sub_name, sub_pos, sub_node))
             moved.keys.add(sub_name)
@@ -332,9 +348,9 @@ def _fold_flattened_address(root: _Map, diags: list[Diagnostic]) -> bool:
         if not moved.items:
             return False
         diags.append(warning(
-            "MT104", "returnAddress fields are not indented under 'returnAddress:'; read as "
-            "the address, as AWS did, but standard YAML tools will misread them", *key_pos,
-            "/returnAddress", hint="indent the address lines by two spaces"))
+            "MT104", f"{block} fields are not indented under '{block}:'; read as {what}, as "
+            "AWS did, but standard YAML tools will misread them", *key_pos,
+            f"/{block}", hint=f"indent the {block} lines by two spaces"))
         root.items[i + 1:j] = []
         root.items[i] = (name, key_pos, moved)
         for sub_name, _, _ in moved.items:

@@ -144,8 +144,7 @@ def _field(path: list[str | int]) -> str:
 
 def _shown(path: list[str | int], value: Any) -> str:
     """A value as quoted in a message; secrets and long values are never quoted whole."""
-    if any(token in SECRET_FIELDS or _is_hidden(token) for token in path
-           if isinstance(token, str)):
+    if _is_secret(path):
         return "(value hidden)"
     if isinstance(value, str):
         return repr(clip(value))
@@ -187,8 +186,26 @@ class _Error:
         self.value: Any = err.instance
         self.schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
 
-    def at(self, rule: str, message: str) -> Diagnostic:
-        return error(rule, message, *self.manifest.position(self.pointer), self.pointer)
+    def at(self, rule: str, message: str, hint: str | None = None) -> Diagnostic:
+        return error(rule, message, *self.manifest.position(self.pointer), self.pointer,
+                     hint=hint)
+
+
+def _template_choices(e: _Error) -> str | None:
+    """' is the template's list of choices' when a template's 'a | b' was left in."""
+    if isinstance(e.value, str) and "|" in e.value and not _is_secret(e.path):
+        return " is the template's list of choices; keep one"
+    return None
+
+
+def _is_secret(path: list[str | int]) -> bool:
+    return any(token in SECRET_FIELDS or _is_hidden(token) for token in path
+               if isinstance(token, str))
+
+
+# Why a manifestVersion is not the one a job type takes (domain.md section 3).
+VERSION_HINT = ("manifestVersion is 2.0 for S3 import and export, 3.0 for EBS and Glacier "
+                "import; pass --job-type if the type was detected wrongly")
 
 
 def _convert(err: ValidationError, manifest: Manifest, job_type: JobType
@@ -251,7 +268,13 @@ def _convert_type(e: _Error) -> Diagnostic:
 
 def _convert_enum(e: _Error) -> Diagnostic:
     allowed = ", ".join(dict.fromkeys(str(v) for v in e.expected))
-    return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)} is not one of: {allowed}")
+    hint = VERSION_HINT if e.name == "manifestVersion" else f"one of: {allowed}"
+    choices = _template_choices(e)
+    if choices:
+        return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)}{choices} ({allowed})",
+                    hint)
+    return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)} is not one of: {allowed}",
+                hint if e.name == "manifestVersion" else None)
 
 
 def _convert_const(e: _Error) -> Diagnostic:
@@ -280,8 +303,13 @@ def _convert_min_properties(e: _Error) -> Diagnostic:
 
 
 def _convert_pattern(e: _Error) -> Diagnostic:
+    choices = _template_choices(e)
+    if choices:
+        return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)}{choices} "
+                    f"({_describe(e.schema)})")
+    hint = VERSION_HINT if e.name == "manifestVersion" else None
     return e.at("MT202", f"{e.name}: {_shown(e.path, e.value)} does not have the expected form "
-                f"({_describe(e.schema)})")
+                f"({_describe(e.schema)})", hint)
 
 
 _CONVERTERS: dict[str, Callable[[_Error], Diagnostic | None]] = {

@@ -245,11 +245,15 @@ def test_region_deviceCapacity_and_glacier_fields_of_ebs() -> None:
            "  - destination: ebs-snapshot\n    source: device\n    region: us-east-1 | us-west-1\n"
            "    deviceCapacityGreaterThan1TB: maybe\n    vaultName: v\n") + ADDRESS + NOTIFY
     result = run(ebs)
-    assert sorted(d.rule for d in result.diagnostics) == ["MT312", "MT313", "MT314"]
-    assert result.valid
-    fine = ebs.replace("us-east-1 | us-west-1", "eu-west-1").replace("maybe", "Yes").replace(
+    # Values outside the documented Valid Values are errors (issue 20): the template's
+    # choices left in region and deviceCapacityGreaterThan1TB: maybe.
+    assert sorted(d.rule for d in result.diagnostics) == ["MT202", "MT313", "MT314"]
+    assert not result.valid
+    fine = ebs.replace("us-east-1 | us-west-1", "us-west-2").replace("maybe", "Yes").replace(
         "    vaultName: v\n", "")
     assert run(fine).diagnostics == ()
+    new_region = run(fine.replace("us-west-2", "ap-southeast-7"))
+    assert [(d.rule, d.severity.value) for d in new_region.diagnostics] == [("MT312", "warning")]
 
 
 # --- encodings and JSON --------------------------------------------------------------------
