@@ -114,10 +114,11 @@ _RULES = [
          "invisible space character in indentation, a key or around a value is not a space "
          "to YAML: it becomes part of the key or value. Read as a space.",
          aws_error=MALFORMED, example="returnAddress:\n\\u00a0\\u00a0name: Jane Doe"),
-    Rule("MT120", "smart-quotes", "Typographic quotes around a value",
-         "Curly quotes (\u201c \u201d \u2018 \u2019, from a word processor) do not quote a "
-         "value: they become part of it. Use straight quotes or none.", level="warning",
-         example="name: \u201cJane Doe\u201d"),
+    Rule("MT120", "smart-quotes", "Value starts with a typographic quote",
+         "A value that starts with a curly quote (\u201c \u2018, from a word processor) but "
+         "is not wholly enclosed in them: the quote is part of the value. Use straight "
+         "quotes or none. A value wholly in curly quotes is MT130.", level="warning",
+         example="name: \u201cJane\u201d Doe"),
     Rule("MT121", "comment-in-value", "' #' cuts a value short",
          "In YAML ' #' starts a comment, so 'street1: 123 Main Street #4' is read as "
          "'123 Main Street'. Quote the value if the '#' belongs to it.", level="warning",
@@ -129,6 +130,16 @@ _RULES = [
          "The file does not exist, is a directory, is larger than the limit or cannot be "
          "opened. Exit code 2; JSON and SARIF output still hold a result for it.",
          example="manifest-tools validate missing.yaml"),
+    Rule("MT130", "typographic-quoted-value", "Value in typographic quotes",
+         "A value wholly in curly quotes (\u201cyes\u201d, from a word processor or a web "
+         "page): they do not quote it but become part of it, so AWS reads another value. One "
+         "error; no other rule judges that value.", GUIDE, aws_error=INVALID,
+         example="eraseDevice: \u201cyes\u201d"),
+    Rule("MT131", "not-a-manifest", "Not a manifest",
+         "The file is recognisably get-status or create-job output (any form status reads), "
+         "list-jobs output or a SIGNATURE file; the message names the command that takes "
+         "it, and no manifest rule is run on it.",
+         example="manifest-tools validate get-status.json"),
     # --- MT2xx: schema ---
     Rule("MT201", "missing-field", "Required field missing",
          "A field the job type requires is absent (MissingManifestFieldException).", GUIDE,

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import InputError
 from ..manifest.jobtype import JobType
-from .common import ExitCode, JobTypeOption, err, exit_code_for, use_color, wrong_kind_hint
+from .common import ExitCode, JobTypeOption, err, exit_code_for, use_color
 
 if TYPE_CHECKING:
     from ..manifest.validate import FileResult
@@ -106,8 +106,6 @@ def _check_all(paths: list[str], job_type: JobType | None, disabled: frozenset[s
             results.append(unreadable(path, str(exc)))
             continue
         results.append(validate_bytes(source.data, source.name, job_type, disabled))
-        if not results[-1].valid:
-            wrong_kind_hint(source.name, source.data, "manifest")
     return results, code
 
 

@@ -55,6 +55,8 @@ _KEY_EQUALS = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)?)(?P<key>[A-Za-z][A-Za-z0-9_]*
 STRUCTURED_FIELDS = frozenset({"ignore", "operations", "returnAddress", "customs",
                                "contentTypes", "substitutions", "staticMetadata"})
 _PLACEHOLDER_VALUE = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\*\*.*")
+_SECRET_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z _-]*\]|<[A-Za-z][A-Za-z _-]*>|"
+                                 r"\{[A-Za-z][A-Za-z _-]*\}")
 _SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _COMMENT_CUT = re.compile(r"[ ]#(?=[^ \t#])")
 _COMMENT = re.compile(r"[ ]#")
@@ -291,17 +293,30 @@ class LinePass:
     def placeholder(self, line0: int, name: str, start: int, value: str) -> bool:
         """Remember an AWS template placeholder that YAML would read as a list, a mapping or
         an alias; the tree builder keeps it as text."""
-        # A secret's value is never called a placeholder: '[x' may be how a password starts.
-        if name in STRUCTURED_FIELDS or name in SECRET_FIELDS:
+        if name in STRUCTURED_FIELDS:
             return False
         text = _COMMENT.split(value, 1)[0].rstrip()
-        if not _PLACEHOLDER_VALUE.fullmatch(text):
+        # A secret's value is a placeholder only as a bracketed word ('[password]',
+        # '<your PIN>'): '[x' or '{a1!}' may be how a password starts.
+        form = _SECRET_PLACEHOLDER if name in SECRET_FIELDS else _PLACEHOLDER_VALUE
+        if not form.fullmatch(text):
             return False
         self.result.placeholders[self.positions.original(line0, start)] = text
         return True
 
     def smart_quotes(self, line0: int, name: str, start: int, value: str) -> None:
         if value[0] not in _SMART_QUOTES:
+            return
+        text = _COMMENT.split(value, 1)[0].rstrip()
+        if len(text) > 1 and text[-1] in _SMART_QUOTES:
+            # The whole value in typographic quotes: one error, and no rule judges the
+            # quoted value again (validate drops later findings on this line).
+            inner = text[1:-1]
+            self.findings.add(error(
+                "MT130", f"{clip(name)}: the value is in typographic quotes ({text[0]} "
+                f"{text[-1]}); they do not quote it but become part of it",
+                *self.positions.original(line0, start),
+                hint=f"use straight quotes or none: {clip(name)}: {clip(inner)}"))
             return
         self.findings.add(warning(
             "MT120", f"{clip(name)}: the value starts with a typographic quote "
@@ -322,7 +337,9 @@ class LinePass:
 
     def fix_colon_in_value(self, line0: int, body: str, name: str, start: int,
                            value: str) -> str:
-        text = _COMMENT_CUT.split(value, 1)[0]
+        # ' #' after a value starts a comment, whatever follows it (YAML 1.2 §6.6): a ': ' in
+        # the comment ('yes  # note: keep') is no part of the value.
+        text = _COMMENT.split(value, 1)[0]
         spots = [m.start() for m in re.finditer(r":(?= |$)", text.rstrip())]
         if not spots or "://" in text:
             return body

@@ -358,13 +358,26 @@ def _matches_any(name: str, patterns: Mapping[str, Any]) -> bool:
     return any(re.search(pattern, name) for pattern in patterns)
 
 
+def rename_targets(diagnostics: Iterable[Diagnostic]) -> set[str]:
+    """The pointers of the fields MT204 findings say a misspelt field was meant to be."""
+    targets = set()
+    for d in diagnostics:
+        if d.rule == "MT204" and d.hint and d.hint.startswith(_RENAME):
+            parent = d.pointer.rsplit("/", 1)[0]
+            targets.add(pointer_join(parent, d.hint[len(_RENAME):].rstrip("'")))
+    return targets
+
+
+_RENAME = "rename it to '"
+
+
 def _unknown_field(extra: str, path: list[str | int], known: set[str], pointer: str,
                    where: tuple[int, int], job_type: JobType) -> Diagnostic:
     label = _field(path)
     suggestion = _suggest(extra, known)
     if suggestion is not None:
         return error("MT204", f"{label}: unknown field; did you mean '{suggestion}'?", *where,
-                     pointer, hint=f"rename it to '{suggestion}'")
+                     pointer, hint=f"{_RENAME}{suggestion}'")
     home = belongs(extra, path[:-1], job_type)
     if home is not None:
         return warning("MT207", f"{label} {home}; AWS ignores it here", *where, pointer,

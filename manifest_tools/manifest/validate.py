@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic, Severity, error
+from ..sniff import wrong_kind
 from .jobtype import JobType, detect_job_type
 from .parse import Manifest, parse_manifest
 
@@ -54,7 +55,7 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
         return None, diagnostics
     from .checks import cross_field_diagnostics
     from .placeholders import placeholder_diagnostics
-    from .schema import schema_diagnostics
+    from .schema import rename_targets, schema_diagnostics
 
     diagnostics.extend(placeholder_diagnostics(manifest))
     # One finding per mistake: a placeholder (MT208) or a value the reader already reported
@@ -62,7 +63,13 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
     explained = manifest.unfilled | {d.pointer for d in manifest.diagnostics
                                      if d.pointer and d.is_error}
     later = schema_diagnostics(manifest, job_type) + cross_field_diagnostics(manifest, job_type)
-    diagnostics.extend(d for d in later if d.pointer not in explained)
+    # A value in typographic quotes (MT130) is judged once, there; a field MT204 renames is
+    # not also missing (MT201, MT309, MT311...): the rename is the one finding.
+    quoted = {d.line for d in manifest.diagnostics if d.rule == "MT130"}
+    renamed = rename_targets(later)
+    diagnostics.extend(d for d in later if d.pointer not in explained
+                       and not (d.line in quoted and d.pointer)
+                       and not (d.pointer in renamed and d.rule != "MT204"))
     return job_type, diagnostics
 
 
@@ -70,6 +77,12 @@ def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None 
                    disabled: frozenset[str] = frozenset()) -> FileResult:
     """Validate one manifest given as bytes; never raises for bad content. Findings of the
     rules in ``disabled`` (configuration) are dropped."""
+    wrong = wrong_kind(data, "manifest")
+    if wrong is not None:
+        # get-status output, a SIGNATURE or list-jobs output: the one finding says what it is
+        # and which command takes it; the manifest rules would only mislead ("pass
+        # --job-type", unknown fields JobId, ProgressCode...).
+        return FileResult(path, None, (error("MT131", wrong, 1, 1),))
     manifest = parse_manifest(data)
     detected, diagnostics = check_manifest(manifest, job_type)
     if disabled:
