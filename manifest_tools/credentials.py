@@ -10,7 +10,12 @@ Sources, first match wins:
    credentials, and a user who typed ``--profile`` means that profile).
 3. The AWS shared credentials file (``AWS_SHARED_CREDENTIALS_FILE``, default
    ``~/.aws/credentials``), section ``profile``, else ``$AWS_PROFILE``, else ``default``,
-   option ``aws_secret_access_key`` - the same file and names the AWS CLI uses.
+   option ``aws_secret_access_key`` - the same file and names the AWS CLI uses; then static
+   keys in the AWS CLI's config file (``AWS_CONFIG_FILE``, default ``~/.aws/config``),
+   section ``[profile NAME]`` (``[default]``), as the CLI finds them.
+
+A key file may be the AWS Import/Export Web Service Tool's ``AWSCredentials.properties``
+(``accessKeyId:`` and ``secretKey:`` lines); its access key id then feeds MT411.
 
 The key's value never appears in an exception message, a repr or a str: messages name the
 source (a path, a variable, a profile) only.
@@ -35,6 +40,8 @@ ACCESS_KEY_OPTION = "aws_access_key_id"
 ENV_PROFILE = "AWS_PROFILE"
 ENV_CREDENTIALS_FILE = "AWS_SHARED_CREDENTIALS_FILE"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
+ENV_CONFIG_FILE = "AWS_CONFIG_FILE"
+DEFAULT_CONFIG_FILE = "~/.aws/config"
 CREDENTIALS_OPTION = "aws_secret_access_key"
 # A secret access key is 40 characters; a key file is read up to this many bytes, so that
 # ``--key-file /dev/zero`` (or a huge file given by mistake) is refused, not read forever.
@@ -71,12 +78,40 @@ def shown_key_file(key_file: str) -> str:
     return key_file
 
 
-def _from_text(raw: bytes, where: str, path: str | None) -> str:
-    """The key in a key file's bytes; errors name ``where`` only, never the bytes."""
+# The AWS Import/Export Web Service Tool's AWSCredentials.properties (domain.md section 9):
+# 'accessKeyId:<id>' and 'secretKey:<key>' lines, '#' comments; Java properties also allow
+# '=' or spaces as the separator and '!' comments.
+_PROPERTY = re.compile(r"[ \t]*(?P<name>accessKeyId|secretKey)[ \t]*[:=][ \t]*(?P<value>\S*)"
+                       r"[ \t]*")
+
+
+def properties_pair(text: str) -> tuple[str | None, str] | None:
+    """(access key id or None, secret key) of an AWSCredentials.properties text, or None
+    when it is not one (a line that is neither such a pair, a comment nor blank)."""
+    values: dict[str, str] = {}
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "!")):
+            continue
+        m = _PROPERTY.fullmatch(line)
+        if m is None:
+            return None
+        values.setdefault(m.group("name"), m.group("value"))
+    if not values.get("secretKey"):
+        return None
+    return values.get("accessKeyId") or None, values["secretKey"]
+
+
+def _from_text(raw: bytes, where: str, path: str | None) -> tuple[str, str | None]:
+    """The key in a key file's bytes, and the access key id beside it (an
+    AWSCredentials.properties file); errors name ``where`` only, never the bytes."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"key file {where} is not UTF-8 text", path) from None
+    pair = properties_pair(text)
+    if pair is not None and pair[1].isprintable():
+        return pair[1], pair[0]
     key = text.strip()
     if not key:
         raise MissingKeyError(f"key file {where} is empty")
@@ -90,7 +125,7 @@ def _from_text(raw: bytes, where: str, path: str | None) -> str:
         # NUL bytes or other control characters: a binary file, never a key.
         raise InputError(f"key file {where} holds control characters; put only the secret "
                          "access key in it", path)
-    return key
+    return key, None
 
 
 def _check_key_size(raw: bytes, where: str, path: str | None) -> None:
@@ -104,7 +139,8 @@ def _read_key_file(key_file: str, stdin: BinaryIO | None) -> SecretKey:
         stream = stdin if stdin is not None else sys.stdin.buffer
         raw = stream.read(KEY_FILE_LIMIT + 1)
         _check_key_size(raw, "<stdin>", None)
-        return SecretKey(_from_text(raw, "<stdin>", None), "--key-file -")
+        key, key_id = _from_text(raw, "<stdin>", None)
+        return SecretKey(key, "--key-file -", access_key_id=key_id)
     warnings: tuple[str, ...] = ()
     try:
         # O_NONBLOCK: opening a FIFO with no writer must not hang (reads block again below).
@@ -130,30 +166,69 @@ def _read_key_file(key_file: str, stdin: BinaryIO | None) -> SecretKey:
         # ssh refuses such private keys; we only warn, the CLI prints it.
         warnings = (f"key file {key_file} is accessible by others (mode "
                     f"{stat.S_IMODE(mode):04o}); restrict it with: chmod 600 {key_file}",)
-    return SecretKey(_from_text(raw, key_file, key_file), f"--key-file {key_file}", warnings)
+    key, key_id = _from_text(raw, key_file, key_file)
+    return SecretKey(key, f"--key-file {key_file}", warnings, access_key_id=key_id)
 
 
 def _credentials_path(env: Mapping[str, str]) -> tuple[str, str]:
-    """(path to open, path to show) of the shared credentials file."""
-    shown = env.get(ENV_CREDENTIALS_FILE) or DEFAULT_CREDENTIALS_FILE
+    """(path to open, path to show) of the shared credentials file; a HOME given in ``env``
+    (tests, embedding) is honoured before the process's own."""
+    return _expand(env, env.get(ENV_CREDENTIALS_FILE) or DEFAULT_CREDENTIALS_FILE)
+
+
+def _config_path(env: Mapping[str, str]) -> tuple[str, str]:
+    """(path to open, path to show) of the AWS CLI's config file."""
+    return _expand(env, env.get(ENV_CONFIG_FILE) or DEFAULT_CONFIG_FILE)
+
+
+def _expand(env: Mapping[str, str], shown: str) -> tuple[str, str]:
     if shown.startswith("~") and env.get("HOME") and shown[1:2] in ("", "/", os.sep):
-        # Honour a HOME given in ``env`` (tests, embedding) before the process's own.
         return env["HOME"] + shown[1:], shown
     return os.path.expanduser(shown), shown
 
 
-def _read_credentials_file(env: Mapping[str, str], section: str) -> SecretKey | None:
-    path, shown = _credentials_path(env)
-    parser = _parse_credentials(path, shown)
-    if parser is None:
-        return None
-    if not parser.has_section(section):
+def _config_section(profile: str) -> str:
+    """The config file names a profile '[profile NAME]', except '[default]'."""
+    return "default" if profile == "default" else f"profile {profile}"
+
+
+def _key_in(parser: configparser.RawConfigParser | None, section: str,
+            label: str) -> SecretKey | None:
+    if parser is None or not parser.has_section(section):
         return None
     value = parser.get(section, CREDENTIALS_OPTION, fallback="").strip()
     if not value:
         return None
     key_id = parser.get(section, ACCESS_KEY_OPTION, fallback="").strip() or None
-    return SecretKey(value, f"{shown} [{section}]", access_key_id=key_id)
+    return SecretKey(value, label, access_key_id=key_id)
+
+
+def _read_credentials_file(env: Mapping[str, str], section: str) -> SecretKey | None:
+    """``section`` of the credentials file, else its ``[profile NAME]`` in the config file
+    (static keys there are found by the AWS CLI too; the credentials file wins)."""
+    path, shown = _credentials_path(env)
+    found = _key_in(_parse_credentials(path, shown), section, f"{shown} [{section}]")
+    if found is not None:
+        return found
+    path, shown = _config_path(env)
+    config = _config_section(section)
+    return _key_in(_parse_credentials(path, shown, "config"), config, f"{shown} [{config}]")
+
+
+def profile_names(env: Mapping[str, str]) -> list[str]:
+    """The profiles the credentials and config files name (names only, never a value)."""
+    names: list[str] = []
+    for (path, shown), kind in ((_credentials_path(env), "credentials"),
+                                (_config_path(env), "config")):
+        try:
+            parser = _parse_credentials(path, shown, kind)
+        except InputError:
+            continue
+        for section in parser.sections() if parser is not None else ():
+            name = section.removeprefix("profile ").strip() if kind == "config" else section
+            if name and name not in names:
+                names.append(name)
+    return names
 
 
 def load_secret_key(key_file: str | None = None, profile: str | None = None,
@@ -174,11 +249,18 @@ def load_secret_key(key_file: str | None = None, profile: str | None = None,
     if found is not None:
         return found
     _, shown = _credentials_path(env)
+    _, config = _config_path(env)
     env_part = (f"{ENV_SECRET} (not consulted because a profile was named)"
                 if profile is not None else f"the environment variable {ENV_SECRET}")
+    known = profile_names(env) if section != "default" else [section]
+    if section not in known:
+        listed = ", ".join(known) if known else "none"
+        raise MissingKeyError(f"no profile [{section}]: neither {shown} nor {config} has "
+                              f"it (profiles there: {listed}); tried --key-file (not given), "
+                              f"{env_part}, and {CREDENTIALS_OPTION} in those files")
     raise MissingKeyError(f"no secret access key found: tried --key-file (not given), "
                           f"{env_part}, and {CREDENTIALS_OPTION} in section [{section}] of "
-                          f"{shown}")
+                          f"{shown} and [{_config_section(section)}] of {config}")
 
 
 # --- key pairs, for the local Import/Export service -------------------------------------
@@ -186,7 +268,8 @@ ENV_ACCESS_KEY = "AWS_ACCESS_KEY_ID"
 ACCESS_KEY_OPTION = "aws_access_key_id"
 
 
-def _parse_credentials(path: str, shown: str) -> configparser.RawConfigParser | None:
+def _parse_credentials(path: str, shown: str, kind: str = "credentials"
+                       ) -> configparser.RawConfigParser | None:
     """The parsed file, None if it does not exist; errors never quote its lines."""
     # RawConfigParser: no '%' interpolation (a secret key may contain '%'); strict=False
     # lets a repeated section or option win by position, as botocore's reader does.
@@ -197,7 +280,7 @@ def _parse_credentials(path: str, shown: str) -> configparser.RawConfigParser | 
     except FileNotFoundError:
         return None
     except UnicodeDecodeError:
-        raise InputError(f"credentials file {shown} is not UTF-8 text", path) from None
+        raise InputError(f"{kind} file {shown} is not UTF-8 text", path) from None
     except configparser.Error as exc:
         # The parser's own message quotes the offending line, which may hold a key: give
         # line numbers only.
@@ -205,11 +288,25 @@ def _parse_credentials(path: str, shown: str) -> configparser.RawConfigParser | 
         if not numbers and getattr(exc, "lineno", None) is not None:
             numbers = [str(exc.lineno)]  # type: ignore[attr-defined]
         where = f" (line {', '.join(numbers)})" if numbers else ""
-        raise InputError(f"credentials file {shown} is not valid INI{where}", path) from None
+        raise InputError(f"{kind} file {shown} is not valid INI{where}", path) from None
     except OSError as exc:
-        raise InputError(f"cannot read credentials file {shown}: {exc.strerror}",
+        raise InputError(f"cannot read {kind} file {shown}: {exc.strerror}",
                          path) from None
     return parser
+
+
+def _properties_file(path: str) -> tuple[str | None, str] | None:
+    """The pair of an AWSCredentials.properties file, None when it is not one (or missing;
+    the INI reader reports that)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(KEY_FILE_LIMIT + 1)
+    except OSError:
+        return None
+    try:
+        return properties_pair(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return None
 
 
 def _pairs_of(parser: configparser.RawConfigParser) -> dict[str, str]:
@@ -236,6 +333,12 @@ def load_key_pairs(credentials_file: str | None = None,
         env = os.environ
     found: dict[str, SecretKey] = {}
     if credentials_file is not None:
+        pair = _properties_file(credentials_file)
+        if pair is not None and pair[0] is not None:
+            return {pair[0]: SecretKey(pair[1], credentials_file)}
+        if pair is not None:
+            raise MissingKeyError(f"credentials file {credentials_file} has secretKey but no "
+                                  "accessKeyId line: the service needs both")
         parser = _parse_credentials(credentials_file, credentials_file)
         if parser is None:
             raise MissingKeyError(f"credentials file {credentials_file} does not exist")

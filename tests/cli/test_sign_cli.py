@@ -51,7 +51,8 @@ def make_key_file(tmp_path: Path, key: str = KEY, mode: int = 0o600,
 def no_key_env(tmp_path: Path) -> dict[str, str | None]:
     """An environment in which no key source exists."""
     return {"AWS_SECRET_ACCESS_KEY": None, "AWS_PROFILE": None,
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-such-credentials")}
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-such-credentials"),
+            "AWS_CONFIG_FILE": str(tmp_path / "no-such-config")}
 
 
 def key_env(tmp_path: Path, key: str = KEY) -> dict[str, str | None]:
