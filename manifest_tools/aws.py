@@ -94,12 +94,18 @@ SIGNATURE_FAILURES = frozenset({"MissingSignature", "InvalidSignature"})
 NEXT_STEPS = {
     "Pending": "AWS has the job but not the device yet: write the SIGNATURE file "
     "(manifest-tools write-signature {device} --status {status}) and ship the device.",
-    "MissingSignature": "AWS found no SIGNATURE file in the root of the device. Write it with "
-    "'manifest-tools write-signature {device} --status {status}', check it with "
-    "'manifest-tools verify --status {status} --device {device}', and ship again.",
-    "InvalidSignature": "The device's SIGNATURE does not match this job. Check it with "
-    "'manifest-tools verify --status {status} --device {device}' and rewrite it with "
-    "'manifest-tools write-signature {device} --status {status} --force'.",
+    # The device comes back unprocessed and this job is over (domain.md section 1, step 4):
+    # rewriting its SIGNATURE cannot help; a new job can.
+    "MissingSignature": "AWS found no SIGNATURE file in the root of the device; {returned} "
+    "this job is over. Create a new job ('aws importexport create-job'), save its output "
+    "(NEW_STATUS), write its SIGNATURE with 'manifest-tools write-signature {device} --status "
+    "NEW_STATUS', check it with 'manifest-tools verify --status NEW_STATUS --device {device}', "
+    "and ship again.",
+    "InvalidSignature": "The device's SIGNATURE did not match this job; {returned} this job is "
+    "over. Find out why with 'manifest-tools verify --status {status} --device {device}', "
+    "then create a new job ('aws importexport create-job'), save its output (NEW_STATUS), "
+    "write its SIGNATURE with 'manifest-tools write-signature {device} --status NEW_STATUS "
+    "--force', and ship again.",
     "MissingDevice": "AWS has not received the device: check the shipment.",
     "DeviceError": "AWS could not read the device: see the log and contact AWS.",
     "UnsupportedDeviceType": "The device type is not supported: see the AWS device "
@@ -112,11 +118,18 @@ NEXT_STEPS = {
 }
 
 
+# Where the device is after a SIGNATURE failure, by LocationCode.
+_RETURNED = {"Returned": "the device has been returned to you unprocessed, and",
+             "AtAWS": "AWS returns the device unprocessed, and"}
+
+
 def next_step(progress: str | None, status: str = "STATUS_FILE",
-              device: str = "DEVICE_ROOT") -> str | None:
-    """The advice for ``progress``, with the user's file names filled in; None if there is none."""
+              device: str = "DEVICE_ROOT", location: str | None = None) -> str | None:
+    """The advice for ``progress`` (and, after a SIGNATURE failure, ``location``: where the
+    device is), with the user's file names filled in; None if there is none."""
     step = NEXT_STEPS.get(progress or "")
-    return step.format(status=status, device=device) if step else None
+    returned = _RETURNED.get(location or "", "AWS returns the device unprocessed, and")
+    return step.format(status=status, device=device, returned=returned) if step else None
 
 
 # --- addresses ------------------------------------------------------------------------------

@@ -299,7 +299,8 @@ def _check_progress(job: _Job) -> list[Check]:
     if progress is None:
         return [Check("progress", None, "the status output has no ProgressCode")]
     if progress in SIGNATURE_FAILURES:
-        step = next_step(progress, status=job.status_label, device=_device_root(job))
+        step = next_step(progress, status=job.status_label, device=_device_root(job),
+                         location=job.status.LocationCode)
         return [Check("progress", False, f"ProgressCode {progress}", step or "")]
     return [Check("progress", True, f"ProgressCode {progress}")]
 

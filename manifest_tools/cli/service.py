@@ -60,10 +60,11 @@ def run_command(
 
 
 def _store(data: str | None) -> Store:
+    """The jobs of an existing data folder (receive and return never create one)."""
     from ..service.server import default_data_dir
     from ..service.store import Store
 
-    return Store(data or default_data_dir())
+    return Store(data or default_data_dir(), create=False)
 
 
 @app.command("receive")

@@ -40,7 +40,8 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
     s = reading.status
     lines = [f"Job {s.JobId or '?'}" + (f" ({s.JobType})" if s.JobType else "")]
     lines.extend(_job_lines(s))
-    step = next_step(s.ProgressCode, status_path if status_path != "-" else "STATUS_FILE")
+    step = next_step(s.ProgressCode, status_path if status_path != "-" else "STATUS_FILE",
+                     location=s.LocationCode)
     if step:
         lines.append(f"  next:       {step}")
     if s.CurrentManifest is not None:

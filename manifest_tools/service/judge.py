@@ -14,6 +14,7 @@ use the same AWS Access Key ID").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic
@@ -112,6 +113,7 @@ def judge(manifest: bytes, job_type: str, caller: str) -> Verdict:
     if job_type not in _FORCED:
         raise ServiceError("InvalidParameterException",
                            f"JobType must be Import or Export, not {clean(job_type)!r}")
+    _check_path_sent(manifest)
     parsed = parse_manifest(manifest)
     detected, found = _result(parsed, job_type)
     errors = [d for d in found if d.is_error]
@@ -124,6 +126,23 @@ def judge(manifest: bytes, job_type: str, caller: str) -> Verdict:
                            f"(JobType {API_JOB_TYPE[detected]})")
     _check_access_key(parsed, caller)
     return Verdict(detected, tuple(d for d in found if not d.is_error))
+
+
+# One token naming a file: what the AWS CLI sends as the manifest when --manifest is given a
+# path without file:// (aws/aws-cli#1298).
+_PATH_LIKE = re.compile(r"[^\s]{1,255}")
+
+
+def _check_path_sent(manifest: bytes) -> None:
+    text = manifest.decode("utf-8", "replace").strip()
+    if not _PATH_LIKE.fullmatch(text) or not re.search(r"[./\\]", text) or \
+            text.startswith(("{", "[")) or ":" in text.replace(":\\", "").replace("://", ""):
+        return
+    path = text.removeprefix("file://")
+    raise ServiceError(MALFORMED, f"Your manifest is not well-formed: the whole manifest is "
+                       f"{clean(text, 80)!r}, which names a file: did you mean --manifest "
+                       f"file://{clean(path, 80)}? (without file:// the AWS CLI sends the "
+                       "path itself as the manifest) (MT109)")
 
 
 def _check_access_key(parsed: Manifest, caller: str) -> None:

@@ -119,8 +119,16 @@ def migrate(db: sqlite3.Connection) -> None:
 class Store:
     """Jobs on disk. One connection per thread; writes are ``BEGIN IMMEDIATE``."""
 
-    def __init__(self, data_dir: str) -> None:
+    def __init__(self, data_dir: str, create: bool = True) -> None:
+        """Open the jobs of ``data_dir``; ``create=False`` (the dock's receive and return)
+        refuses a folder that holds no service data instead of creating an empty one."""
         self.data_dir = data_dir
+        if not create and not os.path.isfile(os.path.join(data_dir, DB_NAME)):
+            what = "does not exist" if not os.path.exists(data_dir) else \
+                f"holds no service data (no {DB_NAME})"
+            raise InputError(f"the data folder {data_dir} {what}: only 'manifest-tools "
+                             "service run' creates one; give the --data folder the service "
+                             "runs with", data_dir)
         try:
             os.makedirs(data_dir, mode=0o700, exist_ok=True)
         except OSError as exc:

@@ -169,8 +169,14 @@ def test_signature_problems_print_the_next_step(run_cli: RunCli, tmp_path: Path,
     (next_line,) = [line for line in result.out.splitlines() if line.startswith("  next:")]
     assert "manifest-tools write-signature" in next_line
     assert "manifest-tools verify" in next_line
-    assert f"--status {path}" in next_line  # the advice names the user's own file
+    # The job is over (AWS returns the device unprocessed; the dock refuses it again): the
+    # advice is a new job, whose output the SIGNATURE is written from (issue 20).
+    assert "this job is over. " in next_line or "this job is over. Find" in next_line
+    assert "create a new job ('aws importexport create-job')" in next_line.replace(
+        "Create", "create")
+    assert "write-signature DEVICE_ROOT --status NEW_STATUS" in next_line
     if code == "InvalidSignature":
+        assert f"verify --status {path} --device DEVICE_ROOT" in next_line  # why it failed
         assert "--force" in next_line
 
 
