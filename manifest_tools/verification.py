@@ -57,6 +57,12 @@ class Verification:
     checks: tuple[Check, ...]
 
     @property
+    def form_only(self) -> bool:
+        """True when nothing but the SIGNATURE file's own form was checked."""
+        ran = {c.name for c in self.checks if c.ok is not None}
+        return bool(ran) and ran <= {"signature-file-parses", "signature-file-bytes"}
+
+    @property
     def ok(self) -> bool:
         """True when every check that ran passed and at least one ran."""
         ran = [c for c in self.checks if c.ok is not None]
@@ -381,6 +387,9 @@ def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes 
         checks.append(Check("hmac-local-manifest", None, f"{label} could not be parsed"))
     elif manifest is None:
         checks.append(Check("hmac-local-manifest", None, "no manifest given (--manifest)"))
+        checks.append(Check("job-matches", None, f"{label} was not compared with the job: "
+                            "give --status FILE (get-status output) to compare it with the "
+                            "job's SignatureFileContents"))
     elif key is None:
         checks.append(Check("hmac-local-manifest", None,
                             f"{key_missing_reason}; the HMAC was not recomputed"))

@@ -508,7 +508,7 @@ def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list
     manifest = parse_manifest(data)
     job_type, diagnostics = check_manifest(manifest)
     if job_type not in (JobType.IMPORT, JobType.EXPORT):
-        kind = "of no known job type" if job_type is None else f"a {job_type.value} job"
+        kind = "of no known job type" if job_type is None else job_type.described
         raise UsageError(f"{label}: preflight checks S3 import and S3 export devices; this "
                          f"manifest is {kind}")
     found = [Diagnostic(d.rule, d.severity, f"{label}:{d.line}:{d.column}: {d.message}",

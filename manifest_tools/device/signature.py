@@ -276,8 +276,9 @@ def write_signature(device_root: str | os.PathLike[str], contents: bytes,
 
     warnings: list[str] = []
     if not is_mount_root(root):
-        warnings.append(f"AWS looks for SIGNATURE only in the root directory of the device; "
-                        f"{root} is not the root of a mounted filesystem")
+        warnings.append(f"MT603 {root} is not the root of a mounted file system; AWS reads "
+                        "SIGNATURE only from the device's root directory (fine for a "
+                        "rehearsal)")
     for name in _case_variants(root):
         warnings.append(f"{os.path.join(root, name)} also exists; AWS reads only the file "
                         "named exactly SIGNATURE, remove the other one")
@@ -315,8 +316,10 @@ def _write_locked(root: str, target: str, contents: bytes, force: bool,
     previous = read_existing(target)
     previous_job_id = _job_id(previous) if previous is not None else None
     if previous == contents:
-        warnings.extend(_stale_temp_warnings(root))
-        return WriteResult(target, "unchanged", previous_job_id, tuple(warnings))
+        # Nothing written: the mount-root warning was given when the file was written.
+        kept = [w for w in warnings if not w.startswith("MT603 ")]
+        kept.extend(_stale_temp_warnings(root))
+        return WriteResult(target, "unchanged", previous_job_id, tuple(kept))
     if previous is not None and not force:
         new_job_id = _job_id(contents)
         raise ExistingSignatureError(

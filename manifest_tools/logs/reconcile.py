@@ -29,6 +29,14 @@ if TYPE_CHECKING:  # the rules come from the caller (the manifest's, if one is g
 __all__ = ["DeviceCounts", "Reconciliation", "reconcile"]
 
 
+def _quoted(path: str) -> str:
+    """A device path in a message, escaped as the finding's ``path`` shows it (a name that
+    is not UTF-8 reads 'caf\\xe9.txt' in both places, never 'caf\\udce9.txt')."""
+    from ..device.findings import display_path
+
+    return f"'{display_path(clip(path))}'"
+
+
 @dataclass
 class DeviceCounts:
     files: int = 0
@@ -100,7 +108,7 @@ class _Index:
         path = row.relpath
         if path in self.by_path:
             self._found.add(Diagnostic(
-                "MT719", Severity.WARNING, f"{clip(path)!r} has more than one row; the last "
+                "MT719", Severity.WARNING, f"{_quoted(path)} has more than one row; the last "
                 f"one (line {row.line}) is used", row.line, path=path))
         self.by_path[path] = row
         if row.key:
@@ -165,7 +173,7 @@ class _Reconciler:
         if row is None and entry.error is None:
             return  # folders, links, FIFOs: the preflight's business, not the log's
         what = entry.error or f"a {entry.kind}, not a regular file"
-        self.found.add(_error("MT718", f"{clip(entry.relpath)!r}: {what}; not compared",
+        self.found.add(_error("MT718", f"{_quoted(entry.relpath)}: {what}; not compared",
                               entry.relpath, "check the device; the file cannot be compared "
                               "with the log", row.line if row else 1))
 
@@ -173,7 +181,7 @@ class _Reconciler:
         if entry.relpath == SIGNATURE_NAME:
             return  # the job's own SIGNATURE: 103 Ignored when present; nothing to send
         what = "imported" if self.result.kind is LogKind.IMPORT else "written by the export"
-        self.found.add(_error("MT711", f"{clip(entry.relpath)!r} is on the device but not in "
+        self.found.add(_error("MT711", f"{_quoted(entry.relpath)} is on the device but not in "
                               f"the log: it was not {what}", entry.relpath,
                               "send it again (it is in --retry), or check that this is the "
                               "device and the log of one job"))
@@ -183,7 +191,7 @@ class _Reconciler:
         if self.rules is None or entry.relpath == SIGNATURE_NAME:
             return
         if self.rules.ignored_by(entry.relpath) is None:
-            self.found.add(_error("MT716", f"{clip(entry.relpath)!r} was ignored by AWS "
+            self.found.add(_error("MT716", f"{_quoted(entry.relpath)} was ignored by AWS "
                                   "(103 Ignored) but no ignore pattern of the manifest "
                                   "matches it", entry.relpath, "send it again (it is in "
                                   "--retry); check the manifest AWS used (CurrentManifest)",
@@ -194,7 +202,7 @@ class _Reconciler:
         if self.rules is not None:
             self._check_rules(entry, row, key)
         if row.size is not None and row.size != entry.size:
-            self.found.add(_error("MT713", f"{clip(entry.relpath)!r} is {entry.size} bytes "
+            self.found.add(_error("MT713", f"{_quoted(entry.relpath)} is {entry.size} bytes "
                                   f"on the device but {row.size} in the log", entry.relpath,
                                   "the file changed after the copy (or the copy was cut): "
                                   "send it again (it is in --retry)", row.line))
@@ -210,13 +218,13 @@ class _Reconciler:
             return
         pattern = self.rules.ignored_by(entry.relpath)
         if pattern is not None:
-            self.found.add(_warning("MT717", f"{clip(entry.relpath)!r} matches the ignore "
+            self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} matches the ignore "
                                     f"pattern {clip(pattern, 40)!r} but AWS loaded it",
                                     entry.relpath, "the manifest AWS used may differ from "
                                     "this one", row.line))
         elif key is not None and row.key and _object_key(row) != key and \
                 self.result.kind is LogKind.IMPORT:
-            self.found.add(_warning("MT717", f"{clip(entry.relpath)!r} was loaded as "
+            self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} was loaded as "
                                     f"{clip(_object_key(row))!r}, but the manifest's rules "
                                     f"give {clip(key)!r}", entry.relpath, "the manifest AWS "
                                     "used may differ from this one", row.line))
@@ -226,7 +234,7 @@ class _Reconciler:
         self.result.device.not_compared += 1
         why = (f"the log's MD5 {row.md5!r} is a multipart upload ETag, not the file's MD5"
                if row.md5 else "the log has no MD5 for it")
-        self.found.add(_warning("MT715", f"{clip(entry.relpath)!r}: {why}; the size matches, "
+        self.found.add(_warning("MT715", f"{_quoted(entry.relpath)}: {why}; the size matches, "
                                 "the content was not compared", entry.relpath,
                                 "compare it with the object in S3 (aws s3api head-object, "
                                 "or download it)", row.line))
@@ -237,7 +245,7 @@ class _Reconciler:
                 continue
             if path == SIGNATURE_NAME:
                 continue
-            self.found.add(_error("MT712", f"{clip(path)!r} is in the log "
+            self.found.add(_error("MT712", f"{_quoted(path)} is in the log "
                                   f"({row.outcome.value}) but not on the device", path,
                                   "the file was removed or renamed since the job, or the "
                                   "root is not the device's root", row.line))
@@ -253,7 +261,7 @@ class _Reconciler:
         for digest in hash_files(root, sorted(self.to_hash), jobs, progress, total):
             path, row = self.to_hash[digest.raw]
             if digest.md5 is None:
-                late.append(_error("MT718", f"{clip(path)!r}: cannot read: {digest.error}",
+                late.append(_error("MT718", f"{_quoted(path)}: cannot read: {digest.error}",
                                    path, "check the device", row.line))
                 continue
             counts.hashed += 1
@@ -261,7 +269,7 @@ class _Reconciler:
             if digest.md5 == row.md5.lower() and digest.size == (row.size or digest.size):
                 counts.md5_equal += 1
                 continue
-            late.append(_error("MT714", f"{clip(path)!r}: MD5 {digest.md5} on the device, "
+            late.append(_error("MT714", f"{_quoted(path)}: MD5 {digest.md5} on the device, "
                                f"{row.md5} in the log", path, "the bytes differ: send it "
                                "again (it is in --retry)", row.line))
             self.retry.add(path)

@@ -108,8 +108,12 @@ def decode(data: bytes) -> DecodedText:
     had_bom = data.startswith(BOM)
     if had_bom:
         data = data[len(BOM):]
-        diagnostics.append(warning("MT102", "file starts with a UTF-8 byte order mark; AWS "
-                                   "signs the bytes as they are, BOM included", 1, 1))
+        diagnostics.append(warning(
+            "MT102", "file starts with a UTF-8 byte order mark; AWS signs the bytes as they "
+            "are, BOM included", 1, 1,
+            hint="save it as UTF-8 without a BOM: in Notepad 'Save as' > Encoding 'UTF-8' (not "
+            "'UTF-8 with BOM'); in PowerShell 7 'Set-Content -Encoding utf8NoBOM'; or 'sed -i "
+            "1s/^\\xEF\\xBB\\xBF//' FILE"))
     parts: list[str] = []
     length = 0
     bad_offsets: list[int] = []

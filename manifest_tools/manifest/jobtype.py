@@ -21,6 +21,11 @@ class JobType(StrEnum):
     def schema_file(self) -> str:
         return _SCHEMA_FILES[self]
 
+    @property
+    def described(self) -> str:
+        """The job type in a sentence, with its article: 'an EBS import job'."""
+        return _DESCRIBED[self]
+
 
 
 _SCHEMA_FILES = {
@@ -28,6 +33,12 @@ _SCHEMA_FILES = {
     JobType.EXPORT: "s3-export.schema.json",
     JobType.EBS: "ebs-import.schema.json",
     JobType.GLACIER: "glacier-import.schema.json",
+}
+_DESCRIBED = {
+    JobType.IMPORT: "an S3 import job",
+    JobType.EXPORT: "an S3 export job",
+    JobType.EBS: "an EBS import job",
+    JobType.GLACIER: "a Glacier import job",
 }
 _DESTINATIONS = {"glacier": JobType.GLACIER, "ebs-snapshot": JobType.EBS}
 

@@ -141,11 +141,20 @@ class LinePass:
         self.positions = positions
         self.result = LineResult("")
         self.compact_first: tuple[int, int] | None = None
+        self.tab_first: tuple[int, int] | None = None
+        self.tab_lines = 0
         self.after_empty_secret = False
 
     def run(self) -> LineResult:
         self.result.json_form = _is_json(self.raw)
         out = [self.line(line0, line) for line0, line in enumerate(self.raw)]
+        if self.tab_first is not None:
+            more = self.tab_lines - 1
+            also = f" (and on {more} more line{'s' * (more > 1)})" if more else ""
+            self.diags.append(error(
+                "MT105", f"tab character in indentation{also}; indent with spaces",
+                *self.tab_first, hint="replace the tabs with spaces, as the lines around them "
+                "are indented"))
         if self.compact_first is not None:
             self.diags.append(warning(
                 "MT103", "compact 'key:value' form (no space after the colon): accepted, as "
@@ -203,10 +212,10 @@ class LinePass:
         indent = body[: len(body) - len(stripped)]
         if "\t" not in indent or not stripped:
             return body
-        self.findings.add(error(
-            "MT105", "tab character in indentation; indent with spaces", line0 + 1,
-            indent.index("\t") + 1, hint="replace the tab with spaces, as the lines around it "
-            "are indented"))
+        # Once per file, like MT115: the first tab line, and how many more there are.
+        if self.tab_first is None:
+            self.tab_first = (line0 + 1, indent.index("\t") + 1)
+        self.tab_lines += 1
         self.result.explained_lines.add(line0 + 1)
         wanted = self.neighbour_indent(line0)
         self.positions.record(line0, 0, len(indent), wanted)

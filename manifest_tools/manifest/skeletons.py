@@ -6,14 +6,20 @@ they are filled the skeleton validates with no finding (a test fills them and ch
 
 from __future__ import annotations
 
+from ..aws import EXPORT_FILESYSTEMS
 from .jobtype import JobType
+
+# The export file systems the validator accepts, NTFS first (the guide's own example).
+_FILESYSTEMS = ", ".join(["NTFS", *sorted(EXPORT_FILESYSTEMS - {"NTFS"})[:-1]]) + " or " + \
+    sorted(EXPORT_FILESYSTEMS - {"NTFS"})[-1]
 
 _ADDRESS = """\
 # Where AWS ships the device back. No PO boxes.
-# stateOrProvince is required for the USA and Canada only; company and street2 are optional.
+# stateOrProvince is required for the USA and Canada only; company and street2 are optional
+# (remove the '#' to give one).
 returnAddress:
   name: CHANGE-ME
-  company: CHANGE-ME
+  # company: your company
   street1: CHANGE-ME
   city: CHANGE-ME
   stateOrProvince: CHANGE-ME
@@ -43,7 +49,7 @@ logPrefix: logs/
 """ + _ADDRESS,
     JobType.EXPORT: "# AWS Import/Export manifest: export from Amazon S3.\n"
     "manifestVersion: 2.0\n" + _COMMON + """\
-# File system AWS writes on the device: NTFS or EXT4.
+# File system AWS writes on the device: """ + _FILESYSTEMS + """.
 fileSystem: NTFS
 # Required: AWS encrypts the exported data with this password (or give pinCode instead).
 trueCryptPassword: CHANGE-ME

@@ -17,8 +17,14 @@ from ..device.preflight import KEYS_HEADER, KeyRow, Preflight, display_path
 
 def _summary_line(p: Preflight) -> str:
     s = p.summary
-    return (f"{s.files:,} files, {s.bytes:,} bytes, {s.keys:,} keys, {s.ignored:,} ignored, "
-            f"{s.skipped:,} skipped, {p.errors} errors, {p.warnings} warnings")
+    return (f"{_count(s.files, 'file')}, {_count(s.bytes, 'byte')}, {_count(s.keys, 'key')}, "
+            f"{s.ignored:,} ignored, {s.skipped:,} skipped, {_count(p.errors, 'error')}, "
+            f"{_count(p.warnings, 'warning')}")
+
+
+def _count(number: int, word: str) -> str:
+    """'1 error', '2 errors', '1,024 bytes'."""
+    return f"{number:,} {word}" + ("" if number == 1 else "s")
 
 
 def render_text(p: Preflight, strict: bool = False) -> str:

@@ -19,6 +19,8 @@ def render_text(report: Verification) -> str:
     failed = sum(1 for c in report.checks if c.ok is False)
     ran = sum(1 for c in report.checks if c.ok is not None)
     verdict = "ok" if report.ok else ("FAILED" if failed else "nothing verified")
+    if report.ok and report.form_only:
+        verdict = "the file is a well-formed SIGNATURE; nothing was compared with the job"
     lines.append(f"result: {verdict} ({ran - failed} of {ran} checks passed, "
                  f"{len(report.checks) - ran} skipped)")
     return "\n".join(lines) + "\n"

@@ -122,7 +122,7 @@ def judge(manifest: bytes, job_type: str, caller: str) -> Verdict:
     assert detected is not None
     if API_JOB_TYPE[detected] != job_type:
         raise ServiceError("InvalidParameterException", f"JobType {job_type} does not match "
-                           f"the manifest, which describes an {detected.value} job "
+                           f"the manifest, which describes {detected.described} "
                            f"(JobType {API_JOB_TYPE[detected]})")
     _check_access_key(parsed, caller)
     return Verdict(detected, tuple(d for d in found if not d.is_error))

@@ -315,7 +315,7 @@ def test_manifest_errors_are_findings_and_other_jobs_refused(tmp_path: Path) -> 
     result = run_preflight(root, b"manifestVersion: 2.0\nbucket: b-b\n", "m.yaml")
     assert "MT201" in rules(result, Severity.ERROR)
     glacier = (Path(__file__).parents[2] / "samples/valid/glacier-import.yaml").read_bytes()
-    with pytest.raises(UsageError, match="glacier"):
+    with pytest.raises(UsageError, match="this manifest is a Glacier import job"):
         run_preflight(root, glacier, "g.yaml")
     with pytest.raises(InputError):
         run_preflight(tmp_path / "missing", BASE.encode(), "m.yaml")

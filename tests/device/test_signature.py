@@ -145,8 +145,10 @@ def test_not_mount_root_warns(root: Path) -> None:
     assert not is_mount_root(root)
     result = write_signature(root, NEW)
     assert result.warnings == (
-        "AWS looks for SIGNATURE only in the root directory of the device; "
-        f"{root} is not the root of a mounted filesystem",)
+        f"MT603 {root} is not the root of a mounted file system; AWS reads SIGNATURE only "
+        "from the device's root directory (fine for a rehearsal)",)
+    # Writing the same file again writes nothing, and does not say it again (make demo).
+    assert write_signature(root, NEW).warnings == ()
 
 
 def test_mount_root_does_not_warn(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
