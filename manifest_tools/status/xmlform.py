@@ -19,7 +19,7 @@ from .members import status_from_mapping
 from .model import INTEGER, StatusReading, fail
 
 _OPERATIONS = ("GetStatus", "CreateJob")
-_START = re.compile(r"<(?:\w+:)?(?:GetStatusResponse|CreateJobResponse)\b")
+_START = re.compile(r"<(?:\w+:)?(?:GetStatusResponse|CreateJobResponse|ErrorResponse)\b")
 _BYTES_START = re.compile(r"""b(['"])<""")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -82,6 +82,11 @@ def read_xml(text: str) -> StatusReading:
     except ET.ParseError as exc:
         line, column = exc.position
         fail(f"not well-formed XML: {exc}", line, column + 1)
+    if _local(root.tag) == "ErrorResponse":
+        code = next((e.text for e in root.iter() if _local(e.tag) == "Code"), None) or "?"
+        message = next((e.text for e in root.iter() if _local(e.tag) == "Message"), None)
+        fail(f"this is AWS's error response ({code}: {(message or '')[:200]}), not get-status "
+             "output: the request failed; run get-status again once the error is fixed")
     result = next((child for child in root if _local(child.tag) in
                    {f"{op}Result" for op in _OPERATIONS}), None)
     if result is None:

@@ -278,3 +278,14 @@ def test_json_rewrapped_then_quoted_is_read() -> None:
 def test_unwrap_json_removes_a_flowed_break_without_guessing() -> None:
     text = '{"A": "one two \nthree"}'
     assert unwrap_json(text) == ('{"A": "one two three"}', [1], False)
+
+
+def test_an_error_response_is_named_as_such() -> None:
+    error = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="http://'
+             b'importexport.amazonaws.com/doc/2010-06-01/"><Error><Type>Sender</Type><Code>'
+             b'InvalidJobIdException</Code><Message>No such job ZZZZZ</Message></Error>'
+             b'<RequestId>1f2e</RequestId></ErrorResponse>')
+    with pytest.raises(StatusFormatError) as exc:
+        read_status(error)
+    assert str(exc.value).startswith("this is AWS's error response (InvalidJobIdException: "
+                                     "No such job ZZZZZ), not get-status output")
