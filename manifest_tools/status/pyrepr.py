@@ -105,7 +105,7 @@ def read_repr(text: str) -> StatusReading:
     notes: list[str] = []
     try:
         obj = _literal(tree.body, 0, notes)
-    except (_NotLiteral, RecursionError):
+    except (_NotLiteral, RecursionError, TypeError):  # TypeError: a list as a dict key
         fail("looks like a Python dict (boto3's print of get_status) but holds something "
              "other than literals and datetime.datetime(...)")
     if not isinstance(obj, dict):
