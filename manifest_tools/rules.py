@@ -117,7 +117,7 @@ _RULES = [
     Rule("MT120", "smart-quotes", "Value starts with a typographic quote",
          "A value that starts with a curly quote (\u201c \u2018, from a word processor) but "
          "is not wholly enclosed in them: the quote is part of the value. Use straight "
-         "quotes or none. A value wholly in curly quotes is MT130.", level="warning",
+         "quotes or none. A value wholly in curly quotes is MT126.", level="warning",
          example="name: \u201cJane\u201d Doe"),
     Rule("MT121", "comment-in-value", "' #' cuts a value short",
          "In YAML ' #' starts a comment, so 'street1: 123 Main Street #4' is read as "
@@ -130,12 +130,12 @@ _RULES = [
          "The file does not exist, is a directory, is larger than the limit or cannot be "
          "opened. Exit code 2; JSON and SARIF output still hold a result for it.",
          example="manifest-tools validate missing.yaml"),
-    Rule("MT130", "typographic-quoted-value", "Value in typographic quotes",
+    Rule("MT126", "typographic-quoted-value", "Value in typographic quotes",
          "A value wholly in curly quotes (\u201cyes\u201d, from a word processor or a web "
          "page): they do not quote it but become part of it, so AWS reads another value. One "
          "error; no other rule judges that value.", GUIDE, aws_error=INVALID,
          example="eraseDevice: \u201cyes\u201d"),
-    Rule("MT131", "not-a-manifest", "Not a manifest",
+    Rule("MT127", "not-a-manifest", "Not a manifest",
          "The file is recognisably get-status or create-job output (any form status reads), "
          "list-jobs output or a SIGNATURE file; the message names the command that takes "
          "it, and no manifest rule is run on it.",

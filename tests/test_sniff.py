@@ -45,15 +45,15 @@ def test_manifests(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(p for p in (SAMPLES / "invalid").glob("*.yaml")
-                                         if not p.name.startswith("MT131")))
+                                         if not p.name.startswith("MT127")))
 def test_broken_manifests_are_never_taken_for_another_kind(path: Path) -> None:
     # An empty or unreadable one may look like nothing; it never looks like get-status.
-    # (MT131's sample is get-status output saved as .yaml: not a manifest at all.)
+    # (MT127's sample is get-status output saved as .yaml: not a manifest at all.)
     assert sniff(path.read_bytes()) in ("manifest", None)
 
 
 def test_the_not_a_manifest_sample_is_get_status() -> None:
-    assert sniff((SAMPLES / "invalid" / "MT131-get-status-output.yaml").read_bytes()) == \
+    assert sniff((SAMPLES / "invalid" / "MT127-get-status-output.yaml").read_bytes()) == \
         "get-status"
 
 

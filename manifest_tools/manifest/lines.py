@@ -322,7 +322,7 @@ class LinePass:
             # quoted value again (validate drops later findings on this line).
             inner = text[1:-1]
             self.findings.add(error(
-                "MT130", f"{clip(name)}: the value is in typographic quotes ({text[0]} "
+                "MT126", f"{clip(name)}: the value is in typographic quotes ({text[0]} "
                 f"{text[-1]}); they do not quote it but become part of it",
                 *self.positions.original(line0, start),
                 hint=f"use straight quotes or none: {clip(name)}: {clip(inner)}"))

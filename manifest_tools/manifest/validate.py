@@ -63,9 +63,9 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
     explained = manifest.unfilled | {d.pointer for d in manifest.diagnostics
                                      if d.pointer and d.is_error}
     later = schema_diagnostics(manifest, job_type) + cross_field_diagnostics(manifest, job_type)
-    # A value in typographic quotes (MT130) is judged once, there; a field MT204 renames is
+    # A value in typographic quotes (MT126) is judged once, there; a field MT204 renames is
     # not also missing (MT201, MT309, MT311...): the rename is the one finding.
-    quoted = {d.line for d in manifest.diagnostics if d.rule == "MT130"}
+    quoted = {d.line for d in manifest.diagnostics if d.rule == "MT126"}
     renamed = rename_targets(later)
     diagnostics.extend(d for d in later if d.pointer not in explained
                        and not (d.line in quoted and d.pointer)
@@ -82,7 +82,7 @@ def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None 
         # get-status output, a SIGNATURE or list-jobs output: the one finding says what it is
         # and which command takes it; the manifest rules would only mislead ("pass
         # --job-type", unknown fields JobId, ProgressCode...).
-        return FileResult(path, None, (error("MT131", wrong, 1, 1),))
+        return FileResult(path, None, (error("MT127", wrong, 1, 1),))
     manifest = parse_manifest(data)
     detected, diagnostics = check_manifest(manifest, job_type)
     if disabled:

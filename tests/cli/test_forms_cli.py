@@ -127,16 +127,16 @@ def test_validate_on_get_status_output_names_the_status_command(run_cli: RunCli)
     # misleading "pass --job-type" (MT205) beside it.
     result = safe_run(run_cli, "validate", str(STATUS / "get-status.json"))
     assert result.code == 1
-    assert "error MT131 this looks like get-status (or create-job) output, not a manifest" \
+    assert "error MT127 this looks like get-status (or create-job) output, not a manifest" \
         in result.out
     assert "manifest-tools status" in result.out and "MT205" not in result.out
     result = safe_run(run_cli, "validate", "--format", "json", str(STATUS / "get-status.json"))
     [found] = json.loads(result.out)["files"][0]["diagnostics"]
-    assert found["rule"] == "MT131" and found["message"].startswith(
+    assert found["rule"] == "MT127" and found["message"].startswith(
         "this looks like get-status (or create-job) output")
     result = safe_run(run_cli, "validate", "--format", "sarif", str(STATUS / "get-status.json"))
     [sarif] = json.loads(result.out)["runs"][0]["results"]
-    assert sarif["ruleId"] == "MT131" and "manifest-tools status" in sarif["message"]["text"]
+    assert sarif["ruleId"] == "MT127" and "manifest-tools status" in sarif["message"]["text"]
 
 
 def test_manifest_as_signature_file(run_cli: RunCli, tmp_path: Path) -> None:

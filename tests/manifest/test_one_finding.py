@@ -50,7 +50,7 @@ def test_typographic_quotes_around_a_value_are_one_error_with_the_fix(old: str, 
     text = IMPORT.replace(old, new)
     [d] = run(text).diagnostics  # not also MT202, MT310, MT309, MT304
     name, value = old.strip().split(": ")
-    assert (d.rule, d.severity.value, d.column) == ("MT130", "error", column)
+    assert (d.rule, d.severity.value, d.column) == ("MT126", "error", column)
     assert d.message.startswith(f"{name}: the value is in typographic quotes (")
     assert d.message.endswith("); they do not quote it but become part of it")
     assert d.hint == f"use straight quotes or none: {name}: {value}"
@@ -74,10 +74,10 @@ def test_a_password_that_only_looks_bracketed_is_kept() -> None:
 def test_get_status_output_and_a_signature_are_one_wrong_kind_finding() -> None:
     status = b'{\n    "JobId": "EX1ID",\n    "ProgressCode": "Pending"\n}\n'
     [d] = run(status).diagnostics
-    assert (d.rule, d.severity.value) == ("MT131", "error")
+    assert (d.rule, d.severity.value) == ("MT127", "error")
     assert d.message.startswith("this looks like get-status (or create-job) output, not a "
                                 "manifest; use 'manifest-tools status FILE'")
     signature = (b"version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\n"
                  b"signature:Ara83XX0K7K15HeRcHM9hXMrNpw=\n")
     [d] = run(signature).diagnostics
-    assert d.rule == "MT131" and d.message.startswith("this looks like a SIGNATURE file")
+    assert d.rule == "MT127" and d.message.startswith("this looks like a SIGNATURE file")

@@ -132,7 +132,7 @@ def test_missing_address_field_is_placed_at_returnaddress() -> None:
     ("  name: Jane Doe", "  name: <Your name>", "MT208", "fill in"),
     ("bucket: example-import-bucket", "bucket: {your-bucket}", "MT208", "fill in"),
     ("  name: Jane Doe", "  name: \u201cJane\u201d Doe", "MT120", "typographic quote"),
-    ("  name: Jane Doe", "  name: \u201cJane Doe\u201d", "MT130", "typographic quotes"),
+    ("  name: Jane Doe", "  name: \u201cJane Doe\u201d", "MT126", "typographic quotes"),
     ("  city: Boston", "\u00a0\u00a0city: Boston", "MT119", "U+00A0"),
     ("  city: Boston", "  city:\u00a0Boston", "MT119", "column 8"),
     ("  street1: 123 Main Street", "  street1: 123 Main Street #4", "MT121", "comment"),
