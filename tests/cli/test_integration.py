@@ -118,7 +118,7 @@ def _complete(run_cli: RunCli, line: str) -> list[str]:
 
 def test_completion_of_format_values(run_cli: RunCli) -> None:
     assert _complete(run_cli, "manifest-tools validate --format ") == [
-        "text", "json", "sarif", "github"]
+        "text", "json", "sarif", "github", "junit", "gitlab"]
     assert _complete(run_cli, "manifest-tools verify --format ") == ["text", "json"]
 
 
