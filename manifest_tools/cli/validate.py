@@ -18,6 +18,7 @@ from .common import ExitCode, JobTypeOption, err, exit_code_for, use_color, wron
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..diagnostics import Diagnostic
     from ..manifest.fix import FixResult
     from ..manifest.validate import FileResult
     from ..report.findings import RenderOptions
@@ -188,14 +189,21 @@ def _check(data: bytes, name: str, path: str, choice: Choice) -> FileResult:
     return validate_bytes(data, name, choice.job_type, choice.disabled_for(where))
 
 
-def _fixed(checked: Checked) -> Iterator[tuple[int, FileResult, bytes, FixResult]]:
-    """Each readable file's certain fixes (see manifest.fix)."""
+def _fixed(checked: Checked, choice: Choice
+           ) -> Iterator[tuple[int, FileResult, bytes, FixResult]]:
+    """Each readable file's certain fixes (see manifest.fix), under the run's rule choice
+    and the file's suppression comments."""
     from ..manifest.fix import fix_manifest
 
     for n, (result, data) in enumerate(checked):
         if data is None or result.read_error is not None:
             continue
-        yield n, result, data, fix_manifest(data, result.diagnostics)
+        path = result.path
+
+        def recheck(fixed: bytes, path: str = path) -> tuple[Diagnostic, ...]:
+            return _check(fixed, path, path, choice).diagnostics
+
+        yield n, result, data, fix_manifest(data, result.diagnostics, recheck)
 
 
 def _fix_all(checked: Checked, choice: Choice) -> Checked:
@@ -205,7 +213,7 @@ def _fix_all(checked: Checked, choice: Choice) -> Checked:
 
     out = list(checked)
     changed = False
-    for n, result, _, fixed in _fixed(checked):
+    for n, result, _, fixed in _fixed(checked, choice):
         if not fixed.changed:
             continue
         write_atomic(result.path, fixed.data, "the fixed manifest")
@@ -221,7 +229,7 @@ def _show_diffs(checked: Checked, choice: Choice) -> ExitCode:
     from ..report.fixes import render_diff
 
     code = ExitCode.OK
-    for _, result, data, fixed in _fixed(checked):
+    for _, result, data, fixed in _fixed(checked, choice):
         if fixed.changed:
             typer.echo(render_diff(result.path, data, fixed.data), nl=False)
             code = ExitCode.FINDINGS

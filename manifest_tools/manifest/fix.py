@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,8 +83,35 @@ class _LineFix:
     unquoted: list[tuple[str, str]]  # (pointer of the value, value after the fix)
 
 
-def fix_manifest(data: bytes, diagnostics: Sequence[Diagnostic]) -> FixResult:
-    """Apply the certain fixes for ``diagnostics`` (findings of ``data``) to ``data``."""
+# A fix can make a neighbour's fix possible (a tab-indented line between two others); the
+# fixer goes round until nothing more changes, at most this often.
+MAX_ROUNDS = 4
+
+
+def fix_manifest(data: bytes, diagnostics: Sequence[Diagnostic],
+                 recheck: Callable[[bytes], Sequence[Diagnostic]] | None = None) -> FixResult:
+    """Apply the certain fixes for ``diagnostics`` (findings of ``data``) to ``data``.
+
+    ``recheck`` gives the findings of fixed bytes for the next round (the caller's rule
+    choice and suppression comments apply); by default all of ``validate_bytes``'s."""
+    changes: list[Change] = []
+    for _ in range(MAX_ROUNDS):
+        step = _fix_once(data, diagnostics)
+        if not step.changes:
+            break
+        changes.extend(step.changes)
+        data = step.data
+        diagnostics = recheck(data) if recheck is not None else _findings(data)
+    return FixResult(data, tuple(sorted(changes, key=lambda c: c.line)))
+
+
+def _findings(data: bytes) -> Sequence[Diagnostic]:
+    from .validate import validate_bytes
+
+    return validate_bytes(data).diagnostics
+
+
+def _fix_once(data: bytes, diagnostics: Sequence[Diagnostic]) -> FixResult:
     rules = {d.rule for d in diagnostics}
     if rules & UNFIXABLE_FILE or not rules & FIXABLE:
         return FixResult(data, ())
@@ -98,24 +125,27 @@ def fix_manifest(data: bytes, diagnostics: Sequence[Diagnostic]) -> FixResult:
         return FixResult(data, ())
     lines = _raw_lines(text)
     planner = _Planner(lines, before)
-    fixes = [f for f in (planner.plan(line, ds) for line, ds in _by_line(diagnostics).items())
+    by_line = _by_line(diagnostics)
+    drop_bom = bom and "MT102" in rules
+    head = BOM if bom and not drop_bom else b""
+    check = _Check(before, {d.rule for d in before.diagnostics} | rules, head, lines)
+    fixes = [f for f in (planner.plan(line, found) for line, found in by_line.items())
              if f is not None]
-    head = b"" if bom and "MT102" in rules else (BOM if bom else b"")
-    head_changes = [Change("MT102", 1, "removed the byte order mark")] if (
-        bom and "MT102" in rules) else []
-    kinds = {d.rule for d in before.diagnostics} | rules
-    check = _Check(before, kinds, head, lines)
-    if check.passes(fixes):
-        kept = fixes
-    else:  # keep each line's fix only if it passes with those kept before it
-        kept = []
-        for fix in fixes:
-            if check.passes([*kept, fix]):
-                kept.append(fix)
-    changes = head_changes + [c for f in kept for c in f.changes]
+    if not check.passes(fixes):
+        # Keep each line's fix only if it passes with those kept before it; for invisible
+        # spaces in indentation try the neighbours' indentation after the reader's reading.
+        fixes = []
+        for line, found in by_line.items():
+            for neighbour in (False, True):
+                fix = planner.plan(line, found, neighbour=neighbour)
+                if fix is not None and check.passes([*fixes, fix]):
+                    fixes.append(fix)
+                    break
+    changes = [Change("MT102", 1, "removed the byte order mark")] if drop_bom else []
+    changes += [c for f in fixes for c in f.changes]
     if not changes:
         return FixResult(data, ())
-    return FixResult(check.build(kept), tuple(sorted(changes, key=lambda c: c.line)))
+    return FixResult(check.build(fixes), tuple(changes))
 
 
 def _raw_lines(text: str) -> list[str]:
@@ -210,14 +240,17 @@ class _Planner:
         self.value_at = {line: pointer for pointer, (line, _) in manifest.spans.items()
                          if pointer}
 
-    def plan(self, line: int, found: list[Diagnostic]) -> _LineFix | None:
+    def plan(self, line: int, found: list[Diagnostic], *, neighbour: bool = False
+             ) -> _LineFix | None:
+        """The line's fix; ``neighbour``: indentation with invisible spaces becomes the
+        neighbours' indentation instead of one space for each (the reader's reading)."""
         body, end = split_break(self.lines[line - 1])
         fix = _LineFix(line, "", [], [], [])
         rules = {d.rule for d in found}
         for d in sorted((d for d in found if d.rule == "MT204"), key=lambda d: -d.column):
             body = self.rename(body, d, fix)
         if "MT105" in rules or "MT119" in rules:
-            body = self.indentation(line, body, fix, "MT105" in rules)
+            body = self.indentation(line, body, fix, neighbour)
         if "MT119" in rules:
             body = self.invisible(line, body, fix)
         if "MT116" in rules:
@@ -244,17 +277,19 @@ class _Planner:
         fix.changes.append(Change("MT204", d.line, f"renamed '{clip(old)}' to '{new}'"))
         return body[:start] + new + body[start + len(old):]
 
-    def indentation(self, line: int, body: str, fix: _LineFix, tab: bool) -> str:
+    def indentation(self, line: int, body: str, fix: _LineFix, neighbour: bool) -> str:
         blank = " \t" + "".join(INVISIBLE)
         stripped = body.lstrip(blank)
         indent = body[: len(body) - len(stripped)]
         if not stripped or indent.strip(" ") == "":
             return body
-        if "\t" not in indent and not any(c in INVISIBLE for c in indent):
-            return body
-        wanted = self.reader.neighbour_indent(line - 1)
-        rule = "MT105" if "\t" in indent and tab else "MT119"
-        fix.changes.append(Change(rule, line, f"indented with {wanted} spaces"))
+        tab = "\t" in indent
+        # A tab: the reader's own rule (the neighbours' indentation). Invisible spaces: the
+        # reader read each as a space; the neighbours' indentation is the second choice.
+        wanted = (self.reader.neighbour_indent(line - 1) if tab or neighbour
+                  else len(indent))
+        fix.changes.append(Change("MT105" if tab else "MT119", line,
+                                  f"indented with {wanted} spaces"))
         return " " * wanted + stripped
 
     def invisible(self, line: int, body: str, fix: _LineFix) -> str:
