@@ -262,11 +262,34 @@ def _report(results: list[FileResult], fmt: str, output_file: str | None, statis
         typer.echo(counts, err=True, nl=False)
 
 
+class Modeline(StrEnum):
+    NONE = "none"
+    URL = "url"
+    PATH = "path"
+
+
 def init(job_type: Annotated[JobType, typer.Option("--job-type", case_sensitive=False,
                                                    help="Which job the manifest is for.")]
-         = JobType.IMPORT) -> int:
+         = JobType.IMPORT,
+         modeline: Annotated[Modeline, typer.Option(
+             "--modeline", case_sensitive=False, help="Start with an editor modeline "
+             "('# yaml-language-server: $schema=...') naming the job type's schema: url (its "
+             "published $id) or path (the installed file); none by default.")]
+         = Modeline.NONE) -> int:
     """Print a commented skeleton manifest; it validates once every CHANGE-ME is filled in."""
     from ..manifest.skeletons import SKELETONS
 
+    if modeline is not Modeline.NONE:
+        typer.echo(f"# yaml-language-server: $schema={_schema_location(job_type, modeline)}")
     typer.echo(SKELETONS[job_type], nl=False)
     return int(ExitCode.OK)
+
+
+def _schema_location(job_type: JobType, modeline: Modeline) -> str:
+    if modeline is Modeline.PATH:
+        from .schema import schema_path
+
+        return schema_path(job_type)
+    from ..schemas_bundle import schema_id
+
+    return schema_id(job_type.schema_file)
