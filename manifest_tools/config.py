@@ -17,6 +17,7 @@ a typo must not silently switch a check off.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,8 @@ class Config:
         """The rules this configuration switches off for one file."""
         from .selection import per_file_disabled
 
-        base = self.source.parent.resolve() if self.source is not None else None
+        # Not resolve(): a glob is about the path as the user sees it, links and all.
+        base = Path(os.path.abspath(self.source.parent)) if self.source is not None else None
         return self.disable | per_file_disabled(self.per_file_disable, base, path)
 
 

@@ -347,3 +347,13 @@ def test_output_file_is_replaced_atomically_keeping_no_partial_file(
     assert json.loads(target.read_text())["files"][0]["path"].endswith("m.yaml")
     assert target.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "report.json"]
+
+
+def test_junit_stays_well_formed_for_a_name_xml_cannot_hold(run_cli: RunCli,
+                                                            tmp_path: Path) -> None:
+    path = _write(tmp_path, IMPORT.replace("eraseDevice: yes", "eraseDevice: maybe"),
+                  "odd\x01name.yaml")
+    root = ET.fromstring(run_cli("validate", "--isolated", "--format", "junit", path).out)
+    assert root.get("failures") == "1"
+    suite = root.find("testsuite")
+    assert suite is not None and "odd\ufffdname.yaml" in suite.get("name", "")
