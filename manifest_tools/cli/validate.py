@@ -127,7 +127,8 @@ def validate(
     if diff:
         return int(max(code, _show_diffs(checked, choice)))
     if fix:
-        checked = _fix_all(checked, choice)
+        checked, fix_code = _fix_all(checked, choice)
+        code = max(code, fix_code)
     results = [result for result, _ in checked]
     if not results:
         return int(code)
@@ -206,23 +207,30 @@ def _fixed(checked: Checked, choice: Choice
         yield n, result, data, fix_manifest(data, result.diagnostics, recheck)
 
 
-def _fix_all(checked: Checked, choice: Choice) -> Checked:
-    """Write each file's fixes (atomically), say what changed, and check it again."""
+def _fix_all(checked: Checked, choice: Choice) -> tuple[Checked, ExitCode]:
+    """Write each file's fixes (atomically), say what changed, and check it again. A file
+    that cannot be written keeps its bytes and findings (exit 2); the others go on."""
     from ..outputs import write_atomic
     from ..report.fixes import SIGNATURE_NOTE, render_changes
 
     out = list(checked)
     changed = False
+    code = ExitCode.OK
     for n, result, _, fixed in _fixed(checked, choice):
         if not fixed.changed:
             continue
-        write_atomic(result.path, fixed.data, "the fixed manifest")
+        try:
+            write_atomic(result.path, fixed.data, "the fixed manifest")
+        except InputError as exc:
+            err(str(exc))
+            code = ExitCode.TROUBLE
+            continue
         typer.echo(render_changes(result.path, fixed.changes), err=True, nl=False)
         out[n] = (_check(fixed.data, result.path, result.path, choice), fixed.data)
         changed = True
     if changed:
         err(SIGNATURE_NOTE)
-    return out
+    return out, code
 
 
 def _show_diffs(checked: Checked, choice: Choice) -> ExitCode:

@@ -154,3 +154,25 @@ def test_diff_shows_crlf_and_a_bom(run_cli: RunCli, tmp_path: Path) -> None:
 def test_fix_refuses_stdin(run_cli: RunCli) -> None:
     result = run_cli("validate", "--fix", "-", input=IMPORT)
     assert result.code == 2 and "give file names, not '-'" in result.err
+
+
+def test_fix_of_a_file_it_cannot_write_is_exit_2_and_others_are_fixed(
+        run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stuck = tmp_path / "m.yaml"
+    stuck.write_text(IMPORT.replace("  city", "\tcity"))
+    free = tmp_path / "n.yaml"
+    free.write_text(IMPORT.replace("  city", "\tcity"))
+    real_replace = os.replace
+
+    def replace(source: str, target: str) -> None:  # a read-only folder, even for root
+        if str(target) == str(stuck):
+            raise PermissionError(13, "Permission denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = run_cli("validate", "--isolated", "--fix", str(stuck), str(free))
+    assert result.code == 2
+    assert f"cannot write the fixed manifest {stuck}: Permission denied" in result.err
+    assert free.read_text() == IMPORT and "\tcity" in stuck.read_text()
+    assert "error MT105" in result.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "n.yaml"]
