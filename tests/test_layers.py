@@ -15,7 +15,7 @@ LAYERS = [
      "_version", "javaregex", "schemas", "textcodec", "sniff"},
     {"manifest", "signature", "status"},
     {"device", "manifest_fields", "sign_checks", "verification", "logs", "service"},
-    {"report", "api", "__init__"},
+    {"report", "api", "testing", "pytest_plugin", "__init__"},
     {"cli", "__main__"},
 ]
 FORMATS = LAYERS[1]
