@@ -30,7 +30,8 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #111; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
 th { background: #eee; }
 td.num { text-align: right; }
 code, pre { font-family: ui-monospace, monospace; }
