@@ -157,3 +157,19 @@ def test_run_ephemeral_on_a_fixed_port_says_how_to_point_clients(tmp_path: Path)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     assert not folder.exists()
+
+
+def test_the_aws_cli_follows_the_printed_endpoint_variable(server: ImportExportServer,
+                                                           tmp_path: Path) -> None:
+    from .conftest import AWS
+
+    made = server.client().create_job(JobType="Import", Manifest=IMPORT,
+                                      ValidateOnly=False)["JobId"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(server.environment())  # no --endpoint-url: the variable alone
+    env.update({"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_PAGER": ""})
+    run = subprocess.run([AWS, "importexport", "list-jobs"], env=env, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert [j["JobId"] for j in json.loads(run.stdout)["Jobs"]] == [made]
