@@ -12,6 +12,7 @@ Nothing here ever shows a ``trueCryptPassword`` or ``pinCode`` value.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -86,10 +87,14 @@ def reset(ctx: Context) -> dict[str, Any]:
 # --- guards ---------------------------------------------------------------------------------
 
 def _loopback_name(host: str) -> bool:
-    from .server import is_loopback
-
+    """``host[:port]`` names this machine: localhost (RFC 6761, subdomains too), 127/8, ::1."""
     name = urlsplit(f"//{host}").hostname or ""
-    return is_loopback(name) or name.endswith(".localhost")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _refusal(ctx: Context, environ: Mapping[str, Any]) -> Answer | None:

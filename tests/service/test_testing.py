@@ -14,7 +14,8 @@ import pytest
 
 from manifest_tools.testing import mock_importexport
 
-USER_SUITE = Path(__file__).parents[1] / "fixtures" / "user_suite.py"
+ROOT = Path(__file__).parents[2]
+USER_SUITE = ROOT / "tests" / "fixtures" / "user_suite.py"
 
 
 def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -31,6 +32,23 @@ def test_a_users_own_suite_passes_with_the_fixture_and_the_mock(tmp_path: Path) 
     run = _pytest(tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^7 passed", run.stdout, re.MULTILINE), run.stdout
+
+
+def test_the_readmes_examples_run_as_printed(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Testing your own code"):
+                     readme.index("## CI, pre-commit and the shell")]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 3
+    for number, block in enumerate(blocks):
+        assert len([line for line in block.splitlines() if line.strip()]) <= 15, block
+        (tmp_path / f"test_readme_{number}.py").write_text(block)
+    (tmp_path / "manifest.yaml").write_text((ROOT / "samples" / "valid" / "s3-import.yaml")
+                                            .read_text().replace("AKIA2E0A8F3B244C9986",
+                                                                 "ACCESS_KEY_ID"))
+    run = _pytest(tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^4 passed", run.stdout, re.MULTILINE), run.stdout
 
 
 def test_the_fixture_comes_from_the_plugin(tmp_path: Path) -> None:
