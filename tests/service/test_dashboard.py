@@ -36,8 +36,8 @@ def _browser(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def dump(tmp: Path, url: str) -> str:
-    run = _browser(tmp, "--dump-dom", url)
+def dump(tmp: Path, *args: str) -> str:
+    run = _browser(tmp, "--dump-dom", *args)
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
 
@@ -48,6 +48,13 @@ def server(tmp_path: Path) -> Iterator[ImportExportServer]:
                              secret_access_key=SECRET) as started:
         started.add_account(type(started.account)(OTHER_ACCESS, OTHER_SECRET))
         yield started
+
+
+def _policy(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return str(answer.headers["Content-Security-Policy"])
 
 
 def _hrefs(dom: str) -> list[str]:
@@ -69,6 +76,11 @@ def test_jobs_links_log_and_label_in_a_browser(server: ImportExportServer,
     assert server.receive(job["JobId"], device).errors == 0
 
     overview = dump(tmp_path, server.url + "/")
+    # Nothing on it is a script, and its Content-Security-Policy would stop any: what the
+    # browser shows with JavaScript on is what it shows with JavaScript off.
+    assert "<script" not in overview
+    policy = _policy(server.url + "/")
+    assert "default-src 'none'" in policy and "script-src" not in policy
     assert f"Account <code>{ACCESS}</code>" in overview
     assert f"Account <code>{OTHER_ACCESS}</code>" in overview
     assert "AtAWS / Success" in overview and "NotReceived / Pending" in overview
