@@ -31,7 +31,7 @@ def test_a_users_own_suite_passes_with_the_fixture_and_the_mock(tmp_path: Path) 
     shutil.copy(USER_SUITE, tmp_path / "test_user.py")
     run = _pytest(tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert re.search(r"^7 passed", run.stdout, re.MULTILINE), run.stdout
+    assert re.search(r"^9 passed", run.stdout, re.MULTILINE), run.stdout
 
 
 def test_the_readmes_examples_run_as_printed(tmp_path: Path) -> None:
