@@ -22,6 +22,7 @@ folder), ``url``, and the dock's helpers :meth:`LocalImportExport.receive` and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import io
@@ -283,10 +284,8 @@ class ImportExportServer(LocalImportExport):
     def stop(self) -> None:
         """Stop listening; requests in flight are answered first."""
         self._server.stop()
-        try:  # wake the server's poll now rather than at its next timeout (0.2 s)
+        with contextlib.suppress(OSError):  # wake the poll now, not at its 0.2 s timeout
             socket.create_connection((self.host, self.port), timeout=1).close()
-        except OSError:
-            pass
         self._thread.join(30)
         self.close()
 
