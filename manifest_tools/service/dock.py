@@ -37,7 +37,15 @@ from ..aws import (
 )
 from ..errors import DeviceError, InputError, UsageError
 from ..signature import parse_signature_file
-from .buckets import NO_SPACE, Staging, bucket_path, object_parts, sweep, write_error
+from .buckets import (
+    NO_SPACE,
+    Staging,
+    bucket_path,
+    check_bucket,
+    object_parts,
+    sweep,
+    write_error,
+)
 from .store import Job, Store
 
 __all__ = ["Receipt", "bucket_path", "receive", "return_device"]
@@ -316,8 +324,12 @@ def receive(store: Store, job_id: str, device_root: str, copy: bool = False) -> 
     job = _job(store, job_id)
     if job.canceled:
         raise UsageError(f"job {job_id} was canceled; AWS would return the device unopened")
-    if job.job_type != "Import" or "bucket" not in parse_manifest(job.manifest).data:
+    manifest = parse_manifest(job.manifest).data
+    if job.job_type != "Import" or "bucket" not in manifest:
         raise UsageError(f"job {job_id} is not an S3 import job: only those can be received")
+    # A job stored before MT316 refused path-like names: refused here before anything runs.
+    check_bucket(str(manifest["bucket"]))
+    check_bucket(str(manifest.get("logBucket") or manifest["bucket"]))
     root = device_root.rstrip("/") or "/"
     if not os.path.isdir(root) or os.path.islink(root):
         raise InputError(f"device root {root} is not a folder", root)
