@@ -42,7 +42,7 @@ LOOP_TIMEOUT = 0.2
 # address holds at most PER_CLIENT connections (more are closed at once), all clients
 # together CONNECTION_LIMIT (waitress's own limit); others keep being served.
 REQUEST_SECONDS = 60
-PER_CLIENT = 16
+PER_CLIENT = 32  # boto3 pools 10 connections per client: room for a few local clients
 CONNECTION_LIMIT = 100
 # How often the deadlines are checked (waitress's maintenance pass).
 CLEANUP_SECONDS = 1
