@@ -178,6 +178,10 @@ class Store:
             self._local.db = db
         return db
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (for diagnostics such as a statement trace)."""
+        return self._connection()
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One transaction, committed when the block ends without an exception."""

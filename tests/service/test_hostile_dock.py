@@ -138,7 +138,7 @@ def test_cancel_and_update_during_a_receive_are_refused(tmp_path: Path,
     ctx, job_id = _job(data)
     device = _device(tmp_path, ctx, job_id, {"a.txt": b"a", "b.txt": b"b"})
     seen: list[str] = []
-    real = dock._chunks
+    real = dock.read_chunks
 
     def chunks(path: str) -> Iterator[bytes]:
         if not seen:  # in the middle of the receive: another client, another receive
@@ -155,7 +155,7 @@ def test_cancel_and_update_during_a_receive_are_refused(tmp_path: Path,
                 receive(Store(str(data)), job_id, str(device))
         yield from real(path)
 
-    monkeypatch.setattr(dock, "_chunks", chunks)
+    monkeypatch.setattr(dock, "read_chunks", chunks)
     receipt = receive(ctx.store, job_id, str(device))
     assert seen == ["UnableToCancelJobIdException", "UnableToUpdateJobIdException"]
     assert receipt.progress_code == "Success" and receipt.loaded == 2
@@ -190,7 +190,7 @@ def test_interrupted_receive_leaves_nothing_partial(tmp_path: Path,
     data = tmp_path / "data"
     ctx, job_id = _job(data)
     device = _device(tmp_path, ctx, job_id, {"a.txt": b"a" * 3000, "b.txt": b"b" * 3000})
-    real = dock._chunks
+    real = dock.read_chunks
     calls: list[str] = []
 
     def chunks(path: str) -> Iterator[bytes]:
@@ -200,13 +200,13 @@ def test_interrupted_receive_leaves_nothing_partial(tmp_path: Path,
             if len(calls) == 2:
                 raise KeyboardInterrupt  # Ctrl-C in the middle of the second file
 
-    monkeypatch.setattr(dock, "_chunks", chunks)
+    monkeypatch.setattr(dock, "read_chunks", chunks)
     with pytest.raises(KeyboardInterrupt):
         receive(ctx.store, job_id, str(device), copy=True)
     assert _partial(data) == []
     assert not any((data / "receiving").rglob("*.*"))
     assert _state(ctx, job_id) == ("NotReceived", "Pending", 0)
-    monkeypatch.setattr(dock, "_chunks", real)
+    monkeypatch.setattr(dock, "read_chunks", real)
     assert receive(ctx.store, job_id, str(device), copy=True).progress_code == "Success"
 
 

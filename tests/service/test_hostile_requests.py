@@ -298,9 +298,9 @@ def test_job_quota_and_list_jobs_reads_no_manifest(tmp_path: Path) -> None:
                     now=lambda: datetime.now(UTC) + timedelta(days=1, minutes=1))
     create_job(later, ACCESS, params)  # a day later the account may create again
     statements: list[str] = []
-    store._connection().set_trace_callback(statements.append)
+    store.connection().set_trace_callback(statements.append)
     listed = list_jobs(ctx, ACCESS, {"MaxJobs": b"2"})
-    store._connection().set_trace_callback(None)
+    store.connection().set_trace_callback(None)
     assert len(dict(listed)["Jobs"]) == 2  # type: ignore[arg-type]
     assert statements and not any("manifest" in s.lower() for s in statements)
     with sqlite3.connect(store.path) as db:
