@@ -240,15 +240,6 @@ class Store:
                                           "account = ?", (job_id, account)).fetchone()
         return int(row[0]) if row else None
 
-    def update(self, job_id: str, **changes: Any) -> None:
-        unknown = set(changes) - set(COLUMNS)
-        if unknown:  # column names are ours, never a client's; this guards the f-string
-            raise ValueError(f"unknown columns {sorted(unknown)}")
-        assignments = ", ".join(f"{name} = ?" for name in changes)
-        with self.write() as db:
-            db.execute(f"UPDATE jobs SET {assignments} WHERE job_id = ?",
-                       (*changes.values(), job_id))
-
     def update_if(self, job_id: str, expected: dict[str, Any], **changes: Any) -> bool:
         """One conditional write: apply ``changes`` only if the job's columns still hold
         ``expected``; True when it did. Every state transition goes through this, so two
