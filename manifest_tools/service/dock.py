@@ -20,6 +20,7 @@ that cannot be read is ``400 IncompleteBody``, a name that is not UTF-8
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -229,7 +230,8 @@ class _Importer:
                 _close(staged[1], key)
         except BaseException:
             if staged is not None:
-                staged[1].close()
+                with contextlib.suppress(OSError):  # a failed flush may fail again here
+                    staged[1].close()
                 self.staging.discard(staged[0])
             raise
         if staged is not None:
