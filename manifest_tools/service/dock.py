@@ -12,10 +12,10 @@ ships it back (``LocationCode`` ``Returned``).
 
 Decisions where AWS is silent (README): the SIGNATURE is compared by its parsed fields
 (jobId and signature, constant time), so a trailing newline or CRLF does not matter;
-symbolic links, FIFOs and sockets are never followed and are logged ``103 Ignored``; a file
-that cannot be read is ``400 IncompleteBody``, a name that is not UTF-8
-``400 InvalidObjectName``, a key over 1,024 bytes ``400 KeyTooLongError``, a file over 5 TB
-``400 EntityTooLarge``, a substitution that empties the key ``400 InvalidSubstitution``.
+each entry's row is :func:`device.outcome.entry_outcome`'s, the outcome the preflight
+predicts (symbolic links, FIFOs and sockets never followed, ``103 Ignored``; refusals
+``400`` with the code and order decided there); a file that cannot be read while it is
+copied is ``400 IncompleteBody``.
 """
 
 from __future__ import annotations
@@ -27,12 +27,15 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..aws import IMPORT_LOG_NAME, NEW_JOB_LOCATION, S3_KEY_LIMIT, S3_OBJECT_LIMIT
+from ..aws import IMPORT_LOG_NAME, NEW_JOB_LOCATION
 from ..errors import DeviceError, InputError, UsageError
 from ..signature import parse_signature_file
 from .store import Job, Store
+
+if TYPE_CHECKING:
+    from ..device.walk import Entry
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 CHUNK = 1024 * 1024
@@ -132,7 +135,10 @@ class _Importer:
 
     def __init__(self, job: Job, root: str, data_dir: str, copy: bool, log: Any) -> None:
         from ..device.keys import KeyRules
+        from ..device.outcome import entry_outcome
         from ..manifest.parse import parse_manifest
+
+        self.outcome = entry_outcome
 
         self.manifest = parse_manifest(job.manifest).data
         self.rules = KeyRules.from_manifest(self.manifest)
@@ -144,8 +150,6 @@ class _Importer:
         from ..device.walk import walk
 
         for entry in walk(self.root):
-            if entry.kind == "dir" and entry.error is None:
-                continue
             self._entry(entry)
         self.receipt.progress_code = "SuccessWithErrors" if self.receipt.errors else "Success"
         return self.receipt
@@ -155,43 +159,32 @@ class _Importer:
         self.log.failed(relpath, status, code, key, size)
         self.receipt.errors += 1
 
-    def _entry(self, entry: Any) -> None:
+    def _entry(self, entry: Entry) -> None:
+        """One log row: the entry's outcome as the preflight predicts it
+        (``device.outcome.entry_outcome``), then the import itself."""
+        outcome = self.outcome(self.rules, entry)
+        if outcome is None:
+            return  # a folder: AWS imports files
         relpath = entry.relpath
-        if entry.kind in ("dir", "error"):
-            self._fail(relpath, "400", "IncompleteBody")
-            return
-        if entry.kind != "file":
-            self.log.ignored(relpath, 0)  # never followed: see the module docstring
-            self.receipt.ignored += 1
-            return
-        if not entry.utf8:
-            self._fail(relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                       "400", "InvalidObjectName", size=entry.size)
-            return
-        decision = self.rules.decide(relpath)
-        if decision.action == "ignored":
-            if decision.pattern is None:
+        if outcome.action == "ignored":
+            if outcome.rule:  # not a regular file: never followed (module docstring)
+                self.log.ignored(relpath, 0)
+            elif outcome.pattern is None:
                 self.log.signature(entry.size)
             else:
                 self.log.ignored(relpath, entry.size, _content_type(self.manifest, relpath))
             self.receipt.ignored += 1
-            return
-        self._import(relpath, decision.key, entry.size)
-
-    def _refusal(self, key: str, size: int) -> tuple[str, str] | None:
-        if not key:
-            return "400", "InvalidSubstitution"
-        if len(key.encode("utf-8")) > S3_KEY_LIMIT:
-            return "400", "KeyTooLongError"
-        if size > S3_OBJECT_LIMIT:
-            return "400", "EntityTooLarge"
-        return None
+        elif outcome.action == "refused":
+            # A name that is not UTF-8 is logged with U+FFFD for its bad bytes.
+            name = relpath if entry.utf8 else relpath.encode(
+                "utf-8", "surrogateescape").decode("utf-8", "replace")
+            self._fail(name, outcome.status, outcome.code,
+                       f"{self.bucket}/{outcome.key}" if outcome.key else "",
+                       None if outcome.rule == "MT618" else entry.size)
+        else:
+            self._import(relpath, outcome.key, entry.size)
 
     def _import(self, relpath: str, key: str, size: int) -> None:
-        refused = self._refusal(key, size)
-        if refused is not None:
-            self._fail(relpath, *refused, key=f"{self.bucket}/{key}", size=size)
-            return
         target = bucket_path(self.data_dir, self.bucket, key) if self.copy else None
         try:
             md5, read = self._read(os.path.join(self.root, relpath), target, key)
