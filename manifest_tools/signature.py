@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
+from hmac import compare_digest
 from typing import TYPE_CHECKING
 
 from .aws import JOB_ID_SHAPE
@@ -295,3 +297,71 @@ def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | by
     expected = base64.b64encode(mac.finalize()).decode("ascii")
     raise BadSignature(f"signature {given!r} does not match the manifest and job id "
                        f"{job_id!r} (expected {expected!r})", expected=expected, actual=given)
+
+
+# --- "are these device bytes the job's SIGNATURE?" ------------------------------------------
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceVerdict:
+    """Whether a device's SIGNATURE bytes are the job's. ``progress`` is None when they are,
+    else the ProgressCode AWS ends the job with (``MissingSignature``/``InvalidSignature``);
+    ``detail`` says what was found, to follow the file's name (``DEVICE/SIGNATURE equals
+    ...``); ``job_id`` is the job the device file names, when it can be read."""
+
+    progress: str | None
+    detail: str
+    job_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.progress is None
+
+
+def _without_final_newlines(data: bytes) -> bytes:
+    return data.rstrip(b"\n")
+
+
+def device_signature_verdict(device: bytes | None, expected: bytes | str) -> DeviceVerdict:
+    """The one answer to "is ``device`` (the device's SIGNATURE bytes, None when there is
+    none) the job's SIGNATURE, whose ``SignatureFileContents`` are ``expected``?", used by
+    ``verify --device``, ``preflight --status``, ``write-signature`` (the existing file) and
+    the local service's dock.
+
+    AWS documents only that the file holds ``SignatureFileContents``. DECISION (README,
+    "Decisions where AWS is silent"): the bytes must be those, except for the newlines at
+    the end: the record does not say whether the file ends with one, and
+    ``get-status --query SignatureFileContents --output text > SIGNATURE`` adds one to a
+    value that already ends with one. Anything else AWS may or may not have tolerated is refused
+    as ``InvalidSignature`` with what was found: CRLF line ends, a UTF-8 byte order mark,
+    spaces or tabs at the end of a line, another job's file. The rehearsal is thus never
+    more lenient than the verifier: a device that passes the dock passes ``verify``.
+    """
+    wanted = expected.encode("utf-8") if isinstance(expected, str) else expected
+    if device is None:
+        return DeviceVerdict("MissingSignature", "does not exist: AWS would report "
+                             "MissingSignature")
+    theirs, _ = parse_signature_file(device)
+    job_id = theirs.job_id if theirs is not None else None
+    if compare_digest(device, wanted):
+        return DeviceVerdict(None, "equals SignatureFileContents byte for byte", job_id)
+    if compare_digest(_without_final_newlines(device), _without_final_newlines(wanted)):
+        return DeviceVerdict(None, "equals SignatureFileContents except for the trailing "
+                             "newline (readers accept both)", job_id)
+    ours, _ = parse_signature_file(wanted)
+    if job_id is not None and ours is not None and job_id != ours.job_id:
+        return DeviceVerdict("InvalidSignature", f"is for job {job_id}, not {ours.job_id}: "
+                             "AWS would report InvalidSignature", job_id)
+    for fixed, what in ((device.replace(b"\r\n", b"\n"), "line endings (CRLF)"),
+                        (device.removeprefix(_UTF8_BOM), "a UTF-8 byte order mark at the "
+                         "start"),
+                        (re.sub(rb"[ \t]+(?=\r?\n|\Z)", b"", device), "spaces or tabs at "
+                         "the end of a line")):
+        if fixed != device and _without_final_newlines(fixed) == _without_final_newlines(
+                wanted):
+            return DeviceVerdict("InvalidSignature", f"differs from SignatureFileContents "
+                                 f"only in {what}: AWS would report InvalidSignature", job_id)
+    return DeviceVerdict("InvalidSignature", "differs from SignatureFileContents: AWS would "
+                         "report InvalidSignature", job_id)

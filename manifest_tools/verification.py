@@ -21,6 +21,7 @@ from .redact import redact_manifest_text
 from .signature import (
     SignatureFile,
     canonical_manifest,
+    device_signature_verdict,
     parse_signature_file,
     verify,
 )
@@ -150,27 +151,10 @@ def _hmac_check(name: str, label: str, manifest: bytes, job_id: str, expected: s
 
 
 def _device_check(device_file: bytes | None, device_label: str, expected: str) -> Check:
-    name = "device-file-matches"
-    if device_file is None:
-        return Check(name, False, f"{device_label} does not exist: AWS would report "
-                     "MissingSignature")
-    wanted = expected.encode("utf-8")
-    if device_file == wanted:
-        return Check(name, True, f"{device_label} equals SignatureFileContents byte for byte")
-    if device_file.rstrip(b"\r\n") == wanted.rstrip(b"\r\n") and \
-            device_file.replace(b"\r\n", b"\n") != wanted.replace(b"\r\n", b"\n"):
-        return Check(name, True, f"{device_label} equals SignatureFileContents except for the "
-                     "trailing newline (readers accept both)")
-    if device_file.replace(b"\r\n", b"\n") == wanted.replace(b"\r\n", b"\n"):
-        return Check(name, False, f"{device_label} differs from SignatureFileContents only in "
-                     "line endings (CRLF)")
-    theirs, _ = parse_signature_file(device_file)
-    ours, _ = parse_signature_file(wanted)
-    if theirs is not None and ours is not None and theirs.job_id != ours.job_id:
-        return Check(name, False, f"{device_label} is for job {theirs.job_id}, not "
-                     f"{ours.job_id}: AWS would report InvalidSignature")
-    return Check(name, False, f"{device_label} differs from SignatureFileContents: AWS would "
-                 "report InvalidSignature")
+    """The device's SIGNATURE against SignatureFileContents: the one decision
+    (``signature.device_signature_verdict``) the dock and write-signature use too."""
+    verdict = device_signature_verdict(device_file, expected)
+    return Check("device-file-matches", verdict.ok, f"{device_label} {verdict.detail}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,18 +10,18 @@ one row in the import log (written with :class:`logs.write.LogWriter` to
 ``SuccessWithErrors`` with ``ErrorCount``, ``LogBucket`` and ``LogKey``. ``return_device``
 ships it back (``LocationCode`` ``Returned``).
 
-Decisions where AWS is silent (README): the SIGNATURE is compared by its parsed fields
-(jobId and signature, constant time), so a trailing newline or CRLF does not matter;
-each entry's row is :func:`device.outcome.entry_outcome`'s, the outcome the preflight
-predicts (symbolic links, FIFOs and sockets never followed, ``103 Ignored``; refusals
-``400`` with the code and order decided there); a file that cannot be read while it is
-copied is ``400 IncompleteBody``.
+Decisions where AWS is silent (README): the SIGNATURE is judged by the verifier's own
+decision (``signature.device_signature_verdict``: the bytes of SignatureFileContents,
+newlines at the end aside; CRLF, a BOM or trailing spaces are InvalidSignature); each
+entry's row is :func:`device.outcome.entry_outcome`'s, the outcome the preflight predicts
+(symbolic links, FIFOs and sockets never followed, ``103 Ignored``; refusals ``400`` with
+the code and order decided there); a file that cannot be read while it is copied is
+``400 IncompleteBody``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 import os
 import tempfile
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..aws import IMPORT_LOG_NAME, NEW_JOB_LOCATION
 from ..errors import DeviceError, InputError, UsageError
-from ..signature import parse_signature_file
+from ..signature import device_signature_verdict
 from .store import Job, Store
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ def bucket_path(data_dir: str, bucket: str, key: str = "") -> str:
 
 
 def _check_signature(job: Job, root: str) -> str | None:
-    """None when the device's SIGNATURE is the job's, else the ProgressCode to end with."""
+    """None when the device's SIGNATURE is the job's, else the ProgressCode to end with:
+    the verifier's own decision (``signature.device_signature_verdict``), so the rehearsal
+    is never more lenient than ``verify --device``."""
     from ..device.signature import read_signature
 
     if not os.path.isdir(root) or os.path.islink(root):
@@ -98,16 +100,7 @@ def _check_signature(job: Job, root: str) -> str | None:
         data = read_signature(root)
     except DeviceError:
         return "InvalidSignature"  # a folder, symlink or oversized file is no SIGNATURE
-    if data is None:
-        return "MissingSignature"
-    parsed, findings = parse_signature_file(data)
-    expected, _ = parse_signature_file(job.signature_file.encode("ascii"))
-    assert expected is not None
-    if parsed is None or any(d.is_error for d in findings):
-        return "InvalidSignature"
-    same = hmac.compare_digest(parsed.signature.encode("utf-8", "replace"),
-                               expected.signature.encode("ascii"))
-    return None if same and parsed.job_id == job.job_id else "InvalidSignature"
+    return device_signature_verdict(data, job.signature_file).progress
 
 
 def _content_type(manifest: Mapping[str, Any], relpath: str) -> str:
