@@ -6,8 +6,10 @@ MT4xx SIGNATURE files, MT5xx get-status output, MT6xx the device (preflight), MT
 logs (log).
 
 ``aws_error`` names the CreateJob exception the service raised for the same mistake
-(botocore ``importexport`` model): the local service maps findings to it. Rules AWS did not
-enforce (warnings, later-guide advice) name none.
+(botocore ``importexport`` model), and :func:`aws_exception` refines it by the field the
+finding is on, as AWS's own exception list does (an address, customs, the file system): the
+only rule -> exception map; ``manifest-tools rules`` shows it and the local service answers
+with it. Rules AWS did not enforce (warnings, later-guide advice) name none.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ MALFORMED = "MalformedManifestException"
 MISSING = "MissingManifestFieldException"
 INVALID = "InvalidManifestFieldException"
 ADDRESS = "InvalidAddressException"
+MISSING_CUSTOMS = "MissingCustomsException"
+INVALID_CUSTOMS = "InvalidCustomsException"
+FILE_SYSTEM = "InvalidFileSystemException"
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,9 +334,10 @@ _RULES = [
          level="warning"),
     Rule("MT611", "ignore-pattern", "Unusable ignore pattern",
          "An ignore pattern is not a valid Java regular expression, or uses a Java construct "
-         "with no Python equivalent, so which files it skips cannot be checked.", GUIDE),
+         "with no Python equivalent, so which files it skips cannot be checked.", GUIDE,
+         aws_error=INVALID),
     Rule("MT612", "substitution-invalid", "Unusable substitution",
-         "A substitution replaces an empty text, which has no meaning."),
+         "A substitution replaces an empty text, which has no meaning.", aws_error=INVALID),
     Rule("MT613", "case-collision", "Keys that differ only in case",
          "S3 keys are case-sensitive, but the objects will collide on any case-insensitive "
          "file system they are later exported or downloaded to.",
@@ -427,4 +433,36 @@ _RULES = [
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
+
+
+def aws_exception_by_field(rule: Rule) -> str:
+    """How :func:`aws_exception` refines the rule's exception by field, in words ('' when
+    it does not): for ``manifest-tools rules``."""
+    if rule.aws_error == MISSING:
+        return (f"{ADDRESS} inside returnAddress, {MISSING_CUSTOMS} inside customs")
+    if rule.aws_error == INVALID:
+        return (f"{ADDRESS} inside returnAddress, {INVALID_CUSTOMS} inside customs, "
+                f"{FILE_SYSTEM} on fileSystem")
+    return ""
+
+
+def aws_exception(rule: str, pointer: str = "") -> str:
+    """The CreateJob exception for an error finding of ``rule`` on the field at ``pointer``
+    (a JSON Pointer into the manifest): the rule's ``aws_error``, refined as the botocore
+    model's exception list does (CreateJob errors): a missing or invalid field inside
+    ``returnAddress`` is ``InvalidAddressException``, inside ``customs``
+    ``MissingCustomsException``/``InvalidCustomsException``, a bad ``fileSystem``
+    ``InvalidFileSystemException``. A missing ``returnAddress`` or ``customs`` block itself
+    stays a missing field. An error rule that names none is an invalid field."""
+    found = RULES.get(rule)
+    code = (found.aws_error if found else "") or INVALID
+    parts = pointer.strip("/").split("/")
+    top = parts[0] if len(parts) > 1 or code == INVALID else ""
+    if code in (MISSING, INVALID) and top == "returnAddress":
+        return ADDRESS
+    if code in (MISSING, INVALID) and top == "customs":
+        return MISSING_CUSTOMS if code == MISSING else INVALID_CUSTOMS
+    if code == INVALID and parts[0] == "fileSystem":
+        return FILE_SYSTEM
+    return code
 
