@@ -33,9 +33,12 @@ class Diagnostic:
     column: int = 1
     pointer: str = ""
     hint: str | None = None
-    # A finding about a file on a device (preflight, logs) names it here; line/column then
-    # point into the log or manifest the finding came from, if any.
+    # A finding about a file on a device (preflight, logs) names it here.
     path: str | None = None
+    # The input ``line`` and ``column`` point into (a manifest's label, the log, the
+    # get-status file), when the finding is located in one other than the command's own
+    # input; None: the finding has no place in an input, or the renderer knows it.
+    source: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -53,6 +56,12 @@ def error(rule: str, message: str, line: int = 1, column: int = 1, pointer: str 
 def warning(rule: str, message: str, line: int = 1, column: int = 1, pointer: str = "",
             hint: str | None = None) -> Diagnostic:
     return Diagnostic(rule, Severity.WARNING, message, line, column, pointer, hint=hint)
+
+
+def location(d: Diagnostic) -> str | None:
+    """``source:line:col`` of a finding located in an input, else None: the one way every
+    renderer prints where a finding points (never pasted into the message)."""
+    return None if d.source is None else f"{d.source}:{d.line}:{d.column}"
 
 
 def clip(text: str, limit: int = 60) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
 from ..aws import (
@@ -491,14 +491,12 @@ def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list
         kind = "of no known job type" if job_type is None else f"a {job_type.value} job"
         raise UsageError(f"{label}: preflight checks S3 import and S3 export devices; this "
                          f"manifest is {kind}")
-    found = [Diagnostic(d.rule, d.severity, f"{label}:{d.line}:{d.column}: {d.message}",
-                        d.line, d.column, d.pointer, d.hint)
+    found = [replace(d, source=label)
              for d in diagnostics if d.is_error and d.rule not in ("MT611", "MT612")]
     rules = KeyRules.read(manifest.data)
     for d in rules.dropped:
         line, column = manifest.position(d.pointer)
-        found.append(Diagnostic(d.rule, d.severity, f"{label}:{line}:{column}: {d.message}",
-                                line, column, d.pointer, d.hint))
+        found.append(replace(d, line=line, column=column, source=label))
     return manifest.data, job_type, found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..aws import JOB_ID_SHAPE
@@ -53,8 +54,7 @@ def key_rules(manifest: bytes, label: str) -> tuple[KeyRules, list[Diagnostic]]:
     found = []
     for d in rules.dropped:
         line, column = parsed.position(d.pointer)
-        found.append(Diagnostic(d.rule, d.severity, f"{label}:{line}:{column}: {d.message}",
-                                line, column, d.pointer, d.hint))
+        found.append(replace(d, line=line, column=column, source=label))
     return rules, found
 
 
