@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
 from ..device.walk import Entry, walk
-from ..diagnostics import Diagnostic, Severity, clip
+from ..diagnostics import Capped, Diagnostic, Severity, clip
 from .hashing import HashProgress, hash_files
 from .model import GlacierRecord, LogKind, LogRow, Outcome
 from .read import MAX_REPEATS, LogReader, Tally
@@ -60,26 +60,6 @@ class Reconciliation:
         return not any(d.is_error for d in self.findings)
 
 
-class _Findings:
-    """Findings with the per-rule cap the reader uses."""
-
-    def __init__(self, into: list[Diagnostic]) -> None:
-        self.items = into
-        self.counts: dict[str, int] = {}
-
-    def add(self, d: Diagnostic) -> None:
-        n = self.counts[d.rule] = self.counts.get(d.rule, 0) + 1
-        if n <= MAX_REPEATS:
-            self.items.append(d)
-
-    def close(self) -> None:
-        for rule, n in sorted(self.counts.items()):
-            if n > MAX_REPEATS:
-                self.items.append(Diagnostic(rule, Severity.WARNING,
-                                             f"{n - MAX_REPEATS} more {rule} findings not "
-                                             "listed"))
-
-
 def _object_key(row: LogRow) -> str:
     """The row's key inside its bucket: the guide writes '/mybucket/myprefix/a.jpg' (field
     table) and 'myawsbucket/Notice.txt' (examples); the first name is the bucket."""
@@ -90,7 +70,7 @@ def _object_key(row: LogRow) -> str:
 class _Index:
     """The log's rows by device path, by object key and by NFC-normalised path."""
 
-    def __init__(self, found: _Findings) -> None:
+    def __init__(self, found: Capped) -> None:
         self.by_path: dict[str, LogRow] = {}
         self.by_key: dict[str, str] = {}
         self.by_nfc: dict[str, str] = {}
@@ -131,7 +111,7 @@ def _warning(rule: str, message: str, path: str, hint: str | None = None,
 
 class _Reconciler:
     def __init__(self, result: Reconciliation, rules: KeyRules | None,
-                 index: _Index, found: _Findings) -> None:
+                 index: _Index, found: Capped) -> None:
         self.result = result
         self.rules = rules
         self.index = index
@@ -297,8 +277,9 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     ``InputError`` when the device root cannot be walked.
     """
     summary = LogSummary()
-    index_found: list[Diagnostic] = []
-    index = _Index(_Findings(index_found))
+    # One capped collector for every finding after the reader's (MT719 of the index too).
+    found = Capped(MAX_REPEATS)
+    index = _Index(found)
     # Without a device, blocks of loaded rows are only counted (Tally), never made.
     for batch in reader.counted(tallies=device is None):
         if isinstance(batch, Tally):
@@ -309,9 +290,7 @@ def reconcile(reader: LogReader, *, device: str | None = None,
             for row in batch:
                 index.add(row)
     kind = reader.kind or LogKind.IMPORT
-    result = Reconciliation(kind, summary, reader.diagnostics + index_found,
-                            glacier=list(reader.glacier))
-    found = _Findings(result.findings)
+    result = Reconciliation(kind, summary, reader.diagnostics, glacier=list(reader.glacier))
     for row in summary.failed:
         found.add(failed_finding(row))
     count = error_count_finding(summary, error_count)
@@ -328,6 +307,6 @@ def reconcile(reader: LogReader, *, device: str | None = None,
             reconciler.entry(entry)
         reconciler.unmatched_rows()
         reconciler.hash(device, jobs, progress)
-    found.close()
+    result.findings.extend(found.kept + found.overflow())
     result.retry = sorted(reconciler.retry)
     return result
