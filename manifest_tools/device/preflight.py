@@ -479,7 +479,8 @@ def _status_findings(failures: Iterable[tuple[str, str]], findings: Findings) ->
 
 # --- the run -------------------------------------------------------------------------------
 
-def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list[Diagnostic]]:
+def _manifest(data: bytes, label: str
+              ) -> tuple[dict[str, object], JobType, KeyRules, list[Diagnostic]]:
     """Parse and validate; the manifest's own errors become findings (MT611/MT612 come from
     the key rules instead, so they are not listed twice)."""
     from ..manifest.parse import parse_manifest
@@ -497,7 +498,7 @@ def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list
     for d in rules.dropped:
         line, column = manifest.position(d.pointer)
         found.append(replace(d, line=line, column=column, source=label))
-    return manifest.data, job_type, found
+    return manifest.data, job_type, rules, found
 
 
 def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label: str = "",
@@ -513,12 +514,14 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
     ``device`` in the layers, so the preflight does not call it): each becomes an MT619.
     """
     root = os.fspath(root)
-    data, job_type, manifest_findings = _manifest(manifest, manifest_label or "manifest")
+    data, job_type, rules, manifest_findings = _manifest(manifest,
+                                                         manifest_label or "manifest")
     findings = Findings(FINDINGS_PER_RULE)
     for d in manifest_findings:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
-    rules = KeyRules.read(data) if job_type is JobType.IMPORT else KeyRules()
+    if job_type is not JobType.IMPORT:
+        rules = KeyRules()
     scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
                  export=job_type is JobType.EXPORT,
                  key_may_avoid=any(_AVOID.search(text) for text in
