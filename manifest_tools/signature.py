@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hmac import compare_digest
 from typing import TYPE_CHECKING
 
-from .aws import JOB_ID_SHAPE
-from .diagnostics import Diagnostic, error, warning
+from .aws import JOB_ID_SHAPE, SIGNATURE_FILE_KEYS
+from .diagnostics import Diagnostic, Severity, error, warning
 from .errors import BadSignature, SignatureError, UsageError
 
 if TYPE_CHECKING:
@@ -45,9 +46,9 @@ SIGNING_METHOD = "HmacSHA1"
 # Newest first: "2.0" is what get-status prints today, "1.0" the older e-mail era files.
 VERSIONS = ("2.0", "1.0")
 
-# Key order as get-status prints SignatureFileContents (AWS CLI reference, importexport
-# get-status example); render uses it, parse requires all four.
-_KEYS = ("version", "signingMethod", "jobId", "signature")
+# Key order as get-status prints SignatureFileContents; render uses it, parse requires all
+# four.
+_KEYS = SIGNATURE_FILE_KEYS
 
 # 20 bytes of HMAC-SHA1 are always exactly 28 base64 characters ending in one '='.
 _SIGNATURE_LENGTH = 20
@@ -254,6 +255,19 @@ def parse_signature_file(data: bytes) -> tuple[SignatureFile | None, list[Diagno
                          values["signature"]), found
 
 
+# Findings on AWS's own SignatureFileContents that are warnings, not failures: AWS's value
+# is authoritative (its documentation prints a 29-character placeholder signature).
+AUTHORITATIVE_RULES = frozenset({"MT405"})
+
+
+def as_returned_by_aws(findings: list[Diagnostic]) -> list[Diagnostic]:
+    """``findings`` of a SIGNATURE file that AWS itself returned (get-status's
+    SignatureFileContents), with those on what AWS decides (AUTHORITATIVE_RULES) as
+    warnings: the one place of that policy, for verify and write-signature."""
+    return [replace(d, severity=Severity.WARNING) if d.rule in AUTHORITATIVE_RULES and
+            d.is_error else d for d in findings]
+
+
 def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | bytes,
            job_id: str | None = None) -> None:
     """Check ``signature`` against the recomputed HMAC in constant time.
@@ -301,7 +315,6 @@ def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | by
 
 # --- "are these device bytes the job's SIGNATURE?" ------------------------------------------
 
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +368,7 @@ def device_signature_verdict(device: bytes | None, expected: bytes | str) -> Dev
         return DeviceVerdict("InvalidSignature", f"is for job {job_id}, not {ours.job_id}: "
                              "AWS would report InvalidSignature", job_id)
     for fixed, what in ((device.replace(b"\r\n", b"\n"), "line endings (CRLF)"),
-                        (device.removeprefix(_UTF8_BOM), "a UTF-8 byte order mark at the "
+                        (device.removeprefix(codecs.BOM_UTF8), "a UTF-8 byte order mark at the "
                          "start"),
                         (re.sub(rb"[ \t]+(?=\r?\n|\Z)", b"", device), "spaces or tabs at "
                          "the end of a line")):

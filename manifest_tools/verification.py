@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .aws import SIGNATURE_FAILURES, next_step
-from .diagnostics import Severity
 from .errors import BadSignature, SignatureError
 from .manifest_fields import compare_fields
 from .redact import redact_manifest_text
 from .signature import (
     SignatureFile,
+    as_returned_by_aws,
     canonical_manifest,
     device_signature_verdict,
     parse_signature_file,
@@ -68,17 +68,11 @@ class Verification:
                            for c in self.checks]}
 
 
-# Findings on AWS's own SignatureFileContents that are warnings, not failures: AWS's value
-# is authoritative (its documentation prints a 29-character placeholder signature).
-AUTHORITATIVE_RULES = frozenset({"MT405"})
-
-
 def _parse_check(name: str, label: str, data: bytes,
                  authoritative: bool = False) -> tuple[SignatureFile | None, Check]:
     parsed, findings = parse_signature_file(data)
     if authoritative:
-        findings = [replace(d, severity=Severity.WARNING) if d.rule in AUTHORITATIVE_RULES
-                    else d for d in findings]
+        findings = as_returned_by_aws(findings)
     errors = [d for d in findings if d.is_error]
     if parsed is None or errors:
         listed = "; ".join(f"line {d.line}:{d.column} {d.rule} {d.message}" for d in errors[:5])
