@@ -17,7 +17,7 @@ def _is_fact(value: ast.expr) -> bool:
     if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
         return bool(value.elts) and all(isinstance(e, ast.Constant) and
                                         isinstance(e.value, (str, bytes)) for e in value.elts)
-    if isinstance(value, ast.Call | ast.Constant):
+    if isinstance(value, ast.Constant):
         return isinstance(value.value, (str, bytes)) and len(value.value) >= 3
     return False
 
