@@ -55,7 +55,7 @@ _KEY_EQUALS = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)?)(?P<key>[A-Za-z][A-Za-z0-9_]*
 STRUCTURED_FIELDS = frozenset({"ignore", "operations", "returnAddress", "customs",
                                "contentTypes", "substitutions", "staticMetadata"})
 _PLACEHOLDER_VALUE = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\*\*.*")
-_SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _COMMENT_CUT = re.compile(r"[ ]#(?=[^ \t#])")
 _COMMENT = re.compile(r"[ ]#")
 
@@ -301,7 +301,7 @@ class LinePass:
         return True
 
     def smart_quotes(self, line0: int, name: str, start: int, value: str) -> None:
-        if value[0] not in _SMART_QUOTES:
+        if value[0] not in SMART_QUOTES:
             return
         self.findings.add(warning(
             "MT120", f"{clip(name)}: the value starts with a typographic quote "
@@ -322,7 +322,7 @@ class LinePass:
 
     def fix_colon_in_value(self, line0: int, body: str, name: str, start: int,
                            value: str) -> str:
-        text = _COMMENT_CUT.split(value, 1)[0]
+        text = _COMMENT.split(value, 1)[0]  # any " #" starts a YAML comment
         spots = [m.start() for m in re.finditer(r":(?= |$)", text.rstrip())]
         if not spots or "://" in text:
             return body
@@ -476,3 +476,9 @@ class IndentDoctor:
             "MT118", f"line {line0 + 1} is indented by {spaces}; {context}", line0 + 1,
             min(indent, target) + 1, hint=f"indent it by {target} spaces like its siblings"))
         self.fixed.add(line0 + 1)
+
+
+# The line grammar the fixer (fix.py) uses, so a fix reads a line exactly as the reader did.
+KEY_LINE = _KEY_LINE
+KEY_EQUALS = _KEY_EQUALS
+invisible_spots = _invisible_spots
