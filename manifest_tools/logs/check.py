@@ -76,7 +76,10 @@ def _wrong_kind(stream: BinaryIO) -> Diagnostic | None:
     SIGNATURE (``sniff``, on the bytes already buffered: nothing is consumed)."""
     from ..sniff import sniff, wrong_kind
 
-    head = stream.peek(64 * 1024) if hasattr(stream, "peek") else b""
+    try:
+        head = stream.peek(64 * 1024) if hasattr(stream, "peek") else b""
+    except OSError:
+        return None  # the reader reports what cannot be read
     if sniff(head) in (None, "log"):
         return None
     return Diagnostic("MT701", Severity.ERROR, str(wrong_kind(head, "log")))
