@@ -35,10 +35,6 @@ IP_LIKE = re.compile(r"\d+\.\d+\.\d+\.\d+")
 # spaces or control characters (S3 User Guide, "Bucket naming rules", legacy rules). A name
 # outside this shape cannot be a bucket ('s3://b', 'b/folder', '../x', '/abs').
 POSSIBLE_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,254}")
-# What AWS answered for a bucket field naming no bucket (botocore importexport model,
-# CreateJob/UpdateJob errors: "change the manifest's bucket, exportBucket, or logBucket
-# field"): a name no bucket can have names no existing bucket.
-NO_SUCH_BUCKET_ERROR = "NoSuchBucketException"
 # S3 object keys are at most 1,024 bytes of UTF-8 (S3 User Guide, "Object key naming").
 S3_KEY_LIMIT = 1024
 # One S3 object is at most 5 TB (S3 User Guide); larger files are listed in the log and not
@@ -54,11 +50,12 @@ LOG_KEY_LIMIT = S3_KEY_LIMIT
 # The file AWS looks for, exactly this spelling, in the root of the device (Developer Guide,
 # "Preparing Your Storage Device").
 SIGNATURE_NAME = "SIGNATURE"
-# AWS lists the device's SIGNATURE in the import log as status 103, code Ignored ("The log
-# report includes all ignored files, including the SIGNATURE file"; Developer Guide, "Import
-# Log File Fields").
-SIGNATURE_LOG_STATUS = "103"
-SIGNATURE_LOG_CODE = "Ignored"
+# The four keys of a SIGNATURE file, in the order get-status prints SignatureFileContents
+# (AWS CLI reference, importexport get-status example).
+SIGNATURE_FILE_KEYS = ("version", "signingMethod", "jobId", "signature")
+# The shape of an HMAC-SHA1 signature: 20 bytes are 28 base64 characters ending in one '='
+# (evidence only: what AWS returns is authoritative, domain notes section 4).
+HMAC_SHAPE = re.compile(r"[A-Za-z0-9+/]{27}=")
 # File systems AWS reads for S3 import and writes for S3 export (Developer Guide, "Storage
 # device requirements" and "Manifest File Options Reference": fileSystem).
 IMPORT_FILESYSTEMS = frozenset({"NTFS", "EXT2", "EXT3", "EXT4", "FAT32", "HFS+"})

@@ -264,8 +264,7 @@ def load_secret_key(key_file: str | None = None, profile: str | None = None,
 
 
 # --- key pairs, for the local Import/Export service -------------------------------------
-ENV_ACCESS_KEY = "AWS_ACCESS_KEY_ID"
-ACCESS_KEY_OPTION = "aws_access_key_id"
+ENV_ACCESS_KEY = ENV_ACCESS_KEY_ID
 
 
 def _parse_credentials(path: str, shown: str, kind: str = "credentials"

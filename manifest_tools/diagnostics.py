@@ -33,9 +33,12 @@ class Diagnostic:
     column: int = 1
     pointer: str = ""
     hint: str | None = None
-    # A finding about a file on a device (preflight, logs) names it here; line/column then
-    # point into the log or manifest the finding came from, if any.
+    # A finding about a file on a device (preflight, logs) names it here.
     path: str | None = None
+    # The input ``line`` and ``column`` point into (a manifest's label, the log, the
+    # get-status file), when the finding is located in one other than the command's own
+    # input; None: the finding has no place in an input, or the renderer knows it.
+    source: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -53,6 +56,47 @@ def error(rule: str, message: str, line: int = 1, column: int = 1, pointer: str 
 def warning(rule: str, message: str, line: int = 1, column: int = 1, pointer: str = "",
             hint: str | None = None) -> Diagnostic:
     return Diagnostic(rule, Severity.WARNING, message, line, column, pointer, hint=hint)
+
+
+# Findings of one rule listed at most (device checks, logs); the rest are counted.
+FINDINGS_PER_RULE = 200
+
+
+def overflow_message(rule: str, count: int, limit: int) -> str:
+    """The one wording of "too many findings of one rule"."""
+    return f"{count - limit} more {rule} findings not listed ({count} in all)"
+
+
+class Capped:
+    """The one capped collector: at most ``limit`` findings of a rule kept (in ``kept``),
+    the rest counted; :meth:`overflow` says how many more, in one wording. (The manifest
+    reader stops *checking* a rule at its cap, so it says so in the last finding instead:
+    ``manifest/lines.py``.)"""
+
+    __slots__ = ("counts", "kept", "limit")
+
+    def __init__(self, limit: int = FINDINGS_PER_RULE) -> None:
+        self.limit = limit
+        self.kept: list[Diagnostic] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, d: Diagnostic) -> None:
+        n = self.counts[d.rule] = self.counts.get(d.rule, 0) + 1
+        if n <= self.limit:
+            self.kept.append(d)
+
+    def overflow(self, rule: str | None = None, line: int = 1) -> list[Diagnostic]:
+        """A warning per rule over the cap, sorted by rule: under ``rule`` (e.g. MT623) when
+        given, else under the rule itself, at ``line`` of its input."""
+        return [Diagnostic(rule or r, Severity.WARNING, overflow_message(r, n, self.limit),
+                           line, 1)
+                for r, n in sorted(self.counts.items()) if n > self.limit]
+
+
+def location(d: Diagnostic) -> str | None:
+    """``source:line:col`` of a finding located in an input, else None: the one way every
+    renderer prints where a finding points (never pasted into the message)."""
+    return None if d.source is None else f"{d.source}:{d.line}:{d.column}"
 
 
 def clip(text: str, limit: int = 60) -> str:

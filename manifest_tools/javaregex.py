@@ -31,6 +31,7 @@ treat ``\\r``, ``\\u0085``, ``\\u2028`` and ``\\u2029`` as line terminators too;
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -303,8 +304,12 @@ _ESCAPES: dict[str, Callable[[_Translator, int], None]] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def translate_java_regex(pattern: str) -> str:
     """The Python ``re`` pattern with the meaning of Java ``pattern`` (see the module doc).
+
+    Cached (a pure function of its text): a manifest's patterns are translated once per
+    run, however many readers ask (``validate``'s MT611 check, the key rules).
 
     Raises :class:`PatternError` for a construct with no Python equivalent
     (``translatable=False``) or a pattern neither dialect accepts (checked by compiling the

@@ -6,8 +6,10 @@ MT4xx SIGNATURE files, MT5xx get-status output, MT6xx the device (preflight), MT
 logs (log).
 
 ``aws_error`` names the CreateJob exception the service raised for the same mistake
-(botocore ``importexport`` model): the local service maps findings to it. Rules AWS did not
-enforce (warnings, later-guide advice) name none.
+(botocore ``importexport`` model), and :func:`aws_exception` refines it by the field the
+finding is on, as AWS's own exception list does (an address, customs, the file system): the
+only rule -> exception map; ``manifest-tools rules`` shows it and the local service answers
+with it. Rules AWS did not enforce (warnings, later-guide advice) name none.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ MALFORMED = "MalformedManifestException"
 MISSING = "MissingManifestFieldException"
 INVALID = "InvalidManifestFieldException"
 ADDRESS = "InvalidAddressException"
-NO_SUCH_BUCKET = "NoSuchBucketException"  # aws.NO_SUCH_BUCKET_ERROR
+# For a bucket field naming no bucket (CreateJob/UpdateJob errors: "change the manifest's
+# bucket, exportBucket, or logBucket field"): a name no bucket can have names no bucket.
+NO_SUCH_BUCKET = "NoSuchBucketException"
+MISSING_CUSTOMS = "MissingCustomsException"
+INVALID_CUSTOMS = "InvalidCustomsException"
+FILE_SYSTEM = "InvalidFileSystemException"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +75,7 @@ _RULES = [
          aws_error=MALFORMED, example="returnAddress:\n\tname: Jane Doe"),
     Rule("MT106", "duplicate-key", "Duplicate key",
          "A key appears twice in one mapping; which value AWS used is undefined.",
-         aws_error=MALFORMED, example="bucket: a\nbucket: b"),
+         aws_error=MALFORMED, example="bucket: my-bucket\nbucket: other-bucket"),
     Rule("MT107", "anchor-alias", "Anchor or alias",
          "YAML anchors and aliases have no meaning in a manifest and are never expanded.",
          aws_error=MALFORMED, example="logBucket: *bucket"),
@@ -82,7 +89,7 @@ _RULES = [
          aws_error=MALFORMED, example="# nothing but comments"),
     Rule("MT111", "multiple-documents", "More than one YAML document",
          "A manifest is one document; '---' separators start another one.",
-         aws_error=MALFORMED, example="bucket: a\n---\nbucket: b"),
+         aws_error=MALFORMED, example="bucket: my-bucket\n---\nbucket: other-bucket"),
     Rule("MT112", "complex-key", "Key that is not text",
          "Field names are plain text; lists or mappings used as keys are not.",
          aws_error=MALFORMED, example="? [a, b]\n: value"),
@@ -407,9 +414,10 @@ _RULES = [
          level="warning"),
     Rule("MT611", "ignore-pattern", "Unusable ignore pattern",
          "An ignore pattern is not a valid Java regular expression, or uses a Java construct "
-         "with no Python equivalent, so which files it skips cannot be checked.", GUIDE),
+         "with no Python equivalent, so which files it skips cannot be checked.", GUIDE,
+         aws_error=INVALID),
     Rule("MT612", "substitution-invalid", "Unusable substitution",
-         "A substitution replaces an empty text, which has no meaning."),
+         "A substitution replaces an empty text, which has no meaning.", aws_error=INVALID),
     Rule("MT613", "case-collision", "Keys that differ only in case",
          "S3 keys are case-sensitive, but the objects will collide on any case-insensitive "
          "file system they are later exported or downloaded to.",
@@ -505,4 +513,36 @@ _RULES = [
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
+
+
+def aws_exception_by_field(rule: Rule) -> str:
+    """How :func:`aws_exception` refines the rule's exception by field, in words ('' when
+    it does not): for ``manifest-tools rules``."""
+    if rule.aws_error == MISSING:
+        return (f"{ADDRESS} inside returnAddress, {MISSING_CUSTOMS} inside customs")
+    if rule.aws_error == INVALID:
+        return (f"{ADDRESS} inside returnAddress, {INVALID_CUSTOMS} inside customs, "
+                f"{FILE_SYSTEM} on fileSystem")
+    return ""
+
+
+def aws_exception(rule: str, pointer: str = "") -> str:
+    """The CreateJob exception for an error finding of ``rule`` on the field at ``pointer``
+    (a JSON Pointer into the manifest): the rule's ``aws_error``, refined as the botocore
+    model's exception list does (CreateJob errors): a missing or invalid field inside
+    ``returnAddress`` is ``InvalidAddressException``, inside ``customs``
+    ``MissingCustomsException``/``InvalidCustomsException``, a bad ``fileSystem``
+    ``InvalidFileSystemException``. A missing ``returnAddress`` or ``customs`` block itself
+    stays a missing field. An error rule that names none is an invalid field."""
+    found = RULES.get(rule)
+    code = (found.aws_error if found else "") or INVALID
+    parts = pointer.strip("/").split("/")
+    top = parts[0] if len(parts) > 1 or code == INVALID else ""
+    if code in (MISSING, INVALID) and top == "returnAddress":
+        return ADDRESS
+    if code in (MISSING, INVALID) and top == "customs":
+        return MISSING_CUSTOMS if code == MISSING else INVALID_CUSTOMS
+    if code == INVALID and parts[0] == "fileSystem":
+        return FILE_SYSTEM
+    return code
 

@@ -29,11 +29,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+import codecs
+import re
+from dataclasses import dataclass, replace
+from hmac import compare_digest
 from typing import TYPE_CHECKING
 
-from .aws import JOB_ID_SHAPE
-from .diagnostics import Diagnostic, error, warning
+from .aws import JOB_ID_SHAPE, SIGNATURE_FILE_KEYS
+from .diagnostics import Diagnostic, Severity, error, warning
 from .errors import BadSignature, SignatureError, UsageError
 
 if TYPE_CHECKING:
@@ -43,9 +46,9 @@ SIGNING_METHOD = "HmacSHA1"
 # Newest first: "2.0" is what get-status prints today, "1.0" the older e-mail era files.
 VERSIONS = ("2.0", "1.0")
 
-# Key order as get-status prints SignatureFileContents (AWS CLI reference, importexport
-# get-status example); render uses it, parse requires all four.
-_KEYS = ("version", "signingMethod", "jobId", "signature")
+# Key order as get-status prints SignatureFileContents; render uses it, parse requires all
+# four.
+_KEYS = SIGNATURE_FILE_KEYS
 
 # 20 bytes of HMAC-SHA1 are always exactly 28 base64 characters ending in one '='.
 _SIGNATURE_LENGTH = 20
@@ -252,6 +255,19 @@ def parse_signature_file(data: bytes) -> tuple[SignatureFile | None, list[Diagno
                          values["signature"]), found
 
 
+# Findings on AWS's own SignatureFileContents that are warnings, not failures: AWS's value
+# is authoritative (its documentation prints a 29-character placeholder signature).
+AUTHORITATIVE_RULES = frozenset({"MT405"})
+
+
+def as_returned_by_aws(findings: list[Diagnostic]) -> list[Diagnostic]:
+    """``findings`` of a SIGNATURE file that AWS itself returned (get-status's
+    SignatureFileContents), with those on what AWS decides (AUTHORITATIVE_RULES) as
+    warnings: the one place of that policy, for verify and write-signature."""
+    return [replace(d, severity=Severity.WARNING) if d.rule in AUTHORITATIVE_RULES and
+            d.is_error else d for d in findings]
+
+
 def verify(manifest: bytes, signature: SignatureFile | str, secret_key: str | bytes,
            job_id: str | None = None) -> None:
     """Check ``signature`` against the recomputed HMAC in constant time.
@@ -413,3 +429,70 @@ def read_signature_copy(data: bytes) -> tuple[SignatureCopy | None, list[Diagnos
                    hint="the bytes written are the four 'key:value' lines only")
     kept = [d for d in rest if d.rule != "MT409"]
     return SignatureCopy(contents, tuple(removed)), [note, *kept]
+
+
+# --- "are these device bytes the job's SIGNATURE?" ------------------------------------------
+
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceVerdict:
+    """Whether a device's SIGNATURE bytes are the job's. ``progress`` is None when they are,
+    else the ProgressCode AWS ends the job with (``MissingSignature``/``InvalidSignature``);
+    ``detail`` says what was found, to follow the file's name (``DEVICE/SIGNATURE equals
+    ...``); ``job_id`` is the job the device file names, when it can be read."""
+
+    progress: str | None
+    detail: str
+    job_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.progress is None
+
+
+def _without_final_newlines(data: bytes) -> bytes:
+    return data.rstrip(b"\n")
+
+
+def device_signature_verdict(device: bytes | None, expected: bytes | str) -> DeviceVerdict:
+    """The one answer to "is ``device`` (the device's SIGNATURE bytes, None when there is
+    none) the job's SIGNATURE, whose ``SignatureFileContents`` are ``expected``?", used by
+    ``verify --device``, ``preflight --status``, ``write-signature`` (the existing file) and
+    the local service's dock.
+
+    AWS documents only that the file holds ``SignatureFileContents``. DECISION (README,
+    "Decisions where AWS is silent"): the bytes must be those, except for the newlines at
+    the end: the record does not say whether the file ends with one, and
+    ``get-status --query SignatureFileContents --output text > SIGNATURE`` adds one to a
+    value that already ends with one. Anything else AWS may or may not have tolerated is refused
+    as ``InvalidSignature`` with what was found: CRLF line ends, a UTF-8 byte order mark,
+    spaces or tabs at the end of a line, another job's file. The rehearsal is thus never
+    more lenient than the verifier: a device that passes the dock passes ``verify``.
+    """
+    wanted = expected.encode("utf-8") if isinstance(expected, str) else expected
+    if device is None:
+        return DeviceVerdict("MissingSignature", "does not exist: AWS would report "
+                             "MissingSignature")
+    theirs, _ = parse_signature_file(device)
+    job_id = theirs.job_id if theirs is not None else None
+    if compare_digest(device, wanted):
+        return DeviceVerdict(None, "equals SignatureFileContents byte for byte", job_id)
+    if compare_digest(_without_final_newlines(device), _without_final_newlines(wanted)):
+        return DeviceVerdict(None, "equals SignatureFileContents except for the trailing "
+                             "newline (readers accept both)", job_id)
+    ours, _ = parse_signature_file(wanted)
+    if job_id is not None and ours is not None and job_id != ours.job_id:
+        return DeviceVerdict("InvalidSignature", f"is for job {job_id}, not {ours.job_id}: "
+                             "AWS would report InvalidSignature", job_id)
+    for fixed, what in ((device.replace(b"\r\n", b"\n"), "line endings (CRLF)"),
+                        (device.removeprefix(codecs.BOM_UTF8), "a UTF-8 byte order mark at the "
+                         "start"),
+                        (re.sub(rb"[ \t]+(?=\r?\n|\Z)", b"", device), "spaces or tabs at "
+                         "the end of a line")):
+        if fixed != device and _without_final_newlines(fixed) == _without_final_newlines(
+                wanted):
+            return DeviceVerdict("InvalidSignature", f"differs from SignatureFileContents "
+                                 f"only in {what}: AWS would report InvalidSignature", job_id)
+    return DeviceVerdict("InvalidSignature", "differs from SignatureFileContents: AWS would "
+                         "report InvalidSignature", job_id)

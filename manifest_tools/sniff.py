@@ -1,4 +1,5 @@
-"""What kind of file is this? A manifest, get-status/create-job output, list-jobs, SIGNATURE.
+"""What kind of file is this? A manifest, get-status/create-job output, list-jobs, SIGNATURE,
+an import/export log.
 
 Users pass one for another (a manifest to ``status``, get-status output to ``validate``, a
 manifest as ``--signature-file``); every command asks :func:`sniff` before it reports a wall
@@ -13,7 +14,7 @@ from typing import Literal
 
 from .textcodec import decode_text
 
-Kind = Literal["manifest", "get-status", "list-jobs", "signature"]
+Kind = Literal["manifest", "get-status", "list-jobs", "signature", "log"]
 
 _HEAD = 64 * 1024
 
@@ -38,6 +39,8 @@ _JOB_ID_MEMBER = re.compile(r"""^(?:[ ]{4}"JobId"[ \t]*:|-?[ \t]*JobId:[ \t])"""
                             re.MULTILINE)
 _SIGNATURE_LINE = re.compile(r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*")
 _QUOTE = re.compile(r"^(?:>[ \t]?)+")
+# The header row of an import/export log (Developer Guide, "Log File Fields").
+_LOG = re.compile(r"\A\ufeff?\"?DateTime\"?,\"?File\"?,")
 _MANIFEST = re.compile(r"^[ \t]*(?:-[ \t]+)?['\"]?manifestVersion['\"]?[ \t]*:", re.MULTILINE)
 
 # What each kind is, for messages: "this looks like <WHAT>".
@@ -46,6 +49,7 @@ WHAT: dict[Kind, str] = {
     "get-status": "get-status (or create-job) output",
     "list-jobs": "list-jobs output",
     "signature": "a SIGNATURE file",
+    "log": "an import/export log",
 }
 # Which command or option takes each kind.
 USE: dict[Kind, str] = {
@@ -56,6 +60,7 @@ USE: dict[Kind, str] = {
     "list-jobs": "'manifest-tools status FILE' to list the jobs, then 'aws importexport "
     "get-status --job-id ID' for one of them",
     "signature": "--signature-file FILE with write-signature and verify",
+    "log": "'manifest-tools log FILE'",
 }
 
 
@@ -92,6 +97,8 @@ def _is_signature(text: str) -> bool:
 def sniff(data: bytes) -> Kind | None:
     """The kind of file ``data`` looks like, or None when it looks like none of them."""
     text = _text(data)
+    if _LOG.match(text):
+        return "log"
     status = _STATUS.search(text) is not None
     if _LIST_JOBS.search(text) and not status:
         return "list-jobs"

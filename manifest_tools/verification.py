@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .aws import SIGNATURE_FAILURES, next_step
-from .diagnostics import Severity
 from .errors import BadSignature, SignatureError
 from .manifest_fields import compare_fields
 from .redact import redact_manifest_text
 from .signature import (
     SignatureFile,
+    as_returned_by_aws,
     canonical_manifest,
+    device_signature_verdict,
     parse_signature_file,
     read_signature_copy,
     verify,
@@ -74,17 +75,11 @@ class Verification:
                            for c in self.checks]}
 
 
-# Findings on AWS's own SignatureFileContents that are warnings, not failures: AWS's value
-# is authoritative (its documentation prints a 29-character placeholder signature).
-AUTHORITATIVE_RULES = frozenset({"MT405"})
-
-
 def _parse_check(name: str, label: str, data: bytes,
                  authoritative: bool = False) -> tuple[SignatureFile | None, Check]:
     parsed, findings = parse_signature_file(data)
     if authoritative:
-        findings = [replace(d, severity=Severity.WARNING) if d.rule in AUTHORITATIVE_RULES
-                    else d for d in findings]
+        findings = as_returned_by_aws(findings)
     errors = [d for d in findings if d.is_error]
     if parsed is None or errors:
         listed = "; ".join(f"line {d.line}:{d.column} {d.rule} {d.message}" for d in errors[:5])
@@ -157,27 +152,10 @@ def _hmac_check(name: str, label: str, manifest: bytes, job_id: str, expected: s
 
 
 def _device_check(device_file: bytes | None, device_label: str, expected: str) -> Check:
-    name = "device-file-matches"
-    if device_file is None:
-        return Check(name, False, f"{device_label} does not exist: AWS would report "
-                     "MissingSignature")
-    wanted = expected.encode("utf-8")
-    if device_file == wanted:
-        return Check(name, True, f"{device_label} equals SignatureFileContents byte for byte")
-    if device_file.rstrip(b"\r\n") == wanted.rstrip(b"\r\n") and \
-            device_file.replace(b"\r\n", b"\n") != wanted.replace(b"\r\n", b"\n"):
-        return Check(name, True, f"{device_label} equals SignatureFileContents except for the "
-                     "trailing newline (readers accept both)")
-    if device_file.replace(b"\r\n", b"\n") == wanted.replace(b"\r\n", b"\n"):
-        return Check(name, False, f"{device_label} differs from SignatureFileContents only in "
-                     "line endings (CRLF)")
-    theirs, _ = parse_signature_file(device_file)
-    ours, _ = parse_signature_file(wanted)
-    if theirs is not None and ours is not None and theirs.job_id != ours.job_id:
-        return Check(name, False, f"{device_label} is for job {theirs.job_id}, not "
-                     f"{ours.job_id}: AWS would report InvalidSignature")
-    return Check(name, False, f"{device_label} differs from SignatureFileContents: AWS would "
-                 "report InvalidSignature")
+    """The device's SIGNATURE against SignatureFileContents: the one decision
+    (``signature.device_signature_verdict``) the dock and write-signature use too."""
+    verdict = device_signature_verdict(device_file, expected)
+    return Check("device-file-matches", verdict.ok, f"{device_label} {verdict.detail}")
 
 
 @dataclass(frozen=True, slots=True)

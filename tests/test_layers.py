@@ -30,7 +30,11 @@ def _unit(module: str) -> str:
 
 
 def _layer(unit: str) -> int:
-    return next(i for i, names in enumerate(LAYERS) if unit in names)
+    for i, names in enumerate(LAYERS):
+        if unit in names:
+            return i
+    raise AssertionError(f"manifest_tools/{unit} is in no layer of tests/test_layers.py: "
+                         "add it to LAYERS (and OPERATIONS if it is an operation)")
 
 
 def _imports(path: Path) -> list[tuple[str, tuple[str, ...], int]]:
@@ -160,3 +164,12 @@ def test_tests_import_no_private_names() -> None:
                 problems.append(f"{path.name}:{node.lineno}: setattr({node.args[0].id}, "
                                 f"{node.args[1].value!r})")
     assert not problems, "\n".join(problems)
+
+
+def test_a_module_in_no_layer_is_named() -> None:
+    try:
+        _layer("newpackage")
+    except AssertionError as exc:
+        assert "manifest_tools/newpackage is in no layer" in str(exc)
+    else:
+        raise AssertionError("an unknown unit was given a layer")

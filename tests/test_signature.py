@@ -275,3 +275,25 @@ def test_parse_never_raises(data: bytes) -> None:
     for d in found:
         assert d.line >= 1 and d.column >= 1
     assert (parsed is None) == any(d.rule == "MT402" for d in found)
+
+
+def test_device_signature_verdict_names_what_it_found() -> None:
+    from manifest_tools.signature import device_signature_verdict
+
+    sent = b"version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\nsignature:abc=\n"
+    other = sent.replace(b"EX1ID", b"EX2ID")
+    cases = {
+        sent: (None, "byte for byte"),
+        sent.rstrip(b"\n"): (None, "trailing newline"),
+        sent + b"\n": (None, "trailing newline"),
+        sent.replace(b"\n", b"\r\n"): ("InvalidSignature", "line endings (CRLF)"),
+        b"\xef\xbb\xbf" + sent: ("InvalidSignature", "byte order mark"),
+        sent.replace(b"\n", b" \n"): ("InvalidSignature", "spaces or tabs"),
+        other: ("InvalidSignature", "is for job EX2ID, not EX1ID"),
+        b"junk": ("InvalidSignature", "differs from SignatureFileContents: AWS"),
+    }
+    for data, (progress, detail) in cases.items():
+        verdict = device_signature_verdict(data, sent.decode())
+        assert (verdict.progress, detail in verdict.detail) == (progress, True), data
+    missing = device_signature_verdict(None, sent)
+    assert (missing.progress, missing.ok) == ("MissingSignature", False)

@@ -174,9 +174,13 @@ def status_source(path: str) -> Source:
 
 def status_from(path: str, data: bytes) -> StatusReading:
     """Read get-status output; its findings go to stderr, an unreadable input's once."""
-    from ..sniff import wrong_kind
+    from ..sniff import sniff, wrong_kind
     from ..status import read_status
 
+    # list-jobs output can read as a get-status of one job (JobId, JobType): say what it is
+    # before it fails on a missing SignatureFileContents.
+    if sniff(data) == "list-jobs":
+        raise errors.FindingsError(f"{path}: MT510 {wrong_kind(data, 'get-status')}")
     try:
         reading = read_status(data)
     except errors.StatusFormatError as exc:

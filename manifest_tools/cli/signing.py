@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from ..diagnostics import Severity
 from ..errors import FindingsError, InputError, UsageError
 from .common import (
     ExitCode,
@@ -23,10 +21,6 @@ from .common import (
     manifest_bytes,
     status_reading,
 )
-
-# Findings on a value AWS returned that are written anyway (as warnings): the signature's
-# shape (MT405) and the job id's (MT406 is a warning already).
-AUTHORITATIVE = frozenset({"MT405"})
 
 
 class SignatureVersion(StrEnum):
@@ -188,18 +182,19 @@ def write_signature_command(
     """Write SIGNATURE into a device root atomically, read it back and compare."""
     from ..device.signature import write_signature
     from ..report.signing import write_message
-    from ..signature import parse_signature_file
+    from ..signature import AUTHORITATIVE_RULES, as_returned_by_aws, parse_signature_file
 
     contents, origin = _contents_from(status, manifest, job_id, signature_file, key_file,
                                       profile, check=not no_validate)
     parsed, findings = parse_signature_file(contents)
     # AWS's SignatureFileContents is authoritative: an odd signature value (AWS's own
     # documentation prints a 29-character placeholder) is written, with a warning.
-    lenient = status is not None
-    errors = [d for d in findings if d.is_error and not (lenient and d.rule in AUTHORITATIVE)]
+    if status is not None:
+        findings = as_returned_by_aws(findings)
+    errors = [d for d in findings if d.is_error]
     for d in findings:
-        if lenient and d.is_error and d.rule in AUTHORITATIVE:
-            err_diagnostic(origin, replace(d, severity=Severity.WARNING))
+        if d.rule in AUTHORITATIVE_RULES and not d.is_error:
+            err_diagnostic(origin, d)
     if parsed is None or errors:
         for d in errors:
             err_diagnostic(origin, d)

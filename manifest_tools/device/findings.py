@@ -7,13 +7,11 @@ Shared by the preflight and its export checks. Every finding is a :class:`Diagno
 from __future__ import annotations
 
 import re
-from collections import Counter
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import FINDINGS_PER_RULE, Capped, Diagnostic, Severity
 
 __all__ = ["FINDINGS_PER_RULE", "Findings", "display_path", "finding"]
 
-FINDINGS_PER_RULE = 200
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
@@ -43,18 +41,11 @@ def finding(rule: str, severity: Severity, message: str, path: str | None,
     return Diagnostic(rule, severity, message, pointer="", hint=hint, path=path)
 
 
-class Findings:
-    """Findings with at most ``limit`` kept per rule; the rest counted."""
+class Findings(Capped):
+    """The capped collector (``diagnostics.Capped``), with device findings' shortcuts; the
+    overflow is reported as MT623."""
 
-    def __init__(self, limit: int = FINDINGS_PER_RULE) -> None:
-        self.limit = limit
-        self.kept: list[Diagnostic] = []
-        self.counts: Counter[str] = Counter()
-
-    def add(self, d: Diagnostic) -> None:
-        self.counts[d.rule] += 1
-        if self.counts[d.rule] <= self.limit:
-            self.kept.append(d)
+    __slots__ = ()
 
     def error(self, rule: str, message: str, path: str | None = None,
               hint: str | None = None) -> None:
@@ -65,7 +56,4 @@ class Findings:
         self.add(finding(rule, Severity.WARNING, message, path, hint))
 
     def finish(self) -> tuple[Diagnostic, ...]:
-        extra = [finding("MT623", Severity.WARNING, f"{n - self.limit} more {rule} "
-                         f"findings not listed ({n} in all)", None)
-                 for rule, n in sorted(self.counts.items()) if n > self.limit]
-        return tuple(self.kept + extra)
+        return tuple(self.kept + self.overflow("MT623"))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
 from ..aws import (
@@ -38,6 +38,7 @@ from ..manifest.jobtype import JobType
 from .export import export_checks, folder_name_problem
 from .findings import FINDINGS_PER_RULE, Findings, display_path
 from .keys import KeyRules, literal_anchor
+from .outcome import entry_outcome, file_outcome, key_bytes
 from .walk import Entry, FileRun, walk, walk_runs
 
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
@@ -167,6 +168,7 @@ class _Scan:
         if e.error is not None:
             self.findings.error("MT618", f"{e.error}; nothing below it was checked",
                                 shown)
+            self.outcome_row(e, shown)  # the dock logs it 400 IncompleteBody
         elif e.children == 0 and e.relpath not in _FILESYSTEM_FOLDERS:
             self.findings.warning("MT616", "empty folder; AWS imports files, not "
                                   "folders, so it will not exist in S3", shown)
@@ -176,7 +178,7 @@ class _Scan:
         shown = display_path(e.relpath)
         if e.kind == "error":
             self.findings.error("MT618", f"cannot be read ({e.error})", shown)
-            self.row(shown, "", 0, "skipped", "MT618")
+            self.outcome_row(e, shown)
             return
         self.misplaced_signature(e, shown)
         if e.relpath == SIGNATURE_NAME:
@@ -186,7 +188,13 @@ class _Scan:
         self.findings.warning("MT617", f"{what}; not a regular file, so not imported "
                               "as data (the preflight does not follow it)", shown,
                               "replace it with the file itself, or remove it")
-        self.row(shown, "", 0, "skipped", "MT617")
+        self.outcome_row(e, shown)  # 103 Ignored, as the dock logs it
+
+    def outcome_row(self, e: Entry, shown: str) -> None:
+        """The row of an entry that never reaches the key rules (``entry_outcome``)."""
+        outcome = entry_outcome(self.rules, e)
+        if outcome is not None:
+            self.row(shown, outcome.key, e.size, outcome.csv_action, outcome.reason)
 
     def misplaced_signature(self, e: Entry, shown: str) -> None:
         if e.relpath == SIGNATURE_NAME:
@@ -216,18 +224,18 @@ class _Scan:
     def fast(self, prefix: str, depth: int, files: list[tuple[str, int]]) -> None:
         """Files with clean names under rules whose substitutions can neither empty a name
         nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
-        that is empty, huge, ignored or gets a long key."""
+        that is empty, huge, ignored or gets a long key. What is left can only be imported
+        (``outcome.file_outcome`` could refuse it only by MT609, which ``plain_keys`` rules
+        out, or by size or key length, which the test below sends to ``file``): its key is
+        ``KeyRules.s3_key``'s, the one formula."""
         rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
-        # prefix + relpath, with the folder's part joined once per run
-        head, substitutions = rules.prefix + prefix, rules.substitutions
+        s3_key = rules.s3_key
         patterns = self.searches(prefix, files) if rules.ignore else []
         limit, keep, largest = S3_KEY_LIMIT // 4, self.on_rows is not None, S3_OBJECT_LIMIT
         count = total = 0
         for name, size in files:
             relpath = prefix + name
-            key = head + name
-            for old, new in substitutions:
-                key = key.replace(old, new)
+            key = s3_key(relpath)
             hit = not size or size > largest or len(key) > limit
             for search in patterns:
                 if hit or search(relpath) is not None:
@@ -278,24 +286,16 @@ class _Scan:
             self.keyed(e, shown, True)
 
     def keyed(self, e: Entry, shown: str, check_avoid: bool) -> None:
-        """The key of a file whose name is UTF-8, and what keeps it from S3."""
-        rules, relpath, size = self.rules, e.relpath, e.size
-        key = rules.prefix + relpath
-        for old, new in rules.substitutions:
-            key = key.replace(old, new)
-        if relpath == SIGNATURE_NAME:
-            self.row(shown, key, size, "ignored", "signature")
+        """The outcome of a file whose name is UTF-8 (``outcome.file_outcome``: the one the
+        dock logs), and what keeps it from S3."""
+        size = e.size
+        outcome = file_outcome(self.rules, e.relpath, size)
+        key = outcome.key
+        if outcome.action != "import":
+            if outcome.action == "refused":
+                self.refusal(outcome.rule, size, shown, key)
+            self.row(shown, key, size, outcome.csv_action, outcome.reason)
             return
-        pattern = rules.ignored_by(relpath) if rules.ignore else None
-        if pattern is not None:
-            self.row(shown, key, size, "ignored", "ignore:" + pattern)
-            return
-        if size > S3_OBJECT_LIMIT or len(key) > S3_KEY_LIMIT // 4 or (rules.substitutions and (
-                not key or "//" in key or key[0] == "/" or key[-1] == "/")):
-            skip = self.key_problem(e, shown, key)
-            if skip is not None:
-                self.row(shown, key, size, "skipped", skip)
-                return
         if size == 0 or (check_avoid and _AVOID.search(key) is not None):
             self.key_warnings(e, shown, key)
         folded = hash(key.lower())
@@ -330,26 +330,21 @@ class _Scan:
             return shown
         self.findings.error("MT605", "the name is not valid UTF-8; AWS does not "
                             "import this file", shown, "rename it (e.g. with convmv)")
-        self.row(shown, "", e.size, "skipped", "MT605")
+        self.outcome_row(e, shown)
         return None
 
-    def key_problem(self, e: Entry, shown: str, key: str) -> str | None:
-        """The rule id that keeps this file from being imported, after reporting it."""
-        if e.size > S3_OBJECT_LIMIT:
-            self.findings.error("MT606", f"{e.size:,} bytes is over S3's 5 TB object "
+    def refusal(self, rule: str, size: int, shown: str, key: str) -> None:
+        """The finding for a file ``file_outcome`` refused by ``rule``."""
+        if rule == "MT606":
+            self.findings.error("MT606", f"{size:,} bytes is over S3's 5 TB object "
                                 "limit; AWS lists it in the log and does not import it", shown)
-            return "MT606"
-        if self.rules.substitutions and _empties_a_name(self.rules.prefix + e.relpath, key):
+        elif rule == "MT609":
             self.findings.error("MT609", f"the substitutions leave an empty name in "
                                 f"the key '{display_path(key)}' (AWS: 400 "
                                 "InvalidSubstitution)", shown)
-            return "MT609"
-        size = len(key) if key.isascii() else len(key.encode("utf-8", "surrogateescape"))
-        if size > S3_KEY_LIMIT:
-            self.findings.error("MT607", f"the key is {size:,} bytes; S3 allows "
+        else:
+            self.findings.error("MT607", f"the key is {key_bytes(key):,} bytes; S3 allows "
                                 f"{S3_KEY_LIMIT:,}", shown, "shorten the path or the prefix")
-            return "MT607"
-        return None
 
     def key_warnings(self, e: Entry, shown: str, key: str) -> None:
         if _AVOID.search(key) is not None:
@@ -390,21 +385,6 @@ def _plain_rules(rules: KeyRules) -> bool:
         new and "/" not in new and "/" not in old for old, new in rules.substitutions)
 
 
-def _empties_a_name(before: str, after: str) -> bool:
-    """True when substitution left the key, or a '/'-separated name in it, empty where the
-    unsubstituted key had none."""
-    if not after:
-        return True
-    return any(_has_empty_name(after, t) and not _has_empty_name(before, t)
-               for t in ("//", "^/", "/$"))
-
-
-def _has_empty_name(key: str, test: str) -> bool:
-    if test == "//":
-        return "//" in key
-    return key.startswith("/") if test == "^/" else key.endswith("/")
-
-
 def _collisions(root: str, rules: KeyRules, suspects: dict[int, None],
                 findings: Findings) -> None:
     """Second walk, only when hashes repeated: name the files behind each suspect key."""
@@ -412,7 +392,7 @@ def _collisions(root: str, rules: KeyRules, suspects: dict[int, None],
     for e in walk(root):
         if e.kind != "file" or not e.utf8:
             continue
-        decision = rules.decide(e.relpath)
+        decision = file_outcome(rules, e.relpath, e.size)
         if decision.action != "import":
             continue
         folded = hash(decision.key.lower())
@@ -499,7 +479,8 @@ def _status_findings(failures: Iterable[tuple[str, str]], findings: Findings) ->
 
 # --- the run -------------------------------------------------------------------------------
 
-def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list[Diagnostic]]:
+def _manifest(data: bytes, label: str
+              ) -> tuple[dict[str, object], JobType, KeyRules, list[Diagnostic]]:
     """Parse and validate; the manifest's own errors become findings (MT611/MT612 come from
     the key rules instead, so they are not listed twice)."""
     from ..manifest.parse import parse_manifest
@@ -511,15 +492,13 @@ def _manifest(data: bytes, label: str) -> tuple[dict[str, object], JobType, list
         kind = "of no known job type" if job_type is None else job_type.described
         raise UsageError(f"{label}: preflight checks S3 import and S3 export devices; this "
                          f"manifest is {kind}")
-    found = [Diagnostic(d.rule, d.severity, f"{label}:{d.line}:{d.column}: {d.message}",
-                        d.line, d.column, d.pointer, d.hint)
+    found = [replace(d, source=label)
              for d in diagnostics if d.is_error and d.rule not in ("MT611", "MT612")]
     rules = KeyRules.read(manifest.data)
     for d in rules.dropped:
         line, column = manifest.position(d.pointer)
-        found.append(Diagnostic(d.rule, d.severity, f"{label}:{line}:{column}: {d.message}",
-                                line, column, d.pointer, d.hint))
-    return manifest.data, job_type, found
+        found.append(replace(d, line=line, column=column, source=label))
+    return manifest.data, job_type, rules, found
 
 
 def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label: str = "",
@@ -535,12 +514,14 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
     ``device`` in the layers, so the preflight does not call it): each becomes an MT619.
     """
     root = os.fspath(root)
-    data, job_type, manifest_findings = _manifest(manifest, manifest_label or "manifest")
+    data, job_type, rules, manifest_findings = _manifest(manifest,
+                                                         manifest_label or "manifest")
     findings = Findings(FINDINGS_PER_RULE)
     for d in manifest_findings:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
-    rules = KeyRules.read(data) if job_type is JobType.IMPORT else KeyRules()
+    if job_type is not JobType.IMPORT:
+        rules = KeyRules()
     scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
                  export=job_type is JobType.EXPORT,
                  key_may_avoid=any(_AVOID.search(text) for text in

@@ -74,6 +74,15 @@ def _job_id(data: bytes) -> str | None:
     return parsed.job_id if parsed is not None else None
 
 
+def _is_the_same(previous: bytes, contents: bytes) -> bool:
+    """True when the existing file already is the SIGNATURE being written, by the one
+    decision ``verify --device`` and the dock make (``signature.device_signature_verdict``:
+    newlines at the end aside): rewriting it needs no ``--force``."""
+    from ..signature import device_signature_verdict
+
+    return device_signature_verdict(previous, contents).ok
+
+
 def _root_path(device_root: str | os.PathLike[str]) -> str:
     root = os.fspath(device_root)
     # "mnt/usb/" and "mnt/usb" name the same root, but lstat("link/") follows the link.
@@ -320,7 +329,7 @@ def _write_locked(root: str, target: str, contents: bytes, force: bool,
         kept = [w for w in warnings if not w.startswith("MT603 ")]
         kept.extend(_stale_temp_warnings(root))
         return WriteResult(target, "unchanged", previous_job_id, tuple(kept))
-    if previous is not None and not force:
+    if previous is not None and not force and not _is_the_same(previous, contents):
         new_job_id = _job_id(contents)
         raise ExistingSignatureError(
             f"{target} already holds a different SIGNATURE (job {previous_job_id or '?'}; "

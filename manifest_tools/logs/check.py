@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import re
 import stat
+from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..aws import JOB_ID_SHAPE
 from ..diagnostics import Diagnostic, Severity
 from ..errors import InputError
 from .hashing import HashProgress
+from .model import LogKind
 from .read import LogReader
 from .reconcile import Reconciliation, reconcile
+from .summary import LogSummary
 
 if TYPE_CHECKING:  # imported when used: a log without --manifest/--status needs neither
     from ..device.keys import KeyRules
@@ -51,8 +54,7 @@ def key_rules(manifest: bytes, label: str) -> tuple[KeyRules, list[Diagnostic]]:
     found = []
     for d in rules.dropped:
         line, column = parsed.position(d.pointer)
-        found.append(Diagnostic(d.rule, d.severity, f"{label}:{line}:{column}: {d.message}",
-                                line, column, d.pointer, d.hint))
+        found.append(replace(d, line=line, column=column, source=label))
     return rules, found
 
 
@@ -69,6 +71,20 @@ def job_id_finding(log_name: str, job_id: str | None) -> Diagnostic | None:
                       "get-status output of one job")
 
 
+def _wrong_kind(stream: BinaryIO) -> Diagnostic | None:
+    """MT701 when the file is recognisably a manifest, get-status or list-jobs output or a
+    SIGNATURE (``sniff``, on the bytes already buffered: nothing is consumed)."""
+    from ..sniff import sniff, wrong_kind
+
+    try:
+        head = stream.peek(64 * 1024) if hasattr(stream, "peek") else b""
+    except OSError:
+        return None  # the reader reports what cannot be read
+    if sniff(head) in (None, "log"):
+        return None
+    return Diagnostic("MT701", Severity.ERROR, str(wrong_kind(head, "log")))
+
+
 def check_log(path: str, *, device: str | None = None, manifest: bytes | None = None,
               manifest_label: str = "manifest", status: JobStatus | None = None,
               jobs: int | None = None, progress: HashProgress | None = None,
@@ -82,6 +98,9 @@ def check_log(path: str, *, device: str | None = None, manifest: bytes | None = 
     if manifest is not None:
         rules, found = key_rules(manifest, manifest_label)
     with open_log(path) as stream:
+        wrong = _wrong_kind(stream)
+        if wrong is not None:  # one finding, not one MT702 per line of another kind of file
+            return Reconciliation(LogKind.IMPORT, LogSummary(), [wrong])
         reader = LogReader(stream, path)
         try:
             result = reconcile(reader, device=device, rules=rules,

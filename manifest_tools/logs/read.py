@@ -26,7 +26,7 @@ from itertools import repeat
 from typing import BinaryIO, NamedTuple, cast
 
 from ..aws import EXPORT_LOG_NAME, GLACIER_ARCHIVE, LOG_CODES, LOG_COLUMNS, MULTIPART_ETAG
-from ..diagnostics import Diagnostic, Severity, clip
+from ..diagnostics import FINDINGS_PER_RULE, Diagnostic, Severity, clip, overflow_message
 from .model import GlacierRecord, LogKind, LogRow, Outcome, outcome_of
 
 __all__ = ["MAX_LINE", "MAX_REPEATS", "LogReader", "Tally", "kind_from_name"]
@@ -38,7 +38,7 @@ MAX_RECORD_CHARS = 64 * 1024
 # A physical line longer than this ends the reading (/dev/zero, a binary file).
 MAX_LINE = 1024 * 1024
 # Findings of one rule beyond this many are counted, not listed.
-MAX_REPEATS = 200
+MAX_REPEATS = FINDINGS_PER_RULE
 _new_row = tuple.__new__
 # A block's fields (eight strings a row, all alive at once) fit in the allocator's recycled
 # arenas: 1 MiB blocks cost 0.3 s more of page faults (arenas mapped and unmapped) a 1M-row log.
@@ -134,8 +134,8 @@ class LogReader:
         for rule, count in self._counts.items():
             if count > MAX_REPEATS:
                 self._found.append(Diagnostic(
-                    rule, Severity.WARNING, f"{count - MAX_REPEATS} more {rule} findings "
-                    "not listed", self._lineno, 1))
+                    rule, Severity.WARNING, overflow_message(rule, count, MAX_REPEATS),
+                    self._lineno, 1))
 
     # --- lines ------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
 from ..device.walk import Entry, walk
-from ..diagnostics import Diagnostic, Severity, clip
+from ..diagnostics import Capped, Diagnostic, Severity, clip
 from .hashing import HashProgress, hash_files
 from .model import GlacierRecord, LogKind, LogRow, Outcome
 from .read import MAX_REPEATS, LogReader, Tally
@@ -25,6 +25,7 @@ from .summary import LogSummary, error_count_finding, failed_finding
 
 if TYPE_CHECKING:  # the rules come from the caller (the manifest's, if one is given)
     from ..device.keys import KeyRules
+    from ..device.outcome import EntryOutcome
 
 __all__ = ["DeviceCounts", "Reconciliation", "reconcile"]
 
@@ -67,26 +68,6 @@ class Reconciliation:
         return not any(d.is_error for d in self.findings)
 
 
-class _Findings:
-    """Findings with the per-rule cap the reader uses."""
-
-    def __init__(self, into: list[Diagnostic]) -> None:
-        self.items = into
-        self.counts: dict[str, int] = {}
-
-    def add(self, d: Diagnostic) -> None:
-        n = self.counts[d.rule] = self.counts.get(d.rule, 0) + 1
-        if n <= MAX_REPEATS:
-            self.items.append(d)
-
-    def close(self) -> None:
-        for rule, n in sorted(self.counts.items()):
-            if n > MAX_REPEATS:
-                self.items.append(Diagnostic(rule, Severity.WARNING,
-                                             f"{n - MAX_REPEATS} more {rule} findings not "
-                                             "listed"))
-
-
 def _object_key(row: LogRow) -> str:
     """The row's key inside its bucket: the guide writes '/mybucket/myprefix/a.jpg' (field
     table) and 'myawsbucket/Notice.txt' (examples); the first name is the bucket."""
@@ -97,7 +78,7 @@ def _object_key(row: LogRow) -> str:
 class _Index:
     """The log's rows by device path, by object key and by NFC-normalised path."""
 
-    def __init__(self, found: _Findings) -> None:
+    def __init__(self, found: Capped) -> None:
         self.by_path: dict[str, LogRow] = {}
         self.by_key: dict[str, str] = {}
         self.by_nfc: dict[str, str] = {}
@@ -138,40 +119,54 @@ def _warning(rule: str, message: str, path: str, hint: str | None = None,
 
 class _Reconciler:
     def __init__(self, result: Reconciliation, rules: KeyRules | None,
-                 index: _Index, found: _Findings) -> None:
+                 index: _Index, found: Capped) -> None:
         self.result = result
         self.rules = rules
         self.index = index
         self.found = found
         self.retry: set[str] = {r.relpath for r in result.summary.failed}
         self.to_hash: dict[bytes, tuple[str, LogRow]] = {}
+        if rules is not None:  # imported only with a manifest (start-up of a plain log)
+            from ..device.outcome import file_outcome
+
+            self.outcome_of = file_outcome
 
     def entry(self, entry: Entry) -> None:
         counts = self.result.device
         assert counts is not None
         if entry.kind == "dir" and entry.error is None:
             return
-        key = self.rules.s3_key(entry.relpath) if self.rules else None
+        if entry.kind != "file" or entry.error is not None:
+            self._special(entry, self.index.find(entry.relpath, None))
+            return
+        # The outcome the preflight predicts and the dock logs (device.outcome), when the
+        # manifest's rules are known: its key finds the row, and the row must agree with it.
+        outcome = self.outcome_of(self.rules, entry.relpath, entry.size) if (
+            self.rules is not None and entry.utf8) else None
+        key = outcome.key if outcome is not None else None
         row = self.index.find(entry.relpath, key if self.result.kind is LogKind.IMPORT
                               else None)
-        if entry.kind != "file" or entry.error is not None:
-            self._special(entry, row)
-            return
+        if row is None and not entry.utf8:
+            # A log is UTF-8 text: a name that is not is written with U+FFFD for its bad
+            # bytes (the dock does so; its row is 400 InvalidObjectName).
+            row = self.index.find(entry.raw.decode("utf-8", "replace"), None)
         counts.files += 1
         counts.bytes += entry.size
         if row is None:
             self._missing_row(entry)
             return
         counts.matched += 1
-        outcome = row.outcome
-        if outcome is Outcome.IGNORED:
-            self._ignored(entry, row)
-        elif outcome is Outcome.LOADED:
-            self._loaded(entry, row, key)
+        result = row.outcome
+        if result is Outcome.IGNORED:
+            self._ignored(entry, row, outcome)
+        elif result is Outcome.LOADED:
+            self._loaded(entry, row, outcome)
 
     def _special(self, entry: Entry, row: LogRow | None) -> None:
         if row is None and entry.error is None:
             return  # folders, links, FIFOs: the preflight's business, not the log's
+        if entry.error is None and row is not None and row.outcome is Outcome.IGNORED:
+            return  # never followed: 103 Ignored is the outcome (device.outcome, MT617)
         what = entry.error or f"a {entry.kind}, not a regular file"
         self.found.add(_error("MT718", f"{_quoted(entry.relpath)}: {what}; not compared",
                               entry.relpath, "check the device; the file cannot be compared "
@@ -187,20 +182,19 @@ class _Reconciler:
                               "device and the log of one job"))
         self.retry.add(entry.relpath)
 
-    def _ignored(self, entry: Entry, row: LogRow) -> None:
-        if self.rules is None or entry.relpath == SIGNATURE_NAME:
+    def _ignored(self, entry: Entry, row: LogRow, outcome: EntryOutcome | None) -> None:
+        if outcome is None or outcome.action == "ignored":
             return
-        if self.rules.ignored_by(entry.relpath) is None:
-            self.found.add(_error("MT716", f"{_quoted(entry.relpath)} was ignored by AWS "
-                                  "(103 Ignored) but no ignore pattern of the manifest "
-                                  "matches it", entry.relpath, "send it again (it is in "
-                                  "--retry); check the manifest AWS used (CurrentManifest)",
-                                  row.line))
-            self.retry.add(entry.relpath)
+        self.found.add(_error("MT716", f"{_quoted(entry.relpath)} was ignored by AWS "
+                              "(103 Ignored) but no ignore pattern of the manifest "
+                              "matches it", entry.relpath, "send it again (it is in "
+                              "--retry); check the manifest AWS used (CurrentManifest)",
+                              row.line))
+        self.retry.add(entry.relpath)
 
-    def _loaded(self, entry: Entry, row: LogRow, key: str | None) -> None:
-        if self.rules is not None:
-            self._check_rules(entry, row, key)
+    def _loaded(self, entry: Entry, row: LogRow, outcome: EntryOutcome | None) -> None:
+        if outcome is not None:
+            self._check_rules(entry, row, outcome)
         if row.size is not None and row.size != entry.size:
             self.found.add(_error("MT713", f"{_quoted(entry.relpath)} is {entry.size} bytes "
                                   f"on the device but {row.size} in the log", entry.relpath,
@@ -213,21 +207,24 @@ class _Reconciler:
             return
         self.to_hash[entry.raw] = (entry.relpath, row)
 
-    def _check_rules(self, entry: Entry, row: LogRow, key: str | None) -> None:
-        if self.rules is None:
-            return
-        pattern = self.rules.ignored_by(entry.relpath)
-        if pattern is not None:
+    def _check_rules(self, entry: Entry, row: LogRow, outcome: EntryOutcome) -> None:
+        if outcome.pattern is not None:
             self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} matches the ignore "
-                                    f"pattern {clip(pattern, 40)!r} but AWS loaded it",
-                                    entry.relpath, "the manifest AWS used may differ from "
-                                    "this one", row.line))
-        elif key is not None and row.key and _object_key(row) != key and \
+                                    f"pattern {clip(outcome.pattern, 40)!r} but AWS loaded "
+                                    "it", entry.relpath, "the manifest AWS used may differ "
+                                    "from this one", row.line))
+        elif outcome.action == "refused":
+            self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} was loaded, but the "
+                                    f"manifest's rules refuse it ({outcome.status} "
+                                    f"{outcome.code}, {outcome.rule})", entry.relpath,
+                                    "the manifest AWS used may differ from this one",
+                                    row.line))
+        elif row.key and _object_key(row) != outcome.key and \
                 self.result.kind is LogKind.IMPORT:
             self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} was loaded as "
                                     f"{clip(_object_key(row))!r}, but the manifest's rules "
-                                    f"give {clip(key)!r}", entry.relpath, "the manifest AWS "
-                                    "used may differ from this one", row.line))
+                                    f"give {clip(outcome.key)!r}", entry.relpath, "the "
+                                    "manifest AWS used may differ from this one", row.line))
 
     def _not_compared(self, entry: Entry, row: LogRow) -> None:
         assert self.result.device is not None
@@ -288,8 +285,9 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     ``InputError`` when the device root cannot be walked.
     """
     summary = LogSummary()
-    index_found: list[Diagnostic] = []
-    index = _Index(_Findings(index_found))
+    # One capped collector for every finding after the reader's (MT719 of the index too).
+    found = Capped(MAX_REPEATS)
+    index = _Index(found)
     # Without a device, blocks of loaded rows are only counted (Tally), never made.
     for batch in reader.counted(tallies=device is None):
         if isinstance(batch, Tally):
@@ -300,9 +298,7 @@ def reconcile(reader: LogReader, *, device: str | None = None,
             for row in batch:
                 index.add(row)
     kind = reader.kind or LogKind.IMPORT
-    result = Reconciliation(kind, summary, reader.diagnostics + index_found,
-                            glacier=list(reader.glacier))
-    found = _Findings(result.findings)
+    result = Reconciliation(kind, summary, reader.diagnostics, glacier=list(reader.glacier))
     for row in summary.failed:
         found.add(failed_finding(row))
     count = error_count_finding(summary, error_count)
@@ -319,6 +315,6 @@ def reconcile(reader: LogReader, *, device: str | None = None,
             reconciler.entry(entry)
         reconciler.unmatched_rows()
         reconciler.hash(device, jobs, progress)
-    found.close()
+    result.findings.extend(found.kept + found.overflow())
     result.retry = sorted(reconciler.retry)
     return result

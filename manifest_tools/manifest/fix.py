@@ -40,6 +40,7 @@ from .lines import (
     KEY_EQUALS,
     KEY_LINE,
     LINE,
+    SMART_QUOTES,
     LinePass,
     Positions,
     invisible_spots,
@@ -51,7 +52,7 @@ FIXABLE = frozenset({"MT102", "MT105", "MT116", "MT119", "MT126", "MT204"})
 # Findings about bytes that are not text (or not UTF-8): no fix is certain there.
 UNFIXABLE_FILE = frozenset({"MT101", "MT115"})
 _RENAME = re.compile(r"rename it to '(?P<name>[^']+)'")
-_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+_QUOTES = SMART_QUOTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ STRUCTURED_FIELDS = frozenset({"ignore", "operations", "returnAddress", "customs
 _PLACEHOLDER_VALUE = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\*\*.*")
 _SECRET_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z _-]*\]|<[A-Za-z][A-Za-z _-]*>|"
                                  r"\{[A-Za-z][A-Za-z _-]*\}")
-_SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _COMMENT_CUT = re.compile(r"[ ]#(?=[^ \t#])")
 _COMMENT = re.compile(r"[ ]#")
 
@@ -314,10 +314,10 @@ class LinePass:
         return True
 
     def smart_quotes(self, line0: int, name: str, start: int, value: str) -> None:
-        if value[0] not in _SMART_QUOTES:
+        if value[0] not in SMART_QUOTES:
             return
         text = _COMMENT.split(value, 1)[0].rstrip()
-        if len(text) > 1 and text[-1] in _SMART_QUOTES:
+        if len(text) > 1 and text[-1] in SMART_QUOTES:
             # The whole value in typographic quotes: one error, and no rule judges the
             # quoted value again (validate drops later findings on this line).
             inner = text[1:-1]

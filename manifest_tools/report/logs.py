@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..aws import LOG_CODES
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, location
 from ..logs.model import Outcome
 from ..logs.reconcile import Reconciliation
 
@@ -54,6 +54,9 @@ def _summary_lines(r: Reconciliation) -> list[str]:
 
 
 def _where(d: Diagnostic, log: str) -> str:
+    where = location(d)
+    if where is not None:  # located in another input (the manifest)
+        return where
     if d.path is not None:
         at = f" (log line {d.line})" if d.rule in _LOG_RULES and d.line > 1 else ""
         return f"{show(d.path)}{at}"
@@ -76,7 +79,9 @@ def render_text(r: Reconciliation, log: str) -> str:
 def _finding(d: Diagnostic) -> dict[str, Any]:
     out: dict[str, Any] = {"rule": d.rule, "severity": d.severity.value,
                            "message": d.message, "path": show(d.path), "hint": d.hint}
-    if d.rule in _LOG_RULES or d.path is None:
+    if d.source is not None:
+        out.update(source=d.source, line=d.line, column=d.column)
+    elif d.rule in _LOG_RULES or d.path is None:
         out["line"] = d.line
         out["column"] = d.column
     return out

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..device.preflight import KEYS_HEADER, KeyRow, Preflight, display_path
+from ..diagnostics import Diagnostic, location
 
 
 def _summary_line(p: Preflight) -> str:
@@ -35,7 +36,8 @@ def render_text(p: Preflight, strict: bool = False) -> str:
              f"(S3 {p.job_type.value})", f"  {_summary_line(p)}"]
     lines.extend(f"  note: {note}" for note in p.notes)
     for d in p.findings:
-        lines.append(f"{d.path or device}: {d.severity.value} {d.rule} {d.message}")
+        lines.append(f"{location(d) or d.path or device}: {d.severity.value} {d.rule} "
+                     f"{d.message}")
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     failed = p.errors or (strict and p.warnings)
@@ -53,10 +55,19 @@ def to_json(p: Preflight) -> dict[str, Any]:
         "mount_root": p.mount_root,
         "summary": {"files": s.files, "bytes": s.bytes, "keys": s.keys, "ignored": s.ignored,
                     "skipped": s.skipped},
-        "findings": [{"rule": d.rule, "severity": d.severity.value, "message": d.message,
-                      "path": d.path, "hint": d.hint} for d in p.findings],
+        "findings": [_finding(d) for d in p.findings],
         "notes": list(p.notes),
     }
+
+
+def _finding(d: Diagnostic) -> dict[str, Any]:
+    """``path``: the device file; ``source``, ``line``, ``column``: where in which input
+    (the manifest) a finding located in one points."""
+    out: dict[str, Any] = {"rule": d.rule, "severity": d.severity.value,
+                           "message": d.message, "path": d.path, "hint": d.hint}
+    if d.source is not None:
+        out.update(source=d.source, line=d.line, column=d.column)
+    return out
 
 
 def render_json(p: Preflight, strict: bool = False) -> str:

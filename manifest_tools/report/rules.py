@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from ..rules import Rule
+from ..rules import Rule, aws_exception_by_field
 
 
 def render_rules(rules: Sequence[Rule], fmt: str = "text") -> str:
@@ -25,7 +25,9 @@ def render_rule(rule: Rule, fmt: str = "text") -> str:
     lines = [f"{rule.id} {rule.name}: {rule.short}", "", rule.full, "",
              f"level: {rule.level}"]
     if rule.aws_error:
-        lines.append(f"AWS error it mirrors: {rule.aws_error}")
+        by_field = aws_exception_by_field(rule)
+        lines.append(f"AWS error it mirrors: {rule.aws_error}"
+                     + (f" ({by_field})" if by_field else ""))
     if rule.source:
         lines.append(f"source: {rule.source}")
     if rule.example:

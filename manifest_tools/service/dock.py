@@ -10,34 +10,32 @@ one row in the import log (written with :class:`logs.write.LogWriter` to
 ``SuccessWithErrors`` with ``ErrorCount``, ``LogBucket`` and ``LogKey``. ``return_device``
 ships it back (``LocationCode`` ``Returned``).
 
-Decisions where AWS is silent (README): the SIGNATURE is compared by its parsed fields
-(jobId and signature, constant time), so a trailing newline or CRLF does not matter;
-symbolic links, FIFOs and sockets are never followed and are logged ``103 Ignored``; a file
-that cannot be read is ``400 IncompleteBody``, a name that is not UTF-8
-``400 InvalidObjectName``, a key over 1,024 bytes ``400 KeyTooLongError``, a file over 5 TB
-``400 EntityTooLarge``, a substitution that empties the key ``400 InvalidSubstitution``.
+Decisions where AWS is silent (README): the SIGNATURE is judged by the verifier's own
+decision (``signature.device_signature_verdict``: the bytes of SignatureFileContents,
+newlines at the end aside; CRLF, a BOM or trailing spaces are InvalidSignature); each
+entry's row is :func:`device.outcome.entry_outcome`'s, the outcome the preflight predicts
+(symbolic links, FIFOs and sockets never followed, ``103 Ignored``; refusals ``400`` with
+the code and order decided there); a file that cannot be read while it is copied is
+``400 IncompleteBody``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import io
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..aws import (
     IMPORT_LOG_NAME,
     NEW_JOB_LOCATION,
     NEW_JOB_PROGRESS,
-    S3_KEY_LIMIT,
-    S3_OBJECT_LIMIT,
 )
 from ..errors import DeviceError, InputError, UsageError
-from ..signature import parse_signature_file
+from ..signature import device_signature_verdict
 from .buckets import (
     NO_SPACE,
     Staging,
@@ -48,6 +46,9 @@ from .buckets import (
     write_error,
 )
 from .store import Job, Store
+
+if TYPE_CHECKING:
+    from ..device.walk import Entry
 
 __all__ = ["Receipt", "bucket_path", "receive", "return_device"]
 
@@ -92,23 +93,16 @@ def _job(store: Store, job_id: str) -> Job:
 
 
 def _check_signature(job: Job, root: str) -> str | None:
-    """None when the device's SIGNATURE is the job's, else the ProgressCode to end with."""
+    """None when the device's SIGNATURE is the job's, else the ProgressCode to end with:
+    the verifier's own decision (``signature.device_signature_verdict``), so the rehearsal
+    is never more lenient than ``verify --device``."""
     from ..device.signature import read_signature
 
     try:
         data = read_signature(root)
     except DeviceError:
         return "InvalidSignature"  # a folder, symlink or oversized file is no SIGNATURE
-    if data is None:
-        return "MissingSignature"
-    parsed, findings = parse_signature_file(data)
-    expected, _ = parse_signature_file(job.signature_file.encode("ascii"))
-    assert expected is not None
-    if parsed is None or any(d.is_error for d in findings):
-        return "InvalidSignature"
-    same = hmac.compare_digest(parsed.signature.encode("utf-8", "replace"),
-                               expected.signature.encode("ascii"))
-    return None if same and parsed.job_id == job.job_id else "InvalidSignature"
+    return device_signature_verdict(data, job.signature_file).progress
 
 
 def _content_type(manifest: Mapping[str, Any], relpath: str) -> str:
@@ -137,7 +131,10 @@ class _Importer:
 
     def __init__(self, job: Job, root: str, staging: Staging, copy: bool, log: Any) -> None:
         from ..device.keys import KeyRules
+        from ..device.outcome import entry_outcome
         from ..manifest.parse import parse_manifest
+
+        self.outcome = entry_outcome
 
         self.manifest = parse_manifest(job.manifest).data
         self.rules = KeyRules.from_manifest(self.manifest)
@@ -149,8 +146,6 @@ class _Importer:
         from ..device.walk import walk
 
         for entry in walk(self.root):
-            if entry.kind == "dir" and entry.error is None:
-                continue
             self._entry(entry)
         self.receipt.progress_code = "SuccessWithErrors" if self.receipt.errors else "Success"
         return self.receipt
@@ -160,43 +155,32 @@ class _Importer:
         self.log.failed(relpath, status, code, key, size)
         self.receipt.errors += 1
 
-    def _entry(self, entry: Any) -> None:
+    def _entry(self, entry: Entry) -> None:
+        """One log row: the entry's outcome as the preflight predicts it
+        (``device.outcome.entry_outcome``), then the import itself."""
+        outcome = self.outcome(self.rules, entry)
+        if outcome is None:
+            return  # a folder: AWS imports files
         relpath = entry.relpath
-        if entry.kind in ("dir", "error"):
-            self._fail(relpath, "400", "IncompleteBody")
-            return
-        if entry.kind != "file":
-            self.log.ignored(relpath, 0)  # never followed: see the module docstring
-            self.receipt.ignored += 1
-            return
-        if not entry.utf8:
-            self._fail(relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                       "400", "InvalidObjectName", size=entry.size)
-            return
-        decision = self.rules.decide(relpath)
-        if decision.action == "ignored":
-            if decision.pattern is None:
+        if outcome.action == "ignored":
+            if outcome.rule:  # not a regular file: never followed (module docstring)
+                self.log.ignored(relpath, 0)
+            elif outcome.pattern is None:
                 self.log.signature(entry.size)
             else:
                 self.log.ignored(relpath, entry.size, _content_type(self.manifest, relpath))
             self.receipt.ignored += 1
-            return
-        self._import(relpath, decision.key, entry.size)
-
-    def _refusal(self, key: str, size: int) -> tuple[str, str] | None:
-        if not key:
-            return "400", "InvalidSubstitution"
-        if len(key.encode("utf-8")) > S3_KEY_LIMIT:
-            return "400", "KeyTooLongError"
-        if size > S3_OBJECT_LIMIT:
-            return "400", "EntityTooLarge"
-        return None
+        elif outcome.action == "refused":
+            # A name that is not UTF-8 is logged with U+FFFD for its bad bytes.
+            name = relpath if entry.utf8 else relpath.encode(
+                "utf-8", "surrogateescape").decode("utf-8", "replace")
+            self._fail(name, outcome.status, outcome.code,
+                       f"{self.bucket}/{outcome.key}" if outcome.key else "",
+                       None if outcome.rule == "MT618" else entry.size)
+        else:
+            self._import(relpath, outcome.key, entry.size)
 
     def _import(self, relpath: str, key: str, size: int) -> None:
-        refused = self._refusal(key, size)
-        if refused is not None:
-            self._fail(relpath, *refused, key=f"{self.bucket}/{key}", size=size)
-            return
         try:
             md5, read = self._read(os.path.join(self.root, relpath), key)
         except OSError:

@@ -1,12 +1,9 @@
 """Judge a manifest as CreateJob/UpdateJob did: our validator's findings, AWS's exceptions.
 
-The validator's rule ids map onto the exceptions of the botocore model (CreateJob errors):
-reading problems are ``MalformedManifestException`` ("Your manifest is not well-formed"),
-a missing field ``MissingManifestFieldException``, a bad value
-``InvalidManifestFieldException``; findings inside ``returnAddress`` are
-``InvalidAddressException``, inside ``customs`` ``MissingCustomsException`` /
-``InvalidCustomsException``, on ``fileSystem`` ``InvalidFileSystemException``. The first
-error by position is answered, naming its field, line and column; warnings are joined into
+The validator's findings map onto the exceptions of the botocore model (CreateJob errors)
+through the one map, ``rules.aws_exception`` (``Rule.aws_error`` refined by field): what
+``manifest-tools rules`` names is what the service answers. The first error by position is
+answered, naming its field, line and column; warnings are joined into
 ``WarningMessage``. A manifest ``accessKeyId`` other than the caller's is
 ``InvalidAccessKeyIdException`` (model: "The manifest and the request authentication must
 use the same AWS Access Key ID").
@@ -21,23 +18,19 @@ from ..diagnostics import Diagnostic
 from ..manifest.jobtype import JobType
 from ..manifest.parse import Manifest, parse_manifest
 from ..manifest.validate import check_manifest
-from ..rules import RULES
+from ..rules import (
+    ADDRESS,
+    FILE_SYSTEM,
+    INVALID_CUSTOMS,
+    MALFORMED,
+    MISSING,
+    MISSING_CUSTOMS,
+    NO_SUCH_BUCKET,
+    aws_exception,
+)
 from .errors import ServiceError
 from .protocol import clean
 
-MALFORMED = "MalformedManifestException"
-MISSING = "MissingManifestFieldException"
-INVALID = "InvalidManifestFieldException"
-
-# Rule id -> exception for findings that are errors (rules.py holds the ids).
-_BY_RULE = {
-    **{rule: MALFORMED for rule in ("MT100", "MT101", "MT105", "MT106", "MT107", "MT108",
-                                    "MT109", "MT110", "MT111", "MT112", "MT113", "MT114")},
-    "MT201": MISSING, "MT205": MISSING, "MT302": MISSING,
-    "MT202": INVALID, "MT203": INVALID, "MT204": INVALID, "MT206": INVALID,
-    "MT301": INVALID, "MT303": INVALID, "MT306": INVALID,
-    "MT308": "InvalidAddressException",
-}
 # The API's JobType for each kind of manifest (EBS and Glacier jobs were imports).
 API_JOB_TYPE = {JobType.IMPORT: "Import", JobType.EBS: "Import", JobType.GLACIER: "Import",
                 JobType.EXPORT: "Export"}
@@ -67,21 +60,8 @@ def _where(d: Diagnostic) -> str:
 
 
 def _code(d: Diagnostic) -> str:
-    # Rules without a row here (MT115-MT123, MT208, MT309, ...) answer with the exception
-    # their catalogue entry names (rules.Rule.aws_error).
-    rule = RULES.get(d.rule)
-    code = _BY_RULE.get(d.rule) or (rule.aws_error if rule else "") or INVALID
-    parts = d.pointer.strip("/").split("/")
-    # A missing returnAddress or customs block is a missing field; what is wrong inside one
-    # is the address's or the customs' own exception.
-    top = parts[0] if len(parts) > 1 or code == INVALID else ""
-    if code in (MISSING, INVALID) and top == "returnAddress":
-        return "InvalidAddressException"
-    if code in (MISSING, INVALID) and top == "customs":
-        return "MissingCustomsException" if code == MISSING else "InvalidCustomsException"
-    if code == INVALID and parts[0] == "fileSystem":
-        return "InvalidFileSystemException"
-    return code
+    # The one rule -> exception map (rules.py), refined there by the finding's field.
+    return aws_exception(d.rule, d.pointer)
 
 
 def _refusal(errors: list[Diagnostic]) -> ServiceError:
@@ -89,12 +69,12 @@ def _refusal(errors: list[Diagnostic]) -> ServiceError:
     code = _code(first)
     lead = "Your manifest is not well-formed" if code == MALFORMED else {
         MISSING: "A required manifest field is missing",
-        "InvalidAddressException": "The return address is invalid",
-        "MissingCustomsException": "A required customs field is missing",
-        "InvalidCustomsException": "A customs field is invalid",
-        "InvalidFileSystemException": "The file system is invalid",
+        ADDRESS: "The return address is invalid",
+        MISSING_CUSTOMS: "A required customs field is missing",
+        INVALID_CUSTOMS: "A customs field is invalid",
+        FILE_SYSTEM: "The file system is invalid",
         # MT316 (rules.Rule.aws_error): a name no bucket can have names no existing bucket.
-        "NoSuchBucketException": "The specified bucket does not exist",
+        NO_SUCH_BUCKET: "The specified bucket does not exist",
     }.get(code, "A manifest field is invalid")
     more = f" (and {len(errors) - 1} more error{'s' * (len(errors) > 2)})" \
         if len(errors) > 1 else ""

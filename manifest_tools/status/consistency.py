@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..aws import HMAC_SHAPE, SIGNATURE_FILE_KEYS
 from ..diagnostics import Diagnostic, warning
 from ..textcodec import ODD_SPACES
 from .model import StatusReading
 
-SIGNATURE_KEYS = ("version", "signingMethod", "jobId", "signature")
+SIGNATURE_KEYS = SIGNATURE_FILE_KEYS
 # 20 bytes of HMAC-SHA1 in base64 (domain.md section 4).
-HMAC_SHAPE = re.compile(r"[A-Za-z0-9+/]{27}=")
 _STRIP = " \t\r" + ODD_SPACES
 _LINE = re.compile(r"(version|signingMethod|jobId|signature):(.*)")
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..aws import DNS_BUCKET, JOB_ID_SHAPE, LOCATION_CODES, PROGRESS_CODES
+from ..aws import DNS_BUCKET, HMAC_SHAPE, JOB_ID_SHAPE, LOCATION_CODES, PROGRESS_CODES
 from .model import INTEGER, fail
 
 # ``aws ... --output text`` prints scalar members sorted by name (Python's sorted()).
@@ -43,7 +43,7 @@ MAX_MESSAGE_UNITS = 40
 
 _JOB_ID_LENIENT = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 _CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*)*")
-_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{27}=")
+_SIGNATURE = HMAC_SHAPE
 # Any base64-looking token: a signature of unusual length is still a signature candidate.
 _BASE64ISH = re.compile(r"[A-Za-z0-9+/]{8,88}={0,2}")
 # The values the record's SIGNATURE text repeats (consistency anchors).

@@ -18,7 +18,8 @@ from .test_sign_cli import KEY, STATUS, key_env, make_key_file, no_key_env, safe
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DOC_EXAMPLE = FIXTURES / "awscli-get-status-example.txt"
-VALID = Path(__file__).parents[2] / "samples" / "valid" / "s3-import.yaml"
+ROOT = Path(__file__).parents[2]
+VALID = ROOT / "samples" / "valid" / "s3-import.yaml"
 DOC_SIGFILE = ("version:2.0\nsigningMethod:HmacSHA1\njobId:EX1ID\n"
                "signature:ktKDXpdbEXAMPLEyGFJmQO744UHw=\n")
 
@@ -309,3 +310,39 @@ def test_write_signature_manifest_no_validate(run_cli: RunCli, tmp_path: Path) -
 def test_dash_h_is_help(run_cli: RunCli, argv: list[str]) -> None:
     result = run_cli(*argv)
     assert result.code == 0 and result.out.startswith("Usage: manifest-tools")
+
+
+@pytest.mark.parametrize("name,text", list_jobs_renderings())
+def test_verify_and_write_signature_on_list_jobs_say_so(run_cli: RunCli, tmp_path: Path,
+                                                        name: str, text: str) -> None:
+    """Every rendering (the text form read as a get-status of one job before)."""
+    path = tmp_path / f"jobs.{name}"
+    path.write_text(text)
+    device = tmp_path / "dev"
+    device.mkdir()
+    for argv in (["verify", "--status", str(path)],
+                 ["write-signature", str(device), "--status", str(path)]):
+        result = safe_run(run_cli, *argv, env=no_key_env(tmp_path))
+        assert result.code == 1, (argv, result.err)
+        assert "MT510 this looks like list-jobs output" in result.err, (argv, result.err)
+        assert "SignatureFileContents" not in result.err
+    assert list(device.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind,data", [
+    ("a manifest", (ROOT / "samples" / "valid" / "s3-import-crlf.yaml").read_bytes()),
+    ("get-status (or create-job) output",
+     (ROOT / "samples" / "status" / "get-status.txt").read_bytes()),
+    ("get-status (or create-job) output",
+     (ROOT / "samples" / "status" / "get-status.json").read_bytes()),
+    ("list-jobs output", list_jobs_renderings()[1][1].encode()),
+])
+def test_log_on_another_kind_of_file_says_so_once(run_cli: RunCli, tmp_path: Path, kind: str,
+                                                  data: bytes) -> None:
+    path = tmp_path / "not-a-log"
+    path.write_bytes(data)
+    result = safe_run(run_cli, "log", str(path), "--format", "json")
+    assert result.code == 1, result.err
+    found = json.loads(result.out)["findings"]
+    assert [f["rule"] for f in found] == ["MT701"]
+    assert found[0]["message"].startswith(f"this looks like {kind}, not an import/export log")

@@ -222,3 +222,21 @@ def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
     assert b"files/s" not in (tmp_path / "k.csv").read_bytes()
     _, quiet = run("--no-progress")
     assert b"files/s" not in quiet
+
+
+def test_manifest_findings_carry_the_manifests_place(tmp_path: Path, run_cli: RunCli) -> None:
+    """Located in the manifest (source, line, column), not pasted into the message and not
+    attached to the device root."""
+    root = device(tmp_path / "dev", {"a": b"1"})
+    path = manifest(tmp_path, "ignore:\n  - \\p{L}\n")
+    text = Path(path).read_text().replace("eraseDevice: yes", "eraseDevice: maybe")
+    Path(path).write_text(text)
+    line = text.splitlines().index("eraseDevice: maybe") + 1
+    r = run_cli("preflight", str(root), "--manifest", path)
+    assert f"{path}:{line}:14: error MT202 eraseDevice: 'maybe'" in r.out, r.out
+    r = run_cli("preflight", str(root), "--manifest", path, "--format", "json")
+    found = {f["rule"]: f for f in json.loads(r.out)["findings"]}
+    assert {k: found["MT202"][k] for k in ("source", "line", "column", "path")} == {
+        "source": path, "line": line, "column": 14, "path": None}
+    assert not found["MT611"]["message"].startswith(path)
+    assert found["MT611"]["source"] == path and found["MT611"]["line"] > line

@@ -191,3 +191,18 @@ def test_md5_findings_come_in_path_order_with_any_number_of_jobs(tmp_path: Path)
     paths = [d.path for d in results[0].findings if d.rule == "MT714"]
     assert paths == sorted(files)
     assert all(found(r) == found(results[0]) for r in results)
+
+
+def test_overflow_of_any_rule_is_reported_in_the_one_wording(tmp_path: Path) -> None:
+    """MT719 (rows of the index) is capped and its overflow reported like every rule's, in
+    the device checks' wording (diagnostics.Capped); it used to be dropped silently."""
+    files = {f"f{i:03}": b"x" for i in range(205)}
+    make_device(tmp_path, files)
+    log = log_for(tmp_path)
+    body = log.split("\r\n", 1)[1]
+    result = run(log + body, tmp_path)
+    mt719 = [d for d in result.findings if d.rule == "MT719"]
+    assert len(mt719) == 201
+    # 205 files and the SIGNATURE's row, each listed twice
+    assert mt719[-1].message == "6 more MT719 findings not listed (206 in all)"
+    assert mt719[-1].severity.value == "warning"
