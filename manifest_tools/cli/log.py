@@ -34,6 +34,10 @@ def log_command(
     device: Annotated[str | None, typer.Option("--device", metavar="ROOT", help="The device "
                                                "that was shipped: reconcile it with the "
                                                "log.")] = None,
+    journal: Annotated[str | None, typer.Option("--journal", metavar="FILE", help="The "
+                                                "journal prepare kept: reconcile it with the "
+                                                "log (no device needed); --retry then lists "
+                                                "source paths.")] = None,
     manifest: Annotated[str | None, typer.Option("--manifest", metavar="M", help="The job's "
                                                  "manifest, for prefix, substitutions and "
                                                  "ignore (default: --status's "
@@ -54,7 +58,8 @@ def log_command(
                                               "on stderr (off anyway when stderr is not a "
                                               "terminal).")] = False,
 ) -> int:
-    """Read a job's log: failures, totals, and with --device whether every file arrived."""
+    """Read a job's log: failures, totals; with --device and/or --journal (prepare's record)
+    whether every file arrived."""
     from ..logs.check import check_log
     from ..logs.retry import format_retry, write_retry
     from ..report.logs import RENDERERS
@@ -71,7 +76,7 @@ def log_command(
         result = check_log(log_file, device=device, manifest=data,
                            manifest_label=manifest or "manifest",
                            status=reading.status if reading else None, jobs=jobs,
-                           progress=progress)
+                           progress=progress, journal=journal)
     if retry is not None:
         write_retry(retry, format_retry(result.retry, null=null))
     typer.echo(RENDERERS[output_format.value](result, log_file), nl=False)

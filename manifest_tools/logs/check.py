@@ -72,21 +72,27 @@ def job_id_finding(log_name: str, job_id: str | None) -> Diagnostic | None:
 def check_log(path: str, *, device: str | None = None, manifest: bytes | None = None,
               manifest_label: str = "manifest", status: JobStatus | None = None,
               jobs: int | None = None, progress: HashProgress | None = None,
-              ) -> Reconciliation:
-    """Read the log at ``path`` and reconcile it (see :func:`.reconcile.reconcile`). The key
-    rules come from ``manifest``, else from get-status's CurrentManifest."""
+              journal: str | None = None) -> Reconciliation:
+    """Read the log at ``path`` and reconcile it (see :func:`.reconcile.reconcile`), with the
+    ``prepare`` journal at ``journal`` too (:mod:`.journal_check`). The key rules come from
+    ``manifest``, else from get-status's CurrentManifest."""
     rules = None
     found: list[Diagnostic] = []
     if manifest is None and status is not None and status.CurrentManifest:
         manifest, manifest_label = status.CurrentManifest.encode(), "CurrentManifest"
     if manifest is not None:
         rules, found = key_rules(manifest, manifest_label)
+    check = None
+    if journal is not None:
+        from .journal_check import JournalCheck
+
+        check = JournalCheck(journal)
     with open_log(path) as stream:
         reader = LogReader(stream, path)
         try:
             result = reconcile(reader, device=device, rules=rules,
                                error_count=status.ErrorCount if status else None, jobs=jobs,
-                               progress=progress)
+                               progress=progress, journal=check)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
     mismatch = job_id_finding(path, status.JobId if status else None)
