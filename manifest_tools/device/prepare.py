@@ -64,7 +64,8 @@ ATTEMPTS = 3
 TEMP_NAME = re.compile(r"\.mtprep-[0-9a-f]{16}\.tmp")
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | _CLOEXEC
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | _CLOEXEC
+# Read and write: --verify reads the temporary back through the same descriptor.
+_CREATE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | _CLOEXEC
 # Device errors after which no other file can be written either: stop, journal consistent.
 _FATAL = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
 # Preflight findings about the source's own disk, not the device it will be copied to: no
@@ -396,10 +397,10 @@ class _Copier:
             raise _DeviceFault(exc) from None
         renamed = False
         try:
-            md5, size = self._pump(task.relpath, src, out)
+            md5, size = self._pump(task.relpath, src, out, before.st_size)
             after = os.fstat(src)
-            if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or \
-                    size != after.st_size:
+            if md5 is None or size != after.st_size or (
+                    after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
                 return None
             try:
                 os.utime(out, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -426,7 +427,10 @@ class _Copier:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
 
-    def _pump(self, relpath: str, src: int, out: int) -> tuple[str, int]:
+    def _pump(self, relpath: str, src: int, out: int, size: int) -> tuple[str | None, int]:
+        """Copy and hash the file to its end; None for the MD5 when there is more than
+        ``size`` bytes (the size before the read: a file that keeps growing must not keep the
+        copy going)."""
         digest = hashlib.md5(usedforsecurity=False)
         buffer = bytearray(CHUNK)
         view = memoryview(buffer)
@@ -439,6 +443,8 @@ class _Copier:
                 raise _SourceFault(reason(exc)) from None
             if not n:
                 return digest.hexdigest(), total
+            if total >= size:
+                return None, total + n  # more than there was: it grew during the read
             chunk = view[:n]
             digest.update(chunk)
             _write_all(out, chunk)
