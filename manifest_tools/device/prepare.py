@@ -64,8 +64,7 @@ ATTEMPTS = 3
 TEMP_NAME = re.compile(r"\.mtprep-[0-9a-f]{16}\.tmp")
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | _CLOEXEC
-# Read and write: --verify reads the temporary back through the same descriptor.
-_CREATE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | _CLOEXEC
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | _CLOEXEC
 # Device errors after which no other file can be written either: stop, journal consistent.
 _FATAL = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
 # Preflight findings about the source's own disk, not the device it will be copied to: no
@@ -328,22 +327,29 @@ def _drop_cache(fd: int) -> None:
             fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def _read_back(fd: int) -> str:
-    """MD5 of what the device returns for ``fd``, past the page cache where the system
-    allows (the pages are clean after fsync, so DONTNEED drops them)."""
-    _drop_cache(fd)
-    digest = hashlib.md5(usedforsecurity=False)
-    buffer = bytearray(CHUNK)
-    offset = 0
-    while True:
-        try:
-            n = os.preadv(fd, [buffer], offset)
-        except OSError as exc:
-            raise _DeviceFault(exc) from None
-        if not n:
-            return digest.hexdigest()
-        digest.update(memoryview(buffer)[:n])
-        offset += n
+def _read_back(path: str) -> str:
+    """MD5 of what the device returns for the file at ``path``, opened anew (FUSE file
+    systems such as fusefat may answer a read on the writing descriptor from their own
+    buffers), past the page cache where the system allows (the pages are clean after fsync,
+    so DONTNEED drops them)."""
+    try:
+        fd = os.open(path, _READ)
+    except OSError as exc:
+        raise _DeviceFault(exc) from None
+    try:
+        _drop_cache(fd)
+        digest = hashlib.md5(usedforsecurity=False)
+        buffer = bytearray(CHUNK)
+        while True:
+            try:
+                n = os.readv(fd, [buffer])
+            except OSError as exc:
+                raise _DeviceFault(exc) from None
+            if not n:
+                return digest.hexdigest()
+            digest.update(memoryview(buffer)[:n])
+    finally:
+        os.close(fd)
 
 
 class _Copier:
@@ -407,13 +413,13 @@ class _Copier:
                 os.fsync(out)
             except OSError as exc:
                 raise _DeviceFault(exc) from None
+            os.close(out)
+            out = -1
             if self.verify:
-                back = _read_back(out)
+                back = _read_back(temp)
                 if back != md5:
                     raise _VerifyFault(f"the copy reads back with MD5 {back}, the bytes "
                                        f"written had {md5} (faulty device?)")
-            os.close(out)
-            out = -1
             try:
                 os.replace(temp, target)
             except OSError as exc:
@@ -621,7 +627,10 @@ def _space(device: str, plan: _Plan, state: _DeviceState, findings: Findings) ->
         return
     # A file copied again replaces its old copy only at the rename: both exist for a while.
     needed = space_needed([t.size for t in plan.tasks], block) + block  # + the SIGNATURE
-    if needed > free:
+    if free is None:
+        findings.warning(RULE_SPACE, f"the device's file system does not say how much space "
+                         f"is free; the copy needs {needed:,} bytes", None)
+    elif needed > free:
         findings.error(RULE_SPACE, f"the files to copy need {needed:,} bytes on the device; "
                        f"it has {free:,} free", None, "use a larger device, or split the job")
     if inodes is not None:

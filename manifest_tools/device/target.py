@@ -73,8 +73,10 @@ def space_needed(sizes: Iterable[int], block: int) -> int:
     return sum(-(-size // block) * block for size in sizes)
 
 
-def free_space(root: str) -> tuple[int, int, int | None]:
-    """(free bytes for this user, allocation unit, free inodes or None when not counted)."""
+def free_space(root: str) -> tuple[int | None, int, int | None]:
+    """(free bytes for this user, allocation unit, free inodes), each count None when the
+    file system does not report it (fusefat says 0 blocks in all)."""
     vfs = os.statvfs(root)
     inodes = vfs.f_favail if vfs.f_files else None
-    return vfs.f_bavail * vfs.f_frsize, max(vfs.f_bsize, vfs.f_frsize), inodes
+    free = vfs.f_bavail * vfs.f_frsize if vfs.f_blocks else None
+    return free, max(vfs.f_bsize, vfs.f_frsize), inodes
