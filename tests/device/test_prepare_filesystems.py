@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from manifest_tools.device.findings import Findings
 from manifest_tools.device.journal import read_journal
 from manifest_tools.device.prepare import prepare
 from manifest_tools.device.target import target_checks
-from tests.device.test_filesystems import Device, dev, real_device  # noqa: F401 - dev: the fixture
+from tests.device.test_filesystems import Device, real_device
 from tests.device.test_preflight import SIGNATURE
 from tests.manifests import IMPORT
 
@@ -26,6 +29,12 @@ def _source(root: Path) -> dict[str, bytes]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     return files
+
+
+@pytest.fixture(params=["ext4", "fat32", "ntfs"])
+def dev(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Device]:
+    with real_device(request.param, tmp_path) as d:
+        yield d
 
 
 def test_prepare_then_a_clean_device(dev: Device, tmp_path: Path) -> None:
