@@ -161,7 +161,7 @@ def test_a_source_growing_during_its_copy_is_read_again(job: tuple[Path, Path, P
     src, dev, journal = job
     _source(src)
     big = src / "photos" / "2015" / "beach.jpg"
-    grown = []
+    grown: list[int] = []
 
     def grow(relpath: str, done: int) -> None:
         if relpath == "photos/2015/beach.jpg" and not grown:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def _journal_rows(journal: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def reference() -> tuple[Path, dict[str, tuple[bytes, int]], dict[str, JournalRow]]:
+def reference() -> Iterator[tuple[Path, dict[str, tuple[bytes, int]], dict[str, JournalRow]]]:
     """One source, and the device and journal of an uninterrupted run over it."""
     work = Path(tempfile.mkdtemp(prefix="prepare-kill-"))
     src, dev = work / "src", work / "ref-dev"
