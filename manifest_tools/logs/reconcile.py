@@ -342,5 +342,5 @@ def _journal_findings(journal: JournalCheck, result: Reconciliation, found: _Fin
     result.retry = journal.finish(result.device is not None)
     for d in journal.found:
         found.add(d)
-    result.journal = JournalCounts(len(journal.journal.sizes), journal.matched,
+    result.journal = JournalCounts(journal.journal.rows, journal.loaded,
                                    journal.not_compared, journal.journal.torn)
