@@ -296,6 +296,8 @@ class _Done(NamedTuple):
     row: JournalRow | None
     # (rule, path shown, message, fatal) when the file was not copied
     failure: tuple[str, str, str, bool] | None = None
+    # In group mode: the temporary holding the file, to be synced and renamed in a batch.
+    staged: str | None = None
 
 
 class _SourceFault(Exception):
@@ -354,9 +356,12 @@ def _read_back(path: str) -> str:
 
 class _Copier:
     def __init__(self, source: str, device: str, verify: bool, hooks: Hooks,
-                 progress: Callable[[int], None]) -> None:
+                 progress: Callable[[int], None], group: bool) -> None:
         self.source, self.device, self.verify = source, device, verify
         self.hooks, self.advance = hooks, progress
+        # Group mode: no fsync per file; the caller syncs the whole file system once for a
+        # batch of temporaries, renames them, syncs again (see ``_Batch``).
+        self.group = group
 
     def copy(self, task: _Task) -> _Done:
         shown = display_path(task.relpath)
@@ -373,12 +378,13 @@ class _Copier:
             except _VerifyFault as exc:
                 return _Done(None, (RULE_VERIFY, shown, f"{exc}; not kept", False))
             if row is not None:
-                return _Done(row)
+                return _Done(row[0], staged=row[1])
         return _Done(None, (RULE_CHANGED_DURING, shown, "the source changed while it was "
                             f"being copied, {ATTEMPTS} times; not copied", False))
 
-    def _attempt(self, task: _Task) -> JournalRow | None:
-        """The row of the copied file, or None when the source changed during the read."""
+    def _attempt(self, task: _Task) -> tuple[JournalRow, str | None] | None:
+        """The row of the copied file (and its temporary in group mode), or None when the
+        source changed during the read."""
         try:
             src = os.open(os.path.join(self.source, task.relpath), _READ)
         except OSError as exc:
@@ -393,7 +399,8 @@ class _Copier:
         finally:
             os.close(src)
 
-    def _to_device(self, task: _Task, src: int, before: os.stat_result) -> JournalRow | None:
+    def _to_device(self, task: _Task, src: int, before: os.stat_result
+                   ) -> tuple[JournalRow, str | None] | None:
         target = os.path.join(self.device, task.relpath)
         folder = os.path.dirname(target)
         temp = os.path.join(folder, f".mtprep-{os.urandom(8).hex()}.tmp")
@@ -408,8 +415,14 @@ class _Copier:
             if md5 is None or size != after.st_size or (
                     after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
                 return None
+            row = JournalRow(task.relpath, task.key, size, md5, before.st_mtime_ns)
             try:
                 os.utime(out, ns=(before.st_atime_ns, before.st_mtime_ns))
+                if self.group:
+                    os.close(out)
+                    out = -1
+                    renamed = True  # kept: the batch renames it, or removes it
+                    return row, temp
                 os.fsync(out)
             except OSError as exc:
                 raise _DeviceFault(exc) from None
@@ -425,7 +438,7 @@ class _Copier:
             except OSError as exc:
                 raise _DeviceFault(exc) from None
             renamed = True
-            return JournalRow(task.relpath, task.key, size, md5, before.st_mtime_ns)
+            return row, None
         finally:
             if out >= 0:
                 os.close(out)
@@ -580,7 +593,7 @@ def prepare(source: str | os.PathLike[str], device: str | os.PathLike[str], mani
         for path in plan.withdraw:
             writer.withdraw(path)
         _copy_all(src_root, dev_root, plan.tasks, writer, counts, findings, result, verify,
-                  jobs, hooks)
+                  jobs, hooks, group_durability(mount.fstype if mount is not None else None))
     finally:
         writer.close()
     if result.stopped is None and not counts.failed and signature is not None:
@@ -656,7 +669,7 @@ def _make_folders(device: str, tasks: list[_Task]) -> None:
 
 def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWriter,
               counts: PrepareCounts, findings: Findings, result: PrepareResult, verify: bool,
-              jobs: int | None, hooks: Hooks) -> None:
+              jobs: int | None, hooks: Hooks, group: bool) -> None:
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     from ..logs.hashing import default_jobs
@@ -678,7 +691,8 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
             done_bytes[0] += n
             hooks.progress(counts.copied, total_files, done_bytes[0], total_bytes)
 
-    copier = _Copier(source, device, verify, hooks, advance)
+    copier = _Copier(source, device, verify, hooks, advance, group and not verify)
+    batch = _Batch(device, writer, counts, findings, result, hooks)
     workers = jobs or min(default_jobs(), 8)
     pending: set[Future[_Done]] = set()
     queue = iter(tasks)
@@ -697,35 +711,126 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
             finished, still = wait(pending, return_when=FIRST_COMPLETED)
             pending.clear()
             pending.update(still)
-            _commit(device, [f.result() for f in finished], writer, counts, findings, result,
-                    hooks)
+            batch.add([f.result() for f in finished])
             fill()
+    batch.flush()
 
 
-def _commit(device: str, done: list[_Done], writer: JournalWriter, counts: PrepareCounts,
-            findings: Findings, result: PrepareResult, hooks: Hooks) -> None:
-    """Folders synced once for the batch, then its rows appended: a row is only ever
-    written once its file and its name are durable."""
-    rows = [d.row for d in done if d.row is not None]
-    for folder in sorted({os.path.dirname(os.path.join(device, r.path)) for r in rows}):
-        _fsync_dir(folder)
-    writer.rows(rows)
-    for row in rows:
-        counts.copied += 1
-        counts.copied_bytes += row.size
-        if hooks.after_row is not None:
-            hooks.after_row(row)
-    for d in done:
-        if d.failure is None:
-            continue
-        rule, path, text, fatal = d.failure
-        counts.failed += 1
-        findings.error(rule, text, path)
-        if fatal and result.stopped is None:
-            result.fatal = True
-            result.stopped = (f"the device cannot take more ({text.partition(';')[0]}); every "
-                              "file in the journal is on the device: make room and run the "
-                              "same command again to go on")
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's syncfs(2), through the C library: one call makes everything written to a
+    file system durable (what ``sync -f`` does); None where there is none."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        function = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    return function
+
+
+def group_durability(mount_type: str | None) -> bool:
+    """True when the device can be synced a batch at a time: syncfs exists and the file
+    system is the kernel's (a FUSE file system such as fusefat or ntfs-3g may not carry a
+    syncfs to its medium, so there each file is fsynced)."""
+    return mount_type is not None and not mount_type.startswith("fuse") and \
+        _syncfs() is not None
+
+
+class _Batch:
+    """Copied files on their way into the journal. A row is written only once its file and
+    its name are durable: per file (fsync, rename, folder fsync: the row comes with the
+    file), or, in group mode, for a batch of temporaries at once: syncfs, rename each,
+    syncfs, then the rows (two syncs for up to ``FILES`` files or ``BYTES`` bytes, instead
+    of a journal commit per file)."""
+
+    FILES = 128
+    BYTES = 256 * 1024 * 1024
+
+    def __init__(self, device: str, writer: JournalWriter, counts: PrepareCounts,
+                 findings: Findings, result: PrepareResult, hooks: Hooks) -> None:
+        self.device, self.writer, self.counts = device, writer, counts
+        self.findings, self.result, self.hooks = findings, result, hooks
+        self.staged: list[tuple[str, JournalRow]] = []
+        self.bytes = 0
+        self.sync = _syncfs()
+
+    def add(self, done: list[_Done]) -> None:
+        rows = [d.row for d in done if d.row is not None and d.staged is None]
+        for folder in sorted({os.path.dirname(os.path.join(self.device, r.path))
+                              for r in rows}):
+            _fsync_dir(folder)
+        self._journal(rows)
+        for d in done:
+            if d.row is not None and d.staged is not None:
+                self.staged.append((d.staged, d.row))
+                self.bytes += d.row.size
+            elif d.failure is not None:
+                self._failed(*d.failure)
+        if len(self.staged) >= self.FILES or self.bytes >= self.BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        staged, self.staged, self.bytes = self.staged, [], 0
+        if not staged:
+            return
+        try:
+            self._syncfs()
+        except OSError as exc:
+            for temp, row in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot make the "
+                             f"copy durable: {reason(exc)}; not copied", True)
+            return
+        rows = []
+        for temp, row in staged:
+            try:
+                os.replace(temp, os.path.join(self.device, row.path))
+                rows.append(row)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot rename the "
+                             f"copy into place: {reason(exc)}; not copied",
+                             exc.errno in _FATAL)
+        self._syncfs()
+        self._journal(rows)
+
+    def _syncfs(self) -> None:
+        assert self.sync is not None
+        fd = os.open(self.device, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        try:
+            if self.sync(fd) != 0:
+                code = ctypes_errno()
+                raise OSError(code, os.strerror(code))
+        finally:
+            os.close(fd)
+
+    def _journal(self, rows: list[JournalRow]) -> None:
+        self.writer.rows(rows)
+        for row in rows:
+            self.counts.copied += 1
+            self.counts.copied_bytes += row.size
+            if self.hooks.after_row is not None:
+                self.hooks.after_row(row)
+
+    def _failed(self, rule: str, path: str, text: str, fatal: bool) -> None:
+        self.counts.failed += 1
+        self.findings.error(rule, text, path)
+        if fatal and self.result.stopped is None:
+            self.result.fatal = True
+            self.result.stopped = (f"the device cannot take more ({text.partition(';')[0]}); "
+                                   "every file in the journal is on the device: make room "
+                                   "and run the same command again to go on")
+
+
+def ctypes_errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
 
 
 def _write_signature(device: str, contents: bytes, findings: Findings,

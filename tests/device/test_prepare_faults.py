@@ -137,8 +137,8 @@ def _status_signature(status: Path) -> bytes:
 
 
 def test_a_full_device_stops_with_the_journal_consistent(tmp_path: Path) -> None:
-    """ext4 on a 64 MiB loop device; after the first row another writer takes the free
-    space (as a second copy to the same disk would): the next writes get ENOSPC."""
+    """ext4 on a 64 MiB loop device; once the second file has started, another writer takes
+    the free space (as a second copy to the same disk would): the next writes get ENOSPC."""
     src = tmp_path / "src"
     src.mkdir()
     for n in range(8):
@@ -147,14 +147,14 @@ def test_a_full_device_stops_with_the_journal_consistent(tmp_path: Path) -> None
     with real_device("ext4", tmp_path) as d:
         filler = d.root / "filler"
 
-        def fill(row: JournalRow) -> None:
-            if not filler.exists():
+        def fill(relpath: str, done: int) -> None:
+            if relpath == "f1.bin" and not filler.exists():
                 vfs = os.statvfs(d.root)
                 with filler.open("wb") as f:
                     os.posix_fallocate(f.fileno(), 0, vfs.f_bavail * vfs.f_frsize - 2 * 1024**2)
 
         first = prepare(src, d.root, MANIFEST, journal, jobs=1, signature=SIGNATURE,
-                        hooks=Hooks(after_row=fill))
+                        hooks=Hooks(after_chunk=fill))
         assert first.fatal and first.stopped is not None and "ENOSPC" in first.stopped
         assert "MT812" in {f.rule for f in first.findings}
         rows = _rows_true_of_device(journal, d.root)
