@@ -672,8 +672,6 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
               jobs: int | None, hooks: Hooks, group: bool) -> None:
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-    from ..logs.hashing import default_jobs
-
     try:
         _make_folders(device, tasks)
     except OSError as exc:
@@ -693,7 +691,7 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
 
     copier = _Copier(source, device, verify, hooks, advance, group and not verify)
     batch = _Batch(device, writer, counts, findings, result, hooks)
-    workers = jobs or min(default_jobs(), 8)
+    workers = jobs or min(_cpus(), 8)
     pending: set[Future[_Done]] = set()
     queue = iter(tasks)
     with ThreadPoolExecutor(workers, thread_name_prefix="prepare") as pool:
@@ -714,6 +712,14 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
             batch.add([f.result() for f in finished])
             fill()
     batch.flush()
+
+
+def _cpus() -> int:
+    """The CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def _syncfs() -> Callable[[int], int] | None:
