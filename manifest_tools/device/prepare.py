@@ -263,13 +263,16 @@ class _DeviceState:
 
 
 def _device_state(device: str) -> _DeviceState:
+    from .signature import TEMP_PREFIX, TEMP_SUFFIX
     from .walk import walk
 
     state = _DeviceState()
     for e in walk(device):
         if e.kind != "file":
             continue
-        if TEMP_NAME.fullmatch(e.name):
+        # Ours, and the SIGNATURE writer's (a kill during its write at the end of a run).
+        if TEMP_NAME.fullmatch(e.name) or (e.depth == 1 and e.name.startswith(TEMP_PREFIX)
+                                           and e.name.endswith(TEMP_SUFFIX)):
             state.temporaries.append(e.relpath)
         else:
             state.files[e.relpath] = e.size

@@ -95,6 +95,7 @@ def test_resume_rules(job: tuple[Path, Path, Path]) -> None:
     (dev / "stray.txt").write_text("put here by hand")
     temp = dev / "photos" / ".mtprep-0123456789abcdef.tmp"
     temp.write_bytes(b"half a file")
+    (dev / ".SIGNATURE.k2j4.tmp").write_bytes(b"version:2.0\n")  # a kill in its write
     result = prepare(src, dev, MANIFEST, journal)
     found = {(d.rule, d.path) for d in result.findings}
     assert ("MT808", "a.txt") in found  # changed since: copied again, and said so
@@ -102,7 +103,8 @@ def test_resume_rules(job: tuple[Path, Path, Path]) -> None:
     assert ("MT807", "stray.txt") in found  # the journal does not know it
     assert ("MT809", None) in found
     assert not temp.exists()
-    assert result.removed_temporaries == ["photos/.mtprep-0123456789abcdef.tmp"]
+    assert sorted(result.removed_temporaries) == [".SIGNATURE.k2j4.tmp",
+                                                  "photos/.mtprep-0123456789abcdef.tmp"]
     assert (dev / "a.txt").read_bytes() == b"alpha, edited\n"
     assert (result.counts.copied, result.counts.already) == (2, 2)
     rows = read_journal(str(journal)).rows
