@@ -248,3 +248,28 @@ def test_a_journal_of_another_source_or_manifest_is_refused(
     other.mkdir()
     with pytest.raises(UsageError, match="another source"):
         prepare(other, dev, MANIFEST, journal)
+
+
+def test_a_large_file_hashed_by_a_second_thread(job: tuple[Path, Path, Path]) -> None:
+    """Files of GROUP_LIMIT and more are hashed while read (a pipeline of buffers) and
+    fsynced on their own; the MD5 is still that of the bytes written, growth still caught."""
+    from manifest_tools.device.prepare import GROUP_LIMIT
+
+    src, dev, journal = job
+    big = src / "big.bin"
+    src.mkdir(exist_ok=True)
+    big.write_bytes(os.urandom(GROUP_LIMIT + 3 * 1024 * 1024 + 17))
+    grown: list[int] = []
+
+    def grow(relpath: str, done: int) -> None:
+        if not grown and done >= 5 * 1024 * 1024:
+            grown.append(done)
+            with big.open("ab") as f:
+                f.write(b"late")
+
+    result = prepare(src, dev, MANIFEST, journal, hooks=Hooks(after_chunk=grow))
+    assert grown and not any(d.is_error for d in result.findings), result.findings
+    data = big.read_bytes()
+    assert (dev / "big.bin").read_bytes() == data
+    row = read_journal(str(journal)).rows["big.bin"]
+    assert (row.size, row.md5) == (len(data), hashlib.md5(data).hexdigest())
