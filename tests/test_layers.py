@@ -16,7 +16,7 @@ LAYERS = [
      "outputs", "schemas_bundle"},
     {"manifest", "signature", "status"},
     {"device", "manifest_fields", "sign_checks", "verification", "logs", "service"},
-    {"report", "api", "__init__"},
+    {"report", "api", "testing", "pytest_plugin", "__init__"},
     {"cli", "__main__"},
 ]
 FORMATS = LAYERS[1]

@@ -1,4 +1,5 @@
-"""The WSGI application: one POST / per API call, GET /labels/<token> for labels.
+"""The WSGI application: one POST / per API call, GET /labels/<token> for labels, and the
+control endpoints and dashboard of control.py (``/_manifest-tools/...``, ``GET /``).
 
 Order of a call: read the bounded body, parse the form, authenticate (SigV4 or SigV2),
 check Action and Version, run the operation (which commits before returning), answer the
@@ -9,12 +10,14 @@ exception type only (a message or traceback could hold a manifest password).
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .auth import Request, authenticate
+from .control import route
 from .errors import ServiceError
 from .jobs import OPERATIONS, Context, label_for
 from .label import render_label
@@ -29,6 +32,19 @@ Log = Callable[[str], None]
 _REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 413: "Request Entity Too Large",
             500: "Internal Server Error"}
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def loggable(text: str, limit: int = 40) -> str:
+    """A client's text as one piece of one log line: every control character (CR, LF and
+    TAB included) escaped, so an authenticated Action with a newline cannot forge a line
+    of the service's log (issue 18); at most ``limit`` characters before escaping."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}")
+                        if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 def stderr_log(line: str) -> None:
@@ -71,6 +87,14 @@ class ServiceApp:
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
         if method == "GET" and path.startswith("/labels/"):
             return self._label(path[len("/labels/"):], start_response)
+        answer = route(self.ctx, environ)
+        if answer is not None:
+            status, headers, body = answer
+            start_response(f"{status} {_REASONS.get(status, 'Error')}",
+                           [*headers, ("Content-Length", str(len(body)))])
+            self.log(f"manifest-tools service: {request_id} {environ.get('REMOTE_ADDR', '-')} "
+                     f"{clean(method, 10)} {clean(path, 60)} -> {status}")
+            return [body]
         status, body, note = self._call(environ, method, path, request_id)
         start_response(f"{status} {_REASONS.get(status, 'Error')}",
                        [("Content-Type", XML), ("Content-Length", str(len(body))),
@@ -108,15 +132,15 @@ class ServiceApp:
             check_version(params)
             result = operation(self.ctx, account, params)
             return 200, response_document(action, result, request_id), \
-                f"{clean(action, 40)} {account}"
+                f"{loggable(action)} {loggable(account)}"
         except ServiceError as exc:
             return exc.status, error_document(exc, request_id), \
-                f"{clean(action, 40)} {clean(account, 40)} {exc.code}"
+                f"{loggable(action)} {loggable(account)} {exc.code}"
         except Exception as exc:  # the last line of defence: never a traceback to a client
             error = ServiceError("InternalFailure", "The request processing has failed "
                                  "because of an unknown error.", 500, sender=False)
             return 500, error_document(error, request_id), \
-                f"{clean(action, 40)} {clean(account, 40)} InternalFailure " \
+                f"{loggable(action)} {loggable(account)} InternalFailure " \
                 f"({type(exc).__name__})"
 
     def _label(self, token: str, start_response: StartResponse) -> Iterable[bytes]:
