@@ -3,7 +3,7 @@
 It feeds ``manifest-tools rules``, the README's rule list and SARIF's ``rules``. Ids are
 stable: never reuse or renumber one. Ranges: MT1xx reading, MT2xx schema, MT3xx cross-field,
 MT4xx SIGNATURE files, MT5xx get-status output, MT6xx the device (preflight), MT7xx job
-logs (log).
+logs (log), MT8xx preparing the device (prepare).
 
 ``aws_error`` names the CreateJob exception the service raised for the same mistake
 (botocore ``importexport`` model), and :func:`aws_exception` refines it by the field the
@@ -510,6 +510,69 @@ _RULES = [
     Rule("MT719", "duplicate-row", "More than one row for a file",
          "The log lists a file twice; the last row is used.",
          level="warning"),
+    Rule("MT721", "journal-not-in-log", "Journaled file missing from the log",
+         "prepare copied the file onto the device (its journal has a row), but AWS's log "
+         "never mentions it: it was not imported. With --retry its source path is listed."),
+    Rule("MT722", "log-not-in-journal", "Log row for a file the journal does not know",
+         "AWS imported a file that prepare did not copy (put on the device by hand, or the "
+         "journal of another device).",
+         level="warning"),
+    Rule("MT723", "journal-key-mismatch", "Key differs from the journal's",
+         "AWS loaded the file under another key than the one prepare recorded from the "
+         "manifest's prefix and substitutions: the object is not where it was expected."),
+    Rule("MT724", "journal-size-mismatch", "Size differs from the journal's",
+         "The log's Bytes differ from the bytes prepare copied: the file changed on the "
+         "device after the copy, or the log is of another device."),
+    Rule("MT725", "journal-md5-mismatch", "MD5 differs from the journal's",
+         "The log's MD5 differs from the MD5 prepare computed from the bytes it wrote: what "
+         "reached S3 is not what was copied."),
+    Rule("MT726", "journal-device-mismatch", "Device differs from the journal",
+         "With --device and --journal: a journaled file is missing from the device or has "
+         "another size, or a device file is not in the journal."),
+    Rule("MT727", "journal-damaged", "Damaged journal lines",
+         "A journal line whose checksum does not match was skipped; a torn last line (a "
+         "copy killed while appending) is expected and ignored silently.",
+         level="warning"),
+    # --- MT8xx: preparing the device (prepare) ---
+    Rule("MT801", "target-name", "Name the device's file system cannot hold",
+         "FAT32 and NTFS (as Windows reads it) forbid double quotes, '*', ':', '<', '>', '?', "
+         "backslash, '|' and control characters, names ending in a dot or a space, reserved "
+         "device names (CON, NUL, COM1...) and names over 255 UTF-16 units; ext2-4 names over "
+         "255 bytes."),
+    Rule("MT802", "target-file-size", "File too large for FAT32",
+         "FAT32 holds files of at most 4 GiB - 1 bytes."),
+    Rule("MT803", "target-case", "Names that differ only in case",
+         "FAT32, NTFS (as Windows sees it), exFAT and HFS+ do not tell names apart by case: "
+         "one file would replace or hide the other."),
+    Rule("MT804", "target-space", "Not enough space on the device",
+         "The files to copy (rounded up to the file system's allocation unit) and the "
+         "SIGNATURE need more than the device's free space, or more files than it has room "
+         "for."),
+    Rule("MT805", "changed-during-copy", "Source changed while it was copied",
+         "The source file's size or modification time changed during the read (three "
+         "times): it was not copied and has no journal row."),
+    Rule("MT806", "source-unreadable", "Source file cannot be read",
+         "The source file could not be opened or read; it was not copied, the rest went on."),
+    Rule("MT807", "unknown-on-device", "Device file the journal does not know",
+         "A file on the device has no journal row: a copy interrupted after the rename, or a "
+         "file put there by hand. AWS will import it.",
+         level="warning"),
+    Rule("MT808", "copied-again", "Copied again",
+         "The source changed since its journal row (size or modification time), or the device "
+         "copy is missing or of another size: the file was copied again.",
+         level="warning"),
+    Rule("MT809", "temporaries-removed", "Temporaries of an interrupted run removed",
+         "'.mtprep-*.tmp' files left by a killed run were removed from the device.",
+         level="warning"),
+    Rule("MT810", "not-in-source", "Journaled file no longer in the source",
+         "The device holds a copied file whose source is gone; AWS will import it.",
+         level="warning"),
+    Rule("MT811", "verify-failed", "Copy reads back differently",
+         "--verify read the file back past the page cache and its MD5 differs from the "
+         "bytes written: a faulty device."),
+    Rule("MT812", "device-write", "Device write failed",
+         "Writing the file onto the device failed; a full or read-only device stops the "
+         "copy, with the journal consistent."),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

@@ -4,9 +4,10 @@ validate every sample -> sign one for a job -> write SIGNATURE into a scratch de
 verify it against the manifest -> preflight the scratch device (the S3 key of every file), then
 the same against a get-status output -> after the "import", reconcile the job's log with the
 device; finally a whole job rehearsed against the local Import/Export service with the real
-AWS CLI (create-job, write-signature from get-status text, preflight, receive, get-status, the
-log it wrote, return). The secret key is AWS's documented example key, given through a key
-file (never on the command line).
+AWS CLI (create-job, prepare from get-status text: copy, journal, SIGNATURE, preflight;
+receive, get-status, the log it wrote against device and journal, return, then the journal
+alone once the device is erased). The secret key is AWS's documented example key, given
+through a key file (never on the command line).
 
 In step 6 the log is written with the toolkit's own log writer (manifest_tools.logs.write), as
 AWS would for the scratch device; in step 7 the local service writes it.
@@ -192,13 +193,13 @@ def _aws(url: str, scratch: Path, *args: str, output: Path | None = None) -> str
     return proc.stdout
 
 
-def _device_for_job(scratch: Path) -> Path:
-    device = scratch / "job-device"
-    (device / "Old Photos").mkdir(parents=True)
-    (device / "Old Photos" / "beach.jpg").write_bytes(b"\xff\xd8\xff beach")
-    (device / "notes.txt").write_text("what is on this disk\n")
-    (device / "notes.txt.bak").write_text("an old copy\n")
-    return device
+def _source_for_job(scratch: Path) -> Path:
+    source = scratch / "job-source"
+    (source / "Old Photos").mkdir(parents=True)
+    (source / "Old Photos" / "beach.jpg").write_bytes(b"\xff\xd8\xff beach")
+    (source / "notes.txt").write_text("what is on this disk\n")
+    (source / "notes.txt.bak").write_text("an old copy\n")
+    return source
 
 
 def _has_command(name: str) -> bool:
@@ -221,17 +222,20 @@ def rehearse_job(scratch: Path, key_file: Path) -> None:
         job_id = json.loads(_aws(url, scratch, "create-job", "--job-type", "Import",
                                  "--manifest", f"file://{manifest}",
                                  "--no-validate-only"))["JobId"]
-        print("\n   get-status as text (what a user saves), then write-signature reads that "
-              "output and writes SIGNATURE into the device root")
+        print("\n   get-status as text (what a user saves); prepare copies the source folder "
+              "onto the device, hashing as it copies, with a journal kept outside the "
+              "device, writes SIGNATURE from that output and runs the device's preflight")
         status = scratch / "job-status.txt"
         _aws(url, scratch, "get-status", "--job-id", job_id, "--output", "text",
              output=status)
-        device = _device_for_job(scratch)
-        run("write-signature", str(device), "--status", str(status))
-        if _has_command("preflight"):
-            print("\n   preflight: the keys AWS will give each file, before shipping "
-                  "(exit 1 = warnings or findings to read, not a failure of the demo)")
-            run("preflight", str(device), "--manifest", str(manifest), expect_any=True)
+        source, device = _source_for_job(scratch), scratch / "job-device"
+        device.mkdir()
+        journal = scratch / "job.journal"
+        run("prepare", str(source), str(device), "--manifest", str(manifest), "--status",
+            str(status), "--journal", str(journal))
+        print("\n   the same command again (after a crash it would go on): nothing to copy")
+        run("prepare", str(source), str(device), "--manifest", str(manifest), "--status",
+            str(status), "--journal", str(journal), "--format", "json")
         print("\n   The device 'arrives': the receiving dock checks its SIGNATURE, imports "
               "it with the manifest's prefix, substitutions and ignore rules and writes the "
               "import log")
@@ -249,7 +253,8 @@ def rehearse_job(scratch: Path, key_file: Path) -> None:
                   "rules of get-status's CurrentManifest: every file arrived unchanged")
             after = scratch / "job-status-after.json"
             _aws(url, scratch, "get-status", "--job-id", job_id, output=after)
-            run("log", str(log), "--device", str(device), "--status", str(after))
+            run("log", str(log), "--device", str(device), "--journal", str(journal),
+                "--status", str(after))
         print("\n   The device is shipped back")
         run("service", "return", job_id, "--data", str(scratch / "service"),
             "--tracking-number", "1Z999AA10123456784")
@@ -259,6 +264,10 @@ def rehearse_job(scratch: Path, key_file: Path) -> None:
               "the service said")
         run("verify", "--status", str(status), "--device", str(device), "--manifest",
             str(manifest), "--key-file", str(key_file))
+        print("\n   eraseDevice: yes, so the disk comes back blank: the journal alone is "
+              "checked against the log")
+        shutil.rmtree(device)
+        run("log", str(log), "--journal", str(journal))
     finally:
         service.send_signal(signal.SIGTERM)
         code = service.wait(30)

@@ -37,5 +37,5 @@ def test_rule_ids_and_names_are_unique_and_well_formed() -> None:
     names = [r.name for r in RULES.values()]
     assert len(names) == len(set(names))
     for rule_id, rule in RULES.items():
-        assert re.fullmatch(r"MT[1-7]\d\d", rule_id) and rule.id == rule_id
+        assert re.fullmatch(r"MT[1-8]\d\d", rule_id) and rule.id == rule_id
         assert rule.short and rule.full

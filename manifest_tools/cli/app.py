@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify:verify_command",
     "status": "status:status_command",
     "preflight": "preflight:preflight_command",
+    "prepare": "prepare:prepare_command",
     "log": "log:log_command",
     "service": "service:app",
     "rules": "rules:rules_command",

@@ -1,15 +1,11 @@
 """``log``: read a job's import/export log and reconcile it with the device, byte for byte.
 
-The progress display is rich's, as ``preflight``'s (installed with typer): imported only
-here, only when stderr is a terminal and --no-progress is not given.
+The progress display is :mod:`.progress`'s, shared with ``prepare``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import typer
@@ -23,39 +19,12 @@ from .common import (
     no_cyclic_gc,
     status_reading,
 )
+from .progress import transfer_progress
 
 
 def _inside(path: str, root: str) -> bool:
     real, base = os.path.realpath(path), os.path.realpath(root)
     return real == base or real.startswith(base.rstrip("/") + "/")
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, int, int], None] | None]:
-    """Files, bytes, rate and time left while hashing, on stderr."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (TextColumn("MD5 {task.fields[files]}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("hashing", total=None, files="")
-
-        def update(files: int, files_total: int, size: int, size_total: int) -> None:
-            bar.update(task, completed=size, total=size_total,
-                       files=f"{files:,}/{files_total:,} files")
-
-        yield update
 
 
 def log_command(
@@ -65,6 +34,10 @@ def log_command(
     device: Annotated[str | None, typer.Option("--device", metavar="ROOT", help="The device "
                                                "that was shipped: reconcile it with the "
                                                "log.")] = None,
+    journal: Annotated[str | None, typer.Option("--journal", metavar="FILE", help="The "
+                                                "journal prepare kept: reconcile it with the "
+                                                "log (no device needed); --retry then lists "
+                                                "source paths.")] = None,
     manifest: Annotated[str | None, typer.Option("--manifest", metavar="M", help="The job's "
                                                  "manifest, for prefix, substitutions and "
                                                  "ignore (default: --status's "
@@ -85,7 +58,8 @@ def log_command(
                                               "on stderr (off anyway when stderr is not a "
                                               "terminal).")] = False,
 ) -> int:
-    """Read a job's log: failures, totals, and with --device whether every file arrived."""
+    """Read a job's log: failures, totals; with --device and/or --journal (prepare's record)
+    whether every file arrived."""
     from ..logs.check import check_log
     from ..logs.retry import format_retry, write_retry
     from ..report.logs import RENDERERS
@@ -97,11 +71,12 @@ def log_command(
                          "device: write the list elsewhere")
     data = manifest_bytes(manifest, check=False) if manifest is not None else None
     reading = status_reading(status) if status is not None else None
-    with _progress(not no_progress and device is not None) as progress, no_cyclic_gc():
+    hashing = not no_progress and device is not None
+    with transfer_progress(hashing, "MD5") as progress, no_cyclic_gc():
         result = check_log(log_file, device=device, manifest=data,
                            manifest_label=manifest or "manifest",
                            status=reading.status if reading else None, jobs=jobs,
-                           progress=progress)
+                           progress=progress, journal=journal)
     if retry is not None:
         write_retry(retry, format_retry(result.retry, null=null))
     typer.echo(RENDERERS[output_format.value](result, log_file), nl=False)

@@ -27,7 +27,8 @@ ROOT_HELP = (
     '  verify           Check a job: SIGNATURE vs get-status, local manifest...\n'
     '  status           Summarise get-status output: where the device is,...\n'
     '  preflight        Check a device before shipping: SIGNATURE, file...\n'
-    "  log              Read a job's log: failures, totals, and with --device...\n"
+    '  prepare          Copy files onto the device with a journal; resume;...\n'
+    "  log              Read a job's log: failures, totals; with --device...\n"
     '  service          A local AWS Import/Export web service for rehearsing...\n'
     '  rules            List every rule (id, name, level, source), or explain...\n'
 )

@@ -117,7 +117,7 @@ def _write_output(output: str, contents: bytes, force: bool) -> str:
     return f"{'replaced' if previous is not None else 'wrote'} {output}"
 
 
-def _contents_from(status: str | None, manifest: str | None, job_id: str | None,
+def signature_contents(status: str | None, manifest: str | None, job_id: str | None,
                    signature_file: str | None, key_file: str | None,
                    profile: str | None, check: bool = True) -> tuple[bytes, str]:
     """The SIGNATURE bytes to write and where they came from, from exactly one source."""
@@ -184,7 +184,7 @@ def write_signature_command(
     from ..report.signing import write_message
     from ..signature import AUTHORITATIVE_RULES, as_returned_by_aws, parse_signature_file
 
-    contents, origin = _contents_from(status, manifest, job_id, signature_file, key_file,
+    contents, origin = signature_contents(status, manifest, job_id, signature_file, key_file,
                                       profile, check=not no_validate)
     parsed, findings = parse_signature_file(contents)
     # AWS's SignatureFileContents is authoritative: an odd signature value (AWS's own

@@ -88,15 +88,21 @@ def _wrong_kind(stream: BinaryIO) -> Diagnostic | None:
 def check_log(path: str, *, device: str | None = None, manifest: bytes | None = None,
               manifest_label: str = "manifest", status: JobStatus | None = None,
               jobs: int | None = None, progress: HashProgress | None = None,
-              ) -> Reconciliation:
-    """Read the log at ``path`` and reconcile it (see :func:`.reconcile.reconcile`). The key
-    rules come from ``manifest``, else from get-status's CurrentManifest."""
+              journal: str | None = None) -> Reconciliation:
+    """Read the log at ``path`` and reconcile it (see :func:`.reconcile.reconcile`), with the
+    ``prepare`` journal at ``journal`` too (:mod:`.journal_check`). The key rules come from
+    ``manifest``, else from get-status's CurrentManifest."""
     rules = None
     found: list[Diagnostic] = []
     if manifest is None and status is not None and status.CurrentManifest:
         manifest, manifest_label = status.CurrentManifest.encode(), "CurrentManifest"
     if manifest is not None:
         rules, found = key_rules(manifest, manifest_label)
+    check = None
+    if journal is not None:
+        from .journal_check import JournalCheck
+
+        check = JournalCheck(journal)
     with open_log(path) as stream:
         wrong = _wrong_kind(stream)
         if wrong is not None:  # one finding, not one MT702 per line of another kind of file
@@ -105,7 +111,7 @@ def check_log(path: str, *, device: str | None = None, manifest: bytes | None = 
         try:
             result = reconcile(reader, device=device, rules=rules,
                                error_count=status.ErrorCount if status else None, jobs=jobs,
-                               progress=progress)
+                               progress=progress, journal=check)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
     mismatch = job_id_finding(path, status.JobId if status else None)

@@ -46,6 +46,13 @@ class LogRow(NamedTuple):
         return self.file[1:] if self.file.startswith("/") else self.file
 
     @property
+    def object_key(self) -> str:
+        """The key inside its bucket: the guide writes '/mybucket/myprefix/a.jpg' (field
+        table) and 'myawsbucket/Notice.txt' (examples); the first name is the bucket."""
+        key = self.key[1:] if self.key.startswith("/") else self.key
+        return key.split("/", 1)[1] if "/" in key else key
+
+    @property
     def outcome(self) -> Outcome:
         return outcome_of(self.status, self.code)
 

@@ -26,8 +26,9 @@ from .summary import LogSummary, error_count_finding, failed_finding
 if TYPE_CHECKING:  # the rules come from the caller (the manifest's, if one is given)
     from ..device.keys import KeyRules
     from ..device.outcome import EntryOutcome
+    from .journal_check import JournalCheck
 
-__all__ = ["DeviceCounts", "Reconciliation", "reconcile"]
+__all__ = ["DeviceCounts", "JournalCounts", "Reconciliation", "reconcile"]
 
 
 def _quoted(path: str) -> str:
@@ -49,6 +50,14 @@ class DeviceCounts:
     not_compared: int = 0
 
 
+@dataclass(frozen=True)
+class JournalCounts:
+    rows: int  # rows read (in force or not)
+    matched: int  # journaled files the log loaded
+    not_compared: int  # of those, with no MD5 to compare (multipart ETag)
+    torn: bool  # the journal's last line was torn (a killed copy), ignored
+
+
 @dataclass
 class Reconciliation:
     """The outcome: the log's summary, findings (log rows first, then device files by
@@ -61,6 +70,7 @@ class Reconciliation:
     device: DeviceCounts | None = None
     glacier: list[GlacierRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    journal: JournalCounts | None = None
 
     @property
     def clean(self) -> bool:
@@ -69,10 +79,7 @@ class Reconciliation:
 
 
 def _object_key(row: LogRow) -> str:
-    """The row's key inside its bucket: the guide writes '/mybucket/myprefix/a.jpg' (field
-    table) and 'myawsbucket/Notice.txt' (examples); the first name is the bucket."""
-    key = row.key[1:] if row.key.startswith("/") else row.key
-    return key.split("/", 1)[1] if "/" in key else key
+    return row.object_key
 
 
 class _Index:
@@ -276,7 +283,8 @@ class _Reconciler:
 
 def reconcile(reader: LogReader, *, device: str | None = None,
               rules: KeyRules | None = None, error_count: int | None = None,
-              jobs: int | None = None, progress: HashProgress | None = None) -> Reconciliation:
+              jobs: int | None = None, progress: HashProgress | None = None,
+              journal: JournalCheck | None = None) -> Reconciliation:
     """Read the log (streaming) and reconcile it with ``device``, if given.
 
     Without a device only the summary (and failed rows) are kept, so a log of any length
@@ -289,11 +297,13 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     found = Capped(MAX_REPEATS)
     index = _Index(found)
     # Without a device, blocks of loaded rows are only counted (Tally), never made.
-    for batch in reader.counted(tallies=device is None):
+    for batch in reader.counted(tallies=device is None and journal is None):
         if isinstance(batch, Tally):
             summary.add_tally(batch)
             continue
         summary.add_rows(batch)
+        if journal is not None:
+            journal.rows(batch)
         if device is not None:
             for row in batch:
                 index.add(row)
@@ -310,11 +320,31 @@ def reconcile(reader: LogReader, *, device: str | None = None,
         result.notes.append("a Glacier import makes the whole device one archive: the log "
                             "names the archive, not files, so the device is not compared")
     elif device is not None:
-        result.device = DeviceCounts()
-        for entry in walk(device):
-            reconciler.entry(entry)
-        reconciler.unmatched_rows()
-        reconciler.hash(device, jobs, progress)
-    result.findings.extend(found.kept + found.overflow())
+        _compare_device(device, result, reconciler, journal, jobs, progress)
     result.retry = sorted(reconciler.retry)
+    if journal is not None:
+        _journal_findings(journal, result, found)
+    result.findings.extend(found.kept + found.overflow())
     return result
+
+
+def _compare_device(device: str, result: Reconciliation, reconciler: _Reconciler,
+                    journal: JournalCheck | None, jobs: int | None,
+                    progress: HashProgress | None) -> None:
+    result.device = DeviceCounts()
+    for entry in walk(device):
+        reconciler.entry(entry)
+        if journal is not None:
+            journal.device_entry(entry)
+    reconciler.unmatched_rows()
+    reconciler.hash(device, jobs, progress)
+
+
+def _journal_findings(journal: JournalCheck, result: Reconciliation, found: Capped) -> None:
+    """The journal's findings; the files to send again become its source paths (the log's
+    own failures among them)."""
+    result.retry = journal.finish(result.device is not None)
+    for d in journal.found:
+        found.add(d)
+    result.journal = JournalCounts(journal.journal.rows, journal.loaded,
+                                   journal.not_compared, journal.journal.torn)

@@ -20,7 +20,8 @@ __all__ = ["RENDERERS", "render_json", "render_text", "show", "to_json"]
 
 # Findings located in the log file (the rest are about device files or the whole job).
 _LOG_RULES = frozenset({"MT702", "MT703", "MT704", "MT705", "MT707", "MT712", "MT713", "MT714",
-                        "MT715", "MT716", "MT717", "MT719"})
+                        "MT715", "MT716", "MT717", "MT719", "MT721", "MT722", "MT723", "MT724",
+                        "MT725"})
 
 
 def show(path: str | None) -> str | None:
@@ -44,6 +45,11 @@ def _summary_lines(r: Reconciliation) -> list[str]:
         lines.append(f"  device: {d.files:,} files, {d.bytes:,} bytes; {d.matched:,} matched "
                      f"a row, {d.hashed:,} hashed ({d.hashed_bytes:,} bytes), "
                      f"{d.md5_equal:,} MD5 equal, {d.not_compared:,} not compared")
+    j = r.journal
+    if j is not None:
+        lines.append(f"  journal: {j.rows:,} rows, {j.matched:,} loaded by AWS, "
+                     f"{j.not_compared:,} not compared by MD5"
+                     + (" (its torn last line ignored)" if j.torn else ""))
     for g in r.glacier:
         lines.append(f"  glacier archive {g.archive_id} in vault {g.vault} (account "
                      f"{g.account_id}), {g.date}" + (f": {g.comment}" if g.comment else ""))
@@ -94,6 +100,10 @@ def to_json(r: Reconciliation, log: str) -> dict[str, Any]:
         summary["device"] = {"files": d.files, "bytes": d.bytes, "matched": d.matched,
                              "hashed": d.hashed, "hashed_bytes": d.hashed_bytes,
                              "md5_equal": d.md5_equal, "not_compared": d.not_compared}
+    if r.journal is not None:
+        j = r.journal
+        summary["journal"] = {"rows": j.rows, "matched": j.matched,
+                              "not_compared": j.not_compared, "torn": j.torn}
     if r.glacier:
         summary["glacier"] = [{"line": g.line, "date": g.date, "vault": g.vault,
                                "account_id": g.account_id, "archive_id": g.archive_id,

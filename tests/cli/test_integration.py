@@ -191,7 +191,7 @@ def test_every_command_and_option_is_in_the_readme() -> None:
     group = _root()
     commands = _commands(group)
     assert set(commands) == {"validate", "init", "schema", "sign", "write-signature", "verify",
-                             "status", "preflight", "log", "service", "rules"}
+                             "status", "preflight", "prepare", "log", "service", "rules"}
     for name, command in _leaves(commands).items():
         section = _section(name)
         assert command.help, f"{name} has help text"

@@ -1,0 +1,172 @@
+"""Reconcile a job's log with the journal ``prepare`` kept, no device needed.
+
+Every journaled file must have a row that loaded it under the journal's key with the
+journal's size and MD5 (a multipart ETag is not an MD5: MT715, as against a device); rows AWS
+failed are MT705 already; journaled files the log never mentions are MT721 (or AWS ignored
+them); loaded rows for files the journal does not know are MT722. With a device as well,
+the device is compared with the journal (MT726): presence and size; MD5s meet through the
+log (device = log is :mod:`.reconcile`'s check, log = journal this one's). The files to send
+again are named by their *source* path (the journal's source root + the path), which is what
+a user who erased the device can copy again.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
+from ..device.journal import JournalRow, JournalSummary, compared, read_journal
+from ..device.walk import Entry
+from ..diagnostics import Diagnostic, Severity, clip
+from .model import LogRow, Outcome
+
+__all__ = ["JournalCheck"]
+
+
+def _error(rule: str, message: str, path: str, hint: str | None, line: int = 1) -> Diagnostic:
+    return Diagnostic(rule, Severity.ERROR, message, line, 1, hint=hint, path=path)
+
+
+class JournalCheck:
+    """Fed the log's rows (``rows``) and, with a device, its entries (``device_entry``);
+    ``finish`` adds the findings and returns the source paths to send again.
+
+    The common row agrees with the journal on path, key, size and MD5: it is matched by one
+    hash in a set (:class:`JournalSummary`), so a million rows cost a hash each. Only
+    the rows that do not agree are looked at one by one, against the journal rows read back
+    for them."""
+
+    def __init__(self, path: str) -> None:
+        self.journal = JournalSummary(path)
+        self.label = path
+        self.odd: list[LogRow] = []
+        self.device: dict[str, int] | None = None
+        self.found: list[Diagnostic] = []
+        self.retry: set[str] = set()
+        self.not_compared = 0
+        self.loaded = 0
+
+    @property
+    def source(self) -> str:
+        return self.journal.header.source
+
+    def rows(self, batch: list[LogRow]) -> None:
+        """Each row's (path, key, size, MD5) hashed in one comprehension; the rows found in
+        the set leave it (what is left at the end was never loaded), the others are kept
+        for ``finish``. A row that is not 2xx hashes with no MD5, so it matches nothing."""
+        expected = self.journal.expected
+        # (An MD5 in upper case, or a File with a leading '/', misses here and is compared
+        # in ``finish``, where the path and the case are normalised.)
+        hashes = [hash(f"{f}\t{k[k.find('/', 1) + 1:]}\t{n}\t{m if s[:1] == '2' else ''}")
+                  for _, _, f, s, _, k, m, n, _ in batch]
+        odd = [row for row, h in zip(batch, hashes, strict=True) if h not in expected]
+        self.odd.extend(odd)
+        self.loaded += len(batch) - len(odd)
+        expected.difference_update(hashes)
+
+    def device_entry(self, entry: Entry) -> None:
+        if self.device is None:
+            self.device = {}
+        if entry.kind == "file" and entry.relpath != SIGNATURE_NAME:
+            self.device[entry.relpath] = entry.size
+
+    def finish(self, device: bool) -> list[str]:
+        """The findings of the rows that did not agree and of what was never seen, and the
+        source paths to send again (sorted)."""
+        j = self.journal
+        unmatched = j.expected
+        odd_paths = {row.relpath for row in self.odd}
+        rows = j.read_paths(unmatched, odd_paths) if unmatched or odd_paths else {}
+        # A row found in the first pass whose CRC fails on the second is damaged too.
+        damaged = j.bad_lines + len(unmatched) - sum(
+            1 for r in rows.values() if compared(r.path, r.key, r.size, r.md5) in unmatched)
+        if damaged:
+            self.found.append(Diagnostic("MT727", Severity.WARNING, f"{self.label}: "
+                                         f"{damaged} damaged line(s) skipped"))
+        seen: set[str] = set()
+        for row in self.odd:
+            journaled = rows.get(row.relpath)
+            if journaled is None:
+                self._unknown(row)
+                continue
+            seen.add(row.relpath)
+            self._row(row, journaled)
+        for path, journaled in sorted(rows.items()):
+            if path in seen or compared(journaled.path, journaled.key, journaled.size,
+                                        journaled.md5) not in unmatched:
+                continue
+            self.found.append(_error("MT721", f"{clip(path)!r} was copied by prepare but "
+                                     "the log never mentions it: it was not imported", path,
+                                     "send it again (it is in --retry)"))
+            self.retry.add(path)
+        if device:
+            self._device()
+        return sorted(os.path.join(self.source, p) for p in self.retry)
+
+    def _unknown(self, row: LogRow) -> None:
+        if row.outcome is Outcome.LOADED:
+            self.found.append(Diagnostic(
+                "MT722", Severity.WARNING, f"{clip(row.relpath)!r} was loaded by AWS but is "
+                "not in the journal: prepare did not copy it", row.line, 1, hint="a file put "
+                "on the device by hand, or the journal of another device", path=row.relpath))
+
+    def _row(self, row: LogRow, journaled: JournalRow) -> None:
+        outcome = row.outcome
+        if outcome is Outcome.FAILED:
+            self.retry.add(row.relpath)  # MT705 says why
+            return
+        if outcome is Outcome.IGNORED:
+            self.found.append(_error("MT721", f"{clip(row.relpath)!r} was copied by prepare "
+                                     "but AWS ignored it (103 Ignored)", row.relpath,
+                                     "check the manifest AWS used; send it again (it is in "
+                                     "--retry)", row.line))
+            self.retry.add(row.relpath)
+            return
+        self.loaded += 1
+        if row.key and row.object_key != journaled.key:
+            self.found.append(_error("MT723", f"{clip(row.relpath)!r} was loaded as "
+                                     f"{clip(row.object_key)!r}, not as "
+                                     f"{clip(journaled.key)!r} as the journal recorded",
+                                     row.relpath, "the manifest AWS used may differ from the "
+                                     "one prepare was given", row.line))
+            self.retry.add(row.relpath)
+        if row.size is not None and row.size != journaled.size:
+            self.found.append(_error("MT724", f"{clip(row.relpath)!r} is {row.size} bytes in "
+                                     f"the log but {journaled.size} in the journal",
+                                     row.relpath, "send it again (it is in --retry)",
+                                     row.line))
+            self.retry.add(row.relpath)
+            return
+        md5 = row.md5
+        if not md5 or MULTIPART_ETAG.fullmatch(md5):
+            self.not_compared += 1
+            why = "a multipart upload ETag" if md5 else "missing"
+            self.found.append(Diagnostic("MT715", Severity.WARNING, f"{clip(row.relpath)!r}: "
+                                         f"the log's MD5 is {why}; compared with the journal "
+                                         "by size only", row.line, 1, path=row.relpath))
+        elif md5.lower() != journaled.md5:
+            self.found.append(_error("MT725", f"{clip(row.relpath)!r}: MD5 {md5} in the log, "
+                                     f"{journaled.md5} in the journal (the bytes prepare "
+                                     "wrote)", row.relpath, "send it again (it is in "
+                                     "--retry)", row.line))
+            self.retry.add(row.relpath)
+
+    def _device(self) -> None:
+        """The device against the journal: every journaled file there with its size, and
+        no file the journal does not know (the whole journal is read: a device was given)."""
+        files = self.device or {}
+        rows = read_journal(self.label).rows
+        for path, size in sorted(files.items()):
+            journaled = rows.get(path)
+            if journaled is None:
+                self.found.append(_error("MT726", f"{clip(path)!r} is on the device but not "
+                                         "in the journal", path, "prepare did not copy it: a "
+                                         "file put there by hand?"))
+            elif journaled.size != size:
+                self.found.append(_error("MT726", f"{clip(path)!r} is {size} bytes on the "
+                                         f"device but {journaled.size} in the journal", path,
+                                         "it changed on the device after the copy"))
+        for path in sorted(set(rows) - set(files)):
+            self.found.append(_error("MT726", f"{clip(path)!r} is in the journal but not on "
+                                     "the device", path, "it was removed after the copy, or "
+                                     "this is another device"))

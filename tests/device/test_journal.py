@@ -1,0 +1,96 @@
+"""The prepare journal's format: any path round trips, a torn last row is ignored and cut
+before the next append, a damaged row elsewhere is counted, a withdrawal removes a row."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from manifest_tools.device.journal import (
+    JournalHeader,
+    JournalRow,
+    JournalSummary,
+    JournalWriter,
+    compared,
+    read_journal,
+)
+
+HEADER = JournalHeader("/src\twith tab", "ab" * 32)
+# Any text a file name can hold: tabs, newlines, backslashes, bytes that are not UTF-8
+# (surrogate escapes, as os.listdir gives them).
+NAMES = st.text(st.characters(codec="utf-8") | st.sampled_from(
+    ["\t", "\n", "\r", "\\", "t", "\udcff", "\udc80"]), min_size=1, max_size=30)
+
+
+def _row(path: str, n: int = 1) -> JournalRow:
+    return JournalRow(path, "in/" + path, n, f"{n:032x}", 10**18 + n)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=8, unique=True))
+def test_any_path_round_trips(paths: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = str(Path(tmp) / "j")
+        writer = JournalWriter(journal, HEADER, None)
+        writer.rows([_row(p, i) for i, p in enumerate(paths)])
+        writer.close()
+        read = read_journal(journal)
+        assert read.header == HEADER
+        assert read.rows == {p: _row(p, i) for i, p in enumerate(paths)}
+        assert not read.torn and not read.bad_lines
+        summary = JournalSummary(journal)
+        rows = [_row(p, i) for i, p in enumerate(paths)]
+        assert summary.expected == {compared(r.path, r.key, r.size, r.md5) for r in rows}
+        assert summary.rows == len(paths) and not summary.bad_lines and not summary.torn
+        assert summary.read_paths(set(), set(paths)) == {r.path: r for r in rows}
+
+
+def test_torn_last_row_ignored_then_cut(tmp_path: Path) -> None:
+    journal = tmp_path / "j"
+    writer = JournalWriter(str(journal), HEADER, None)
+    writer.rows([_row("a"), _row("b")])
+    writer.close()
+    whole = journal.read_bytes()
+    for cut in range(1, len(b"F\tb") + 40):
+        journal.write_bytes(whole[:-cut])
+        read = read_journal(str(journal))
+        assert set(read.rows) <= {"a", "b"}
+        if "b" not in read.rows:
+            assert read.torn or whole[:-cut].endswith(b"\n")
+    journal.write_bytes(whole + b"F\tc\tin/c\t3\t")  # torn
+    existing = read_journal(str(journal))
+    assert existing.torn and set(existing.rows) == {"a", "b"}
+    writer = JournalWriter(str(journal), HEADER, existing)  # cuts the torn tail
+    writer.rows([_row("d")])
+    writer.close()
+    assert journal.read_bytes() == whole + read_tail(journal, whole)
+    read = read_journal(str(journal))
+    assert set(read.rows) == {"a", "b", "d"} and not read.torn and not read.bad_lines
+
+
+def read_tail(journal: Path, whole: bytes) -> bytes:
+    tail = journal.read_bytes()[len(whole):]
+    assert tail.startswith(b"F\td\t") and tail.count(b"\n") == 1
+    return tail
+
+
+def test_damaged_row_counted_and_withdrawal(tmp_path: Path) -> None:
+    journal = tmp_path / "j"
+    writer = JournalWriter(str(journal), HEADER, None)
+    writer.rows([_row("a"), _row("b"), _row("c")])
+    writer.withdraw("b")
+    writer.close()
+    data = bytearray(journal.read_bytes())
+    data[data.index(b"in/a") + 3] ^= 1  # one flipped bit: the CRC catches it
+    journal.write_bytes(bytes(data))
+    read = read_journal(str(journal))
+    assert set(read.rows) == {"c"} and read.bad_lines == [2] and not read.torn
+    # The one-pass summary does not check CRCs (a damaged row matches no log row); the
+    # second pass, for the rows that did not match, does.
+    summary = JournalSummary(str(journal))
+    assert compared("c", "in/c", 1, f"{1:032x}") in summary.expected
+    assert len(summary.expected) == 2 and summary.withdrawn == {"b"}
+    assert summary.read_paths(summary.expected, set()) == {"c": _row("c")}
