@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from manifest_tools.cli.app import main
+
+# Hypothesis's own wall-clock checks (a 200 ms deadline per example, the too_slow health
+# check) fail on a busy machine without anything being wrong: off for every property test.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.summary import error_count_finding, summarize
+from tests import cputime
 from tests.manifests import ADDRESS
 
 from .conftest import SAMPLES, AwsRunner, Service
@@ -36,7 +37,7 @@ substitutions:
 
 def _tool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
 
 
 def _device(tmp: Path, link: bool = False) -> Path:
