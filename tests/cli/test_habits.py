@@ -116,6 +116,7 @@ def test_key_file_dash_on_a_terminal_prompts_without_echo(tmp_path: Path) -> Non
     assert f"signature:{expected}\n".encode() in out
 
 
+@pytest.mark.slow
 def test_make_demo_leaves_no_scratch_files(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()

@@ -102,8 +102,13 @@ def test_readme_shows_a_pre_commit_config() -> None:
     assert block, "README has a .pre-commit-config.yaml example"
     config = YAML(typ="safe", pure=True).load(block.group(1))
     [repo] = config["repos"]
-    assert repo["rev"]
-    assert [h["id"] for h in repo["hooks"]] == ["validate-aws-manifest"]
+    # No release is tagged yet: the example pins a full commit hash, not a made-up tag.
+    assert re.fullmatch(r"[0-9a-f]{40}", str(repo["rev"])), repo["rev"]
+    assert [h["id"] for h in repo["hooks"]] == [_hook()["id"]] == ["validate-aws-manifest"]
+    # The try-repo lines name the same repository and hook.
+    tries = re.findall(r"^pre-commit try-repo (\S+) (\S+) ", README, re.MULTILINE)
+    assert (repo["repo"], _hook()["id"]) in tries, tries
+    assert all(hook == _hook()["id"] for _, hook in tries), tries
 
 
 # --- shell completion -------------------------------------------------------------------

@@ -26,6 +26,8 @@ from tests import cputime, mounts
 from tests.conftest import RunCli
 from tests.device.test_preflight import BASE, SIGNATURE
 
+pytestmark = pytest.mark.slow  # real file systems, made and mounted
+
 TOOLS = {"ext4": ["mkfs.ext4", "losetup", "mount", "umount"],
          "fat32": ["mkfs.vfat", "fusefat", "umount"],
          "ntfs": ["mkntfs", "ntfs-3g", "umount"]}

@@ -24,6 +24,9 @@ from tests import cputime
 from tests.device.test_preflight import BASE, SIGNATURE
 from tests.device.test_walk import remove_chain
 
+# Slow (make check skips it); one worker builds the tree once for the module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile-tree")]
+
 DEPTH = 10_000
 WIDE = 200_000
 MEMORY_LIMIT = 300 * 1024 * 1024

@@ -27,6 +27,8 @@ from manifest_tools.manifest.validate import FileResult, validate_bytes
 from manifest_tools.signature import SignatureFile, parse_signature_file
 from manifest_tools.status import StatusReading, read_status
 
+pytestmark = pytest.mark.slow  # ~10 CPU seconds of fuzzing
+
 # CPU seconds shared by the targets (make fuzz), or None: a fixed number of rounds.
 BUDGET = float(os.environ["FUZZ_SECONDS"]) if os.environ.get("FUZZ_SECONDS") else None
 ROUNDS = int(os.environ.get("FUZZ_ROUNDS", "3"))

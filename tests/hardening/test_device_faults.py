@@ -224,6 +224,7 @@ def test_two_writers_at_once(work: Path, existing: bytes | None, force: bool) ->
             assert results[loser]["error"] == "ExistingSignatureError", results
 
 
+@pytest.mark.slow
 def test_no_space_on_a_real_tiny_filesystem_through_the_cli(work: Path) -> None:
     mount_point = work / "tiny"
     mount_point.mkdir()

@@ -25,6 +25,9 @@ import pytest
 
 from tests import cputime
 
+# Slow (make check skips it); one worker runs the module: its fixture runs every case once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile-inputs")]
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 MANIFEST = (SAMPLES / "valid" / "s3-export.yaml").read_bytes()

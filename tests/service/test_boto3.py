@@ -14,6 +14,8 @@ from tests import cputime
 
 from .conftest import OTHER_ACCESS, OTHER_SECRET, SAMPLES, SECRET, Service, boto_client
 
+pytestmark = pytest.mark.slow  # a real service process, end to end
+
 VALID = (SAMPLES / "valid" / "s3-import.yaml").read_text()
 
 

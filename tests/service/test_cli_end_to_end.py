@@ -9,11 +9,15 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from manifest_tools.aws import JOB_ID_ALPHABET
 from manifest_tools.signature import compute_signature
 from tests import cputime
 
 from .conftest import OTHER_ACCESS, OTHER_SECRET, SAMPLES, SECRET, AwsRunner, Service
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 VALID = SAMPLES / "valid" / "s3-import.yaml"
 CRLF = SAMPLES / "valid" / "s3-import-crlf.yaml"

@@ -9,12 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.summary import error_count_finding, summarize
 from tests import cputime
 from tests.manifests import ADDRESS
 
 from .conftest import SAMPLES, AwsRunner, Service
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 # An S3 import whose prefix, substitution and ignore pattern all touch the device below.
 MANIFEST = """manifestVersion: 2.0

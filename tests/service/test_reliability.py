@@ -39,6 +39,8 @@ from .conftest import (
     stop_service,
 )
 
+pytestmark = pytest.mark.slow  # a real service process, end to end
+
 VALID = (SAMPLES / "valid" / "s3-import.yaml").read_text()
 # CPU seconds the service may spend refusing one hostile manifest.
 HOSTILE_CPU = 10.0

@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from manifest_tools.service.server import is_loopback
 from tests import cputime
 
 from .conftest import CREDENTIALS, SAMPLES, boto_client, start_service
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 
 def test_loopback_is_recognised() -> None:
