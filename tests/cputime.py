@@ -16,8 +16,9 @@ A test that says "this ends quickly" means "this does a bounded amount of work".
 - ``wait_for(condition)``: poll a condition until it holds (or the backstop): use it instead
   of ``time.sleep(N)`` when waiting for another process to reach a state.
 
-Limits are applied in ``preexec_fn`` (before exec, so from the child's first instruction);
-start children from the thread that runs the test.
+The limits are set with ``prlimit(2)`` on the child right after it starts (the CPU limit
+counts from the child's start either way). No ``preexec_fn``: it is unsafe with threads
+(xdist workers and the service tests have them) and would make every spawn a full fork.
 """
 
 from __future__ import annotations
@@ -129,16 +130,18 @@ def _drain(handle: IO[bytes]) -> bytes:
     return data
 
 
-def _limits(cpu_seconds: float | None, memory: int | None) -> Callable[[], None]:
-    def apply() -> None:
+def _limit(pid: int, cpu_seconds: float | None, memory: int | None) -> None:
+    try:
         # No core file for a child stopped by SIGXCPU (it would land in the cwd).
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))
         if cpu_seconds is not None:
+            # SIGXCPU at the soft limit; SIGKILL at the hard one if SIGXCPU is caught.
             soft = max(1, math.ceil(cpu_seconds))
-            resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
+            resource.prlimit(pid, resource.RLIMIT_CPU, (soft, soft + 2))
         if memory is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    return apply
+            resource.prlimit(pid, resource.RLIMIT_AS, (memory, memory))
+    except ProcessLookupError:  # it has ended already: nothing left to limit
+        pass
 
 
 def start(argv: Sequence[str], *, cpu_seconds: float | None, memory: int | None = None,
@@ -151,8 +154,8 @@ def start(argv: Sequence[str], *, cpu_seconds: float | None, memory: int | None 
     out = tempfile.TemporaryFile()  # noqa: SIM115
     err = tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE if input is not None else stdin,
-                            stdout=out, stderr=err, env=env, cwd=cwd,
-                            preexec_fn=_limits(cpu_seconds, memory))
+                            stdout=out, stderr=err, env=env, cwd=cwd)
+    _limit(proc.pid, cpu_seconds, memory)
     feeder = None
     if input is not None:
         assert proc.stdin is not None

@@ -4,8 +4,8 @@ Each case is ``sys.executable -m manifest_tools ...`` under RLIMIT_AS = 300 MB a
 RLIMIT_CPU = 5 s (tests/cputime.py: the bounds are the child's own CPU seconds, so a busy
 machine cannot fail them; a wall-clock backstop only catches a child that hangs without
 using CPU, e.g. blocked on a FIFO). It must end with exit 1 or 2, a located or clear
-message, and no traceback. The cases run two or more at a time (one per CPU) from the
-test's own thread, so the limits set in ``preexec_fn`` stay safe.
+message, and no traceback. The cases run two or more at a time (one per CPU); each one's
+bounds are its own.
 """
 
 from __future__ import annotations
