@@ -68,8 +68,12 @@ class Finished:
     @property
     def over_cpu(self) -> bool:
         """Stopped by RLIMIT_CPU (SIGXCPU at the soft limit, SIGKILL at the hard one)."""
-        return self.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and (
-            self.cpu_limit is not None and self.cpu >= self.cpu_limit)
+        # SIGXCPU comes from the limit alone (the kernel's count may run ahead of rusage's);
+        # SIGKILL is the limit's only if the CPU seconds reached it.
+        if self.cpu_limit is None:
+            return False
+        return self.returncode == -signal.SIGXCPU or (
+            self.returncode == -signal.SIGKILL and self.cpu >= self.cpu_limit)
 
     def problem(self) -> str | None:
         """Why this run broke its bounds, or None: for ``assert r.problem() is None``."""
@@ -77,7 +81,8 @@ class Finished:
         if self.hung:
             return f"no exit after the {self.backstop:.0f} s backstop (a hang): {tail}"
         if self.over_cpu or (self.cpu_limit is not None and self.cpu > self.cpu_limit):
-            return f"used {self.cpu:.1f} s of CPU, the limit is {self.cpu_limit} s: {tail}"
+            stopped = ", stopped by RLIMIT_CPU" if self.over_cpu else ""
+            return f"used {self.cpu:.1f} s of CPU, the limit is {self.cpu_limit} s{stopped}: {tail}"
         return None
 
 
