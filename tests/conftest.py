@@ -7,8 +7,24 @@ from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from manifest_tools.cli.app import main
+
+# Hypothesis's own wall-clock checks (a 200 ms deadline per example, the too_slow health
+# check) fail on a busy machine without anything being wrong: off for every property test.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
+
+# A test that uses one of these fixtures is slow (a real service process, a real file system)
+# without saying so; every other slow test carries @pytest.mark.slow (or a module's pytestmark).
+SLOW_FIXTURES = frozenset({"service", "aws", "ext4"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass(frozen=True)

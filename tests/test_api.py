@@ -29,6 +29,7 @@ from manifest_tools import (
     validate,
     verify,
 )
+from tests import cputime
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -83,7 +84,7 @@ def test_import_stays_cheap() -> None:
             "manifest_tools.validate, manifest_tools.sign, manifest_tools.Diagnostic\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60).stdout.splitlines()
+                         check=True, timeout=cputime.BACKSTOP).stdout.splitlines()
     assert out == ["[]", "[]"]
 
 

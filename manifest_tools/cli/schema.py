@@ -18,10 +18,12 @@ JobTypeRequired = Annotated[JobType, typer.Option(
 def schema_path(job_type: JobType) -> str:
     """The installed schema file of a job type (a real file: editors and check-jsonschema
     open it by path)."""
-    from importlib import resources
     from pathlib import Path
 
-    found = Path(str(resources.files("manifest_tools.schemas") / job_type.schema_file))
+    from ..manifest.schema import schema_folder
+
+    # The package's schemas, or a checkout's top-level schemas/ when run from its root.
+    found = Path(str(schema_folder() / job_type.schema_file))
     if not found.is_file():
         raise InputError(f"{found}: the installed schema is missing; reinstall manifest-tools",
                          str(found))

@@ -1,7 +1,8 @@
 """Check a parsed manifest against the JSON Schemas in ``schemas/``; errors become Diagnostics.
 
-The schemas are shipped inside the package (``manifest_tools.schemas``) and refer to each
-other by relative file name, so the same files work in editors and check-jsonschema. One
+The schemas are shipped inside the package (``manifest_tools.schemas``; a source checkout
+reads its top-level ``schemas/`` folder, see :func:`schema_folder`) and refer to each other by
+relative file name, so the same files work in editors and check-jsonschema. One
 validator per job type is built on first use and reused for every file of the process.
 jsonschema is imported here only, and only when a file is checked.
 """
@@ -14,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..aws import SECRET_FIELDS
@@ -51,9 +54,23 @@ KNOWN_MISSPELLINGS = {
 }
 
 
+def schema_folder() -> Traversable:
+    """Where the schemas are: the package ``manifest_tools.schemas`` in an installed wheel;
+    in a source checkout the top-level ``schemas/`` folder next to ``manifest_tools/``.
+
+    The build maps ``schemas/`` into the package (pyproject's package-dir), so only a wheel
+    has ``manifest_tools.schemas``. Python run from a checkout's root imports the checkout's
+    ``manifest_tools`` before any installed one, and that has no ``schemas`` sub-package:
+    then the folder beside it is the one."""
+    try:
+        return resources.files(SCHEMA_PACKAGE)
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "schemas"
+
+
 @cache
 def load_schemas() -> dict[str, Any]:
-    folder = resources.files(SCHEMA_PACKAGE)
+    folder = schema_folder()
     return {
         entry.name: json.loads(entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from manifest_tools._version import __version__
 from manifest_tools.cli import roothelp as _roothelp
+from tests import cputime
 
 STORED = Path(_roothelp.__file__)
 HEADER = ('"""The top-level --help text, generated from the typer app by '
@@ -21,7 +22,7 @@ HEADER = ('"""The top-level --help text, generated from the typer app by '
 def _run(code: str, columns: int) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": str(columns)}
     return subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env,
-                          capture_output=True, text=True, check=False, timeout=60)
+                          capture_output=True, text=True, check=False, timeout=cputime.BACKSTOP)
 
 
 def live_help(columns: int) -> str:

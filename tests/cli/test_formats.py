@@ -21,6 +21,7 @@ from manifest_tools.manifest.jobtype import JobType
 from manifest_tools.manifest.validate import FileResult
 from manifest_tools.report.findings import README_URL, RenderOptions, render_github, render_sarif
 from manifest_tools.rules import RULES
+from tests import cputime
 from tests.conftest import RunCli
 
 ROOT = Path(__file__).parents[2]
@@ -321,7 +322,7 @@ def _run_on_terminal(args: list[str], env: dict[str, str]) -> str:
     chunks = []
     try:
         while True:
-            ready, _, _ = select.select([master], [], [], 30)
+            ready, _, _ = select.select([master], [], [], cputime.BACKSTOP)
             if not ready:
                 break
             try:
@@ -333,7 +334,7 @@ def _run_on_terminal(args: list[str], env: dict[str, str]) -> str:
             chunks.append(data)
     finally:
         os.close(master)
-        proc.wait(timeout=30)
+        proc.wait(timeout=cputime.BACKSTOP)
         assert proc.stderr is not None
         proc.stderr.close()
     return b"".join(chunks).decode("utf-8")

@@ -16,6 +16,7 @@ import pytest
 
 from manifest_tools.cli import entry
 from manifest_tools.signature import compute_signature
+from tests import cputime
 
 from .test_sign_cli import KEY, no_key_env
 
@@ -30,19 +31,13 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _wait_reading_stdin(pid: int, timeout: float = 30.0) -> None:
-    """Until the process blocks in read(0, ...) (Linux /proc), or the timeout."""
-    deadline = time.monotonic() + timeout
+def _wait_reading_stdin(pid: int) -> None:
+    """Until the process blocks in read(0, ...) (Linux /proc/PID/syscall)."""
     syscall = Path(f"/proc/{pid}/syscall")
-    while time.monotonic() < deadline:
-        try:
-            fields = syscall.read_text().split()
-        except OSError:  # /proc/PID/syscall not readable here: give start-up time instead
-            time.sleep(3)
-            return
-        if fields[:2] == ["0", "0x0"]:
-            return
-        time.sleep(0.05)
+    if not syscall.exists():
+        pytest.skip("needs Linux /proc/PID/syscall to see the prompt waiting")
+    cputime.wait_for(lambda: syscall.read_text().split()[:2] == ["0", "0x0"],
+                     what="the key prompt reading stdin")
 
 
 def test_ctrl_c_while_waiting_for_the_key_exits_130_quietly(tmp_path: Path) -> None:
@@ -53,7 +48,7 @@ def test_ctrl_c_while_waiting_for_the_key_exits_130_quietly(tmp_path: Path) -> N
     try:
         _wait_reading_stdin(proc.pid)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=cputime.BACKSTOP)
     finally:
         proc.kill()
     assert proc.returncode == entry.INTERRUPTED_EXIT == 130
@@ -81,7 +76,7 @@ def test_ctrl_c_during_start_up_is_quiet(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err.strip() == "manifest-tools: interrupted"
 
 
-def _read_until(fd: int, marker: bytes, timeout: float = 30.0) -> bytes:
+def _read_until(fd: int, marker: bytes, timeout: float = cputime.BACKSTOP) -> bytes:
     buf = b""
     deadline = time.monotonic() + timeout
     while marker not in buf and time.monotonic() < deadline:
@@ -110,8 +105,8 @@ def test_key_file_dash_on_a_terminal_prompts_without_echo(tmp_path: Path) -> Non
         shown = _read_until(master, b"(not shown): ")
         assert b"Secret access key (not shown): " in shown
         os.write(master, KEY.encode() + b"\n")
-        out, _ = proc.communicate(timeout=30)
-        shown += _read_until(master, b"\x00", timeout=2)
+        out, _ = proc.communicate(timeout=cputime.BACKSTOP)
+        shown += _read_until(master, b"\x00", timeout=2)  # what is left: EIO ends it at once
     finally:
         proc.kill()
         os.close(master)
@@ -121,12 +116,13 @@ def test_key_file_dash_on_a_terminal_prompts_without_echo(tmp_path: Path) -> Non
     assert f"signature:{expected}\n".encode() in out
 
 
+@pytest.mark.slow
 def test_make_demo_leaves_no_scratch_files(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     result = subprocess.run([sys.executable, str(ROOT / "samples" / "demo.py")],
                             capture_output=True, env=_env(tmp_path, TMPDIR=str(scratch)),
-                            timeout=600, check=False)
+                            timeout=cputime.BACKSTOP, check=False)
     assert result.returncode == 0, result.stderr.decode()
     assert b"demo: all steps passed" in result.stdout
     assert list(scratch.iterdir()) == []

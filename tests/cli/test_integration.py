@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 import manifest_tools
 from manifest_tools.cli.app import app
+from tests import cputime
 from tests.conftest import RunCli
 
 ROOT = Path(__file__).parents[2]
@@ -86,12 +87,12 @@ def test_pre_commit_entry_runs_on_the_samples() -> None:
     if not script.exists():
         pytest.skip("console script not installed next to this interpreter")
     valid = subprocess.run([str(script), "validate", *map(str, VALID)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+                           capture_output=True, text=True, cwd=ROOT, timeout=cputime.BACKSTOP)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert f"{len(VALID)} files checked, all valid" in valid.stdout
     bad = ROOT / "samples" / "invalid" / "MT303-expedited-outside-us.yaml"
     invalid = subprocess.run([str(script), "validate", str(bad)], capture_output=True,
-                             text=True, cwd=ROOT, timeout=120)
+                             text=True, cwd=ROOT, timeout=cputime.BACKSTOP)
     assert invalid.returncode == 1
     assert "MT303" in invalid.stdout
 
@@ -101,8 +102,13 @@ def test_readme_shows_a_pre_commit_config() -> None:
     assert block, "README has a .pre-commit-config.yaml example"
     config = YAML(typ="safe", pure=True).load(block.group(1))
     [repo] = config["repos"]
-    assert repo["rev"]
-    assert [h["id"] for h in repo["hooks"]] == ["validate-aws-manifest"]
+    # No release is tagged yet: the example pins a full commit hash, not a made-up tag.
+    assert re.fullmatch(r"[0-9a-f]{40}", str(repo["rev"])), repo["rev"]
+    assert [h["id"] for h in repo["hooks"]] == [_hook()["id"]] == ["validate-aws-manifest"]
+    # The try-repo lines name the same repository and hook.
+    tries = re.findall(r"^pre-commit try-repo (\S+) (\S+) ", README, re.MULTILINE)
+    assert (repo["repo"], _hook()["id"]) in tries, tries
+    assert all(hook == _hook()["id"] for _, hook in tries), tries
 
 
 # --- shell completion -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests import cputime
 from tests.conftest import RunCli
 from tests.logs.conftest import log_for, make_device
 from tests.logs.test_reconcile import EXPECTED, RETRY, plant
@@ -141,9 +142,10 @@ def _on_a_terminal(argv: list[str]) -> tuple[int, bytes, bytes]:
     reader = threading.Thread(target=drain)
     reader.start()
     proc = subprocess.run([sys.executable, "-m", "manifest_tools", *argv],
-                          stdout=subprocess.PIPE, stderr=slave, timeout=120, check=False)
+                          stdout=subprocess.PIPE, stderr=slave, timeout=cputime.BACKSTOP,
+                          check=False)
     os.close(slave)
-    reader.join(timeout=10)
+    reader.join(timeout=cputime.BACKSTOP)
     os.close(master)
     return proc.returncode, proc.stdout, b"".join(chunks)
 

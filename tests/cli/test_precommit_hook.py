@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import cputime
 from tests.manifests import IMPORT
+
+pytestmark = pytest.mark.slow  # pre-commit builds the hook's environment
 
 ROOT = Path(__file__).resolve().parents[2]
 # pip could not reach an index: the hook cannot be installed here, which is no finding.
@@ -38,7 +41,8 @@ def _pre_commit() -> str:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   timeout=cputime.BACKSTOP)
 
 
 def test_hook_through_pre_commit_try_repo(tmp_path: Path) -> None:

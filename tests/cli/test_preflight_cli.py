@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+from tests import cputime
 from tests.conftest import RunCli
 from tests.device.test_preflight import BASE, SIGNATURE, device, status_json
 
@@ -199,7 +200,7 @@ def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
             proc = subprocess.run(
                 [sys.executable, "-m", "manifest_tools", "preflight", str(root), "--manifest",
                  manifest(tmp_path), "--keys", str(tmp_path / "k.csv"), *extra],
-                stdout=subprocess.PIPE, stderr=slave, timeout=60, check=False,
+                stdout=subprocess.PIPE, stderr=slave, timeout=cputime.BACKSTOP, check=False,
                 env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
         finally:
             os.close(slave)

@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from manifest_tools.manifest.jobtype import JobType
+from tests import cputime
 from tests.cli.test_validate_cli import fill_placeholders
 from tests.conftest import RunCli
 
@@ -42,14 +43,14 @@ def test_printed_schema_works_alone_offline(run_cli: RunCli, tmp_path: Path) -> 
     schema.write_text(run_cli("schema", "--job-type", "import").out, encoding="utf-8")
     sample = ROOT / "samples" / "standard" / "s3-import.yaml"
     good = subprocess.run([str(exe), "--no-cache", "--schemafile", str(schema), str(sample)],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
     assert good.returncode == 0, good.stdout + good.stderr
     bad = tmp_path / "bad.yaml"
     text = sample.read_text(encoding="utf-8")
     assert 'eraseDevice: "yes"' in text
     bad.write_text(text.replace('eraseDevice: "yes"', 'eraseDevice: "maybe"'))
     failed = subprocess.run([str(exe), "--no-cache", "--schemafile", str(schema), str(bad)],
-                            capture_output=True, text=True, timeout=120, check=False)
+                            capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
     assert failed.returncode == 1 and "eraseDevice" in failed.stdout
 
 

@@ -22,8 +22,11 @@ import pytest
 
 from manifest_tools.device.mounts import boot_sector_type, find_mount
 from manifest_tools.device.preflight import run_preflight
+from tests import cputime, mounts
 from tests.conftest import RunCli
 from tests.device.test_preflight import BASE, SIGNATURE
+
+pytestmark = pytest.mark.slow  # real file systems, made and mounted
 
 TOOLS = {"ext4": ["mkfs.ext4", "losetup", "mount", "umount"],
          "fat32": ["mkfs.vfat", "fusefat", "umount"],
@@ -46,7 +49,8 @@ def _cannot_mount(kind: str) -> str | None:
 
 
 def _run(*cmd: str) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cputime.BACKSTOP,
+                          check=False)
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
     return proc.stdout.strip()
@@ -75,7 +79,8 @@ def _make(kind: str, image: Path, mnt: Path) -> str | None:
         # No lazy initialisation: a background thread would write to the image later.
         _run("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0",
              str(image))
-        loop = _run("losetup", "--find", "--show", str(image))
+        with mounts.loop_setup():
+            loop = _run("losetup", "--find", "--show", str(image))
         try:
             _run("mount", "-o", "noatime", loop, str(mnt))
         except BaseException:
@@ -96,9 +101,10 @@ def _unmount(mnt: Path, loop: str | None) -> None:
     for attempt in (["umount", str(mnt)], ["umount", "-l", str(mnt)]):
         if not _mounted(mnt):
             break
-        subprocess.run(attempt, capture_output=True, timeout=60, check=False)
+        subprocess.run(attempt, capture_output=True, timeout=cputime.BACKSTOP, check=False)
     if loop is not None:
-        subprocess.run(["losetup", "-d", loop], capture_output=True, timeout=60, check=False)
+        subprocess.run(["losetup", "-d", loop], capture_output=True, timeout=cputime.BACKSTOP,
+                       check=False)
     assert not _mounted(mnt), f"{mnt} is still mounted"
 
 

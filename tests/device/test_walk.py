@@ -13,6 +13,7 @@ import pytest
 
 from manifest_tools.device.walk import Entry, walk
 from manifest_tools.errors import InputError
+from tests import cputime
 
 
 def make(root: Path, files: dict[str, bytes]) -> None:
@@ -86,8 +87,8 @@ def _walk_unprivileged(root: Path) -> list[Entry]:
     queue: multiprocessing.Queue[list[Entry]] = multiprocessing.get_context("fork").Queue()
     proc = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
     proc.start()
-    result = queue.get(timeout=30)
-    proc.join(30)
+    result = queue.get(timeout=cputime.BACKSTOP)
+    proc.join(cputime.BACKSTOP)
     return result
 
 

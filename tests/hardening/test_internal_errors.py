@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import cputime
 from tests.conftest import RunCli
 
 # Modules, not the same-named functions the package exports.
@@ -80,7 +81,7 @@ main(sys.argv[1:])
 def test_real_process_never_prints_the_key(debug: bool) -> None:
     argv = ["--debug"] if debug else []
     run = subprocess.run([sys.executable, "-c", CHILD, *argv, "sign", "--job-id", "ABCDE",
-                          str(MANIFEST)], capture_output=True, text=True, timeout=60,
+                          str(MANIFEST)], capture_output=True, text=True, timeout=cputime.BACKSTOP,
                          env={"AWS_SECRET_ACCESS_KEY": KEY, "PATH": "/usr/bin:/bin",
                               "HOME": "/nonexistent", "COLUMNS": "200"})
     assert run.returncode == 2, run.stderr

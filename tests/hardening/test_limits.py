@@ -44,10 +44,20 @@ def padded(data: bytes, size: int) -> bytes:
     return out + b"\n" * (size - len(out))
 
 
-def test_documented_values() -> None:
-    assert (MANIFEST_LIMIT, STATUS_LIMIT, SIGNATURE_LIMIT) == (1 << 20, 4 << 20, 64 << 10)
-    assert (KEY_FILE_LIMIT, MAX_DEPTH, MAX_NODES, MAX_FINDINGS_PER_RULE) == (
-        4096, 32, 10_000, 200)
+def test_the_readme_states_the_limits_the_code_enforces() -> None:
+    # The tests below hold each limit at the constant; this holds the README to the same
+    # constants, so changing a limit without its documentation fails here.
+    text = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = " ".join(text.split("\n## Limits and hostile input\n", 1)[1]
+                       .split("\n## ", 1)[0].split())
+    for stated in (f"a manifest over {MANIFEST_LIMIT >> 20} MiB",
+                   f"get-status output over {STATUS_LIMIT >> 20} MiB",
+                   f"SIGNATURE file over {SIGNATURE_LIMIT >> 10} KiB",
+                   f"a key file over {KEY_FILE_LIMIT >> 10} KiB",
+                   f"nested deeper than {MAX_DEPTH} levels",
+                   f"more than {MAX_NODES:,} keys and values",
+                   f"at most {MAX_FINDINGS_PER_RULE} times per file"):
+        assert stated in section, stated
 
 
 def test_manifest_size_limit(run_cli: RunCli, tmp_path: Path) -> None:

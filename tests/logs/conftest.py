@@ -16,6 +16,7 @@ import pytest
 from manifest_tools.logs.model import LogRow
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.write import LogWriter
+from tests import mounts
 
 D = "Tue 03 Feb 2009 21:57:43 GMT"
 BUCKET = "myawsbucket"
@@ -81,7 +82,8 @@ def ext4(tmp_path: Path) -> Iterator[Path]:
     with image.open("wb") as f:
         f.truncate(64 * 1024 * 1024)
     subprocess.run(["mkfs.ext4", "-q", "-F", "-E", "root_owner=0:0", str(image)], check=True)
-    subprocess.run(["mount", "-o", "loop", str(image), str(mount)], check=True)
+    with mounts.loop_setup():
+        subprocess.run(["mount", "-o", "loop", str(image), str(mount)], check=True)
     try:
         shutil.rmtree(mount / "lost+found", ignore_errors=True)
         yield mount

@@ -114,15 +114,6 @@ def test_invalid_sample_yields_exactly_its_rows(name: str) -> None:
     assert sorted(got) == sorted(want)
 
 
-@pytest.mark.parametrize("name", sorted(BY_FILE))
-def test_rule_severity_agrees_with_samples_of_the_same_rule(name: str) -> None:
-    severities: dict[str, set[str]] = defaultdict(set)
-    for row in ROWS:
-        severities[row.rule].add(row.severity)
-    for row in BY_FILE[name]:
-        assert severities[row.rule] == {row.severity}, row
-
-
 def manifest_rule_ids() -> list[str]:
     return sorted(rule_id for rule_id in RULES if "MT100" <= rule_id <= "MT399")
 

@@ -24,6 +24,7 @@ from referencing.jsonschema import DRAFT202012
 from ruamel.yaml import YAML
 
 from manifest_tools.schemas_bundle import bundle, schema_id, with_id
+from tests import cputime
 
 ROOT = Path(__file__).parents[2]
 SCHEMAS = ROOT / "schemas"
@@ -487,7 +488,7 @@ def test_check_jsonschema_accepts_standard_sample(job_type: str) -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=cputime.BACKSTOP,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -506,7 +507,7 @@ def test_check_jsonschema_rejects_broken_copy(job_type: str, tmp_path: Path) -> 
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=cputime.BACKSTOP,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "planet" in result.stdout + result.stderr

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests import cputime
+
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "samples"
 AWS = str(Path(sys.executable).with_name("aws"))
@@ -31,7 +33,6 @@ REGION = "us-east-1"
 CREDENTIALS = (f"[default]\naws_access_key_id = {ACCESS}\naws_secret_access_key = {SECRET}\n"
                f"[other]\naws_access_key_id = {OTHER_ACCESS}\n"
                f"aws_secret_access_key = {OTHER_SECRET}\n")
-START_SECONDS = 30
 
 
 @dataclass
@@ -62,7 +63,7 @@ def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = 
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()  # type: ignore[union-attr]
                                                          ), daemon=True)
     reader.start()
-    reader.join(START_SECONDS)
+    reader.join(cputime.BACKSTOP)
     if not line or not line[0].startswith("manifest-tools service: listening on http://"):
         proc.kill()
         raise AssertionError(f"service did not start: {line!r} {proc.stderr.read()!r}")
@@ -71,7 +72,7 @@ def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = 
     return service
 
 
-def stop_service(service: Service, timeout: float = 20) -> int:
+def stop_service(service: Service, timeout: float = cputime.BACKSTOP) -> int:
     if service.proc.poll() is None:
         service.proc.send_signal(signal.SIGTERM)
     return service.proc.wait(timeout)
@@ -112,7 +113,7 @@ def aws(service: Service, tmp_path: Path) -> AwsRunner:
                      "AWS_DEFAULT_REGION": REGION, "AWS_PAGER": "",
                      "AWS_MAX_ATTEMPTS": "1", **(env or {})})
         proc = subprocess.run([AWS, "importexport", *args, "--endpoint-url", service.url],
-                              capture_output=True, text=True, env=base, timeout=60,
+                              capture_output=True, text=True, env=base, timeout=cputime.BACKSTOP,
                               check=False, cwd=cwd)
         return AwsResult(proc.returncode, proc.stdout, proc.stderr)
 

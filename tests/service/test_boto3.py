@@ -10,8 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from manifest_tools.signature import compute_signature
+from tests import cputime
 
 from .conftest import OTHER_ACCESS, OTHER_SECRET, SAMPLES, SECRET, Service, boto_client
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 VALID = (SAMPLES / "valid" / "s3-import.yaml").read_text()
 
@@ -94,7 +97,7 @@ def test_shipping_label_address_fields_replace_the_manifests(service: Service) -
                                       city="Lisboa", country="Portugal")
     url = label["ShippingLabelURL"]
     assert url.startswith(service.url + "/labels/") and "local" in label["Warning"]
-    with urllib.request.urlopen(url, timeout=10) as page:
+    with urllib.request.urlopen(url, timeout=cputime.BACKSTOP) as page:
         html = page.read().decode("utf-8")
     # The request's fields win, the manifest's fill the rest; text is HTML-escaped.
     assert "Ana &lt;Silva&gt;" in html and "Lisboa" in html and "123 Main Street" in html
@@ -134,10 +137,10 @@ def test_artifact_list_label_is_served_and_unknown_tokens_are_not(service: Servi
     client = boto_client(service)
     job_id = client.create_job(JobType="Import", Manifest=VALID, ValidateOnly=False)["JobId"]
     [artifact] = client.get_status(JobId=job_id)["ArtifactList"]
-    with urllib.request.urlopen(artifact["URL"], timeout=10) as page:
+    with urllib.request.urlopen(artifact["URL"], timeout=cputime.BACKSTOP) as page:
         assert page.headers["Content-Type"].startswith("text/html")
         html = page.read().decode("utf-8")
     assert job_id in html and "Jane Doe" in html
     with pytest.raises(urllib.error.HTTPError) as missing:
-        urllib.request.urlopen(service.url + "/labels/not-a-token", timeout=10)
+        urllib.request.urlopen(service.url + "/labels/not-a-token", timeout=cputime.BACKSTOP)
     assert missing.value.code == 404

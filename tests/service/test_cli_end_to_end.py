@@ -9,10 +9,15 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from manifest_tools.aws import JOB_ID_ALPHABET
 from manifest_tools.signature import compute_signature
+from tests import cputime
 
 from .conftest import OTHER_ACCESS, OTHER_SECRET, SAMPLES, SECRET, AwsRunner, Service
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 VALID = SAMPLES / "valid" / "s3-import.yaml"
 CRLF = SAMPLES / "valid" / "s3-import-crlf.yaml"
@@ -20,7 +25,7 @@ CRLF = SAMPLES / "valid" / "s3-import-crlf.yaml"
 
 def _manifest_tools(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
 
 
 def _create(aws: AwsRunner, manifest: Path = VALID, *extra: str) -> dict[str, object]:
@@ -124,7 +129,7 @@ def test_update_cancel_and_label(aws: AwsRunner) -> None:
     label = aws("get-shipping-label", "--job-ids", job_id, "--name", "Jane Q. Public")
     assert label.code == 0, label.err
     url = json.loads(label.out)["ShippingLabelURL"]
-    with urllib.request.urlopen(url, timeout=10) as page:
+    with urllib.request.urlopen(url, timeout=cputime.BACKSTOP) as page:
         html = page.read().decode("utf-8")
     assert job_id in html and "Jane Q. Public" in html
     cancel = aws("cancel-job", "--job-id", job_id)

@@ -17,9 +17,12 @@ from typing import Any
 import pytest
 
 from manifest_tools.testing import ImportExportServer, importexport_server
+from tests import cputime
 from tests.conftest import RunCli
 
 from .conftest import ACCESS, SAMPLES, SECRET
+
+pytestmark = pytest.mark.slow  # a real server, end to end
 
 EXPORT = (SAMPLES / "valid" / "s3-export.yaml").read_text()
 PIN = (SAMPLES / "valid" / "s3-export-pincode.yaml").read_text()
@@ -38,7 +41,7 @@ def _request(url: str, method: str = "GET", headers: dict[str, str] | None = Non
     request = urllib.request.Request(url, method=method, headers=headers or {},
                                      data=b"" if method == "POST" else None)
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with urllib.request.urlopen(request, timeout=cputime.BACKSTOP) as answer:
             body = answer.read()
             kind = answer.headers["Content-Type"]
             return answer.status, json.loads(body) if kind == "application/json" else body
@@ -155,7 +158,7 @@ def test_run_ephemeral_on_a_fixed_port_says_how_to_point_clients(tmp_path: Path)
         assert _request(url + "/_manifest-tools/health")[0] == 200
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
+        assert proc.wait(cputime.BACKSTOP) == 0
     assert not folder.exists()
 
 
@@ -170,6 +173,6 @@ def test_the_aws_cli_follows_the_printed_endpoint_variable(server: ImportExportS
     env.update({"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"),
                 "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_PAGER": ""})
     run = subprocess.run([AWS, "importexport", "list-jobs"], env=env, capture_output=True,
-                         text=True, timeout=120, check=False)
+                         text=True, timeout=cputime.BACKSTOP, check=False)
     assert run.returncode == 0, run.stderr
     assert [j["JobId"] for j in json.loads(run.stdout)["Jobs"]] == [made]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from manifest_tools.testing import ImportExportServer, importexport_server
+from tests import cputime
 
 from .conftest import ACCESS, OTHER_ACCESS, OTHER_SECRET, SAMPLES, SECRET
 
@@ -23,8 +24,9 @@ HOSTILE_NAME = "<img src=x onerror=document.title='pwned'>"
 IMPORT = (SAMPLES / "valid" / "s3-import.yaml").read_text().replace(
     "generator: manifest-tools sample", f'generator: "{HOSTILE}"')
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                                reason="no chromium here (.ci/run installs it)")
+pytestmark = [pytest.mark.slow,  # a real browser, end to end
+              pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                                 reason="no chromium here (.ci/run installs it)")]
 
 
 def _browser(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,7 +35,7 @@ def _browser(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                            "--no-first-run", "--disable-dev-shm-usage",
                            f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
 
 
 def dump(tmp: Path, *args: str) -> str:
@@ -53,7 +55,7 @@ def server(tmp_path: Path) -> Iterator[ImportExportServer]:
 def _policy(url: str) -> str:
     import urllib.request
 
-    with urllib.request.urlopen(url, timeout=30) as answer:
+    with urllib.request.urlopen(url, timeout=cputime.BACKSTOP) as answer:
         return str(answer.headers["Content-Security-Policy"])
 
 

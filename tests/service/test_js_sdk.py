@@ -16,6 +16,8 @@ from manifest_tools.testing import importexport_server
 
 from .conftest import ACCESS, SAMPLES, SECRET
 
+pytestmark = pytest.mark.slow  # npm install and node, end to end
+
 NPM = shutil.which("npm")
 NODE = shutil.which("node")
 

@@ -9,11 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.summary import error_count_finding, summarize
+from tests import cputime
 from tests.manifests import ADDRESS
 
 from .conftest import SAMPLES, AwsRunner, Service
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 # An S3 import whose prefix, substitution and ignore pattern all touch the device below.
 MANIFEST = """manifestVersion: 2.0
@@ -36,7 +41,7 @@ substitutions:
 
 def _tool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
 
 
 def _device(tmp: Path, link: bool = False) -> Path:

@@ -1,4 +1,4 @@
-"""Reliability and security of the service, bounded in time, loopback only.
+"""Reliability and security of the service, bounded in CPU time, loopback only.
 
 Concurrent clients lose or duplicate nothing; a SIGKILL during a CreateJob load loses no job
 a client was answered for; hostile requests get AWS error documents and leave the service
@@ -13,7 +13,6 @@ import signal
 import socket
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from manifest_tools.service.store import DB_NAME
+from tests import cputime
 
 from .conftest import (
     ACCESS,
@@ -39,8 +39,11 @@ from .conftest import (
     stop_service,
 )
 
+pytestmark = pytest.mark.slow  # a real service process, end to end
+
 VALID = (SAMPLES / "valid" / "s3-import.yaml").read_text()
-DEADLINE = 120.0
+# CPU seconds the service may spend refusing one hostile manifest.
+HOSTILE_CPU = 10.0
 
 
 def _signed(service: Service, body: bytes, headers: dict[str, str] | None = None
@@ -53,7 +56,7 @@ def _signed(service: Service, body: bytes, headers: dict[str, str] | None = None
 
 
 def _send(service: Service, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=cputime.BACKSTOP)
     try:
         conn.request("POST", "/", body=body, headers=headers)
         response = conn.getresponse()
@@ -117,21 +120,19 @@ def _mixed_calls(service: Service, worker: int, calls: int, created: list[str],
 def test_eight_clients_two_hundred_mixed_calls(service: Service) -> None:
     created: list[str] = []
     errors: list[str] = []
-    started = time.monotonic()
     workers = [threading.Thread(target=_mixed_calls, args=(service, w, 200, created, errors))
                for w in range(8)]
     for thread in workers:
         thread.start()
     for thread in workers:
-        thread.join(DEADLINE)
-    assert not any(t.is_alive() for t in workers), "bounded in time"
+        thread.join(cputime.BACKSTOP)
+    assert not any(t.is_alive() for t in workers), "a client hangs (deadlock?)"
     assert errors == []
     listed = _all_jobs(boto_client(service)) + _all_jobs(
         boto_client(service, OTHER_ACCESS, OTHER_SECRET))
     assert len(created) == 8 * 40
     assert sorted(listed) == sorted(created), "no job lost, none duplicated"
     assert len(set(listed)) == len(listed)
-    print(f"8 x 200 mixed calls: {time.monotonic() - started:.1f} s")
 
 
 # --- SIGKILL --------------------------------------------------------------------------------
@@ -155,14 +156,13 @@ def test_kill_9_during_create_job_load_loses_no_answered_job(tmp_path: Path) -> 
                for _ in range(4)]
     for thread in clients:
         thread.start()
-    deadline = time.monotonic() + 30
-    while len(answered) < 40 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    cputime.wait_for(lambda: len(answered) >= 40 or not any(t.is_alive() for t in clients),
+                     what="40 answered CreateJob calls")
     os.kill(service.proc.pid, signal.SIGKILL)
-    service.proc.wait(10)
+    service.proc.wait(cputime.BACKSTOP)
     stop.set()
     for thread in clients:
-        thread.join(30)
+        thread.join(cputime.BACKSTOP)
     assert len(answered) >= 40
     with sqlite3.connect(tmp_path / "data" / DB_NAME) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -179,6 +179,30 @@ def test_kill_9_during_create_job_load_loses_no_answered_job(tmp_path: Path) -> 
 
 # --- SIGTERM finishes a request in flight -----------------------------------------------------
 
+def _server_has_read(service: Service, sock: socket.socket) -> bool:
+    """The service has accepted ``sock``'s connection and read all it was sent (Linux /proc:
+    its end of the connection is one of its descriptors and has nothing left to read)."""
+    mine = sock.getsockname()[1]
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        rows = [row.split() for row in table.read().splitlines()[1:]]
+    for row in rows:
+        local, remote = int(row[1].rsplit(":", 1)[1], 16), int(row[2].rsplit(":", 1)[1], 16)
+        if (local, remote) == (service.port, mine):
+            unread = int(row[4].split(":")[1], 16)
+            descriptors = Path(f"/proc/{service.proc.pid}/fd")
+            owned = any(os.readlink(fd) == f"socket:[{row[9]}]"
+                        for fd in descriptors.iterdir())
+            return owned and unread == 0
+    return False
+
+
+def _refuses_connections(service: Service) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", service.port), timeout=cputime.BACKSTOP).close()
+    except OSError:
+        return True
+    return False
+
 def test_sigterm_answers_the_request_in_flight(tmp_path: Path) -> None:
     service = start_service(tmp_path)
     body = _form(Action="ListJobs", Version="2010-06-01")
@@ -186,14 +210,15 @@ def test_sigterm_answers_the_request_in_flight(tmp_path: Path) -> None:
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     SigV4Auth(Credentials(ACCESS, SECRET), "IngestionService", REGION).add_auth(request)
     head = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
-    with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:
+    with socket.create_connection(("127.0.0.1", service.port),
+                                  timeout=cputime.BACKSTOP) as sock:
         sock.sendall(f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{service.port}\r\n{head}"
                      f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
-        time.sleep(0.3)
+        # In flight: the service has the head and part of the body (not a sleep and a hope).
+        cputime.wait_for(lambda: _server_has_read(service, sock), what="reading the head")
         service.proc.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
-        with pytest.raises(OSError):  # no new connections once stopping
-            socket.create_connection(("127.0.0.1", service.port), timeout=2).close()
+        # No new connections once stopping (the listening socket closes at once).
+        cputime.wait_for(lambda: _refuses_connections(service), what="refusing connections")
         sock.sendall(body[10:])
         answer = b""
         while b"</ListJobsResponse>" not in answer:
@@ -202,7 +227,7 @@ def test_sigterm_answers_the_request_in_flight(tmp_path: Path) -> None:
                 break
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200") and b"<ListJobsResult>" in answer
-    assert service.proc.wait(20) == 0
+    assert service.proc.wait(cputime.BACKSTOP) == 0
 
 
 # --- hostile requests -----------------------------------------------------------------------
@@ -240,7 +265,8 @@ def test_bad_form_encoding_missing_and_repeated_parameters(service: Service) -> 
 def test_hundred_megabyte_body_is_refused_early(service: Service) -> None:
     size = 100 * 1024 * 1024
     chunk = b"A" * (1024 * 1024)
-    with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:
+    with socket.create_connection(("127.0.0.1", service.port),
+                                  timeout=cputime.BACKSTOP) as sock:
         sock.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
                      f"x-www-form-urlencoded\r\nContent-Length: {size}\r\n\r\n".encode())
         sent = 0
@@ -264,13 +290,14 @@ def test_hostile_manifests(service: Service) -> None:
         + "]" * 10_000
     nesting = "[" * 10_000 + "]" * 10_000
     for manifest in ("\x00" * 100_000, nesting, deep, "\ufeff" * 1000, "a: b\n" * 60_000):
-        started = time.monotonic()
+        before = cputime.cpu_of(service.proc.pid)
         with pytest.raises(ClientError) as refused:
             client.create_job(JobType="Import", Manifest=manifest, ValidateOnly=False)
         assert refused.value.response["Error"]["Code"] in (
             "MalformedManifestException", "MissingManifestFieldException")
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-        assert time.monotonic() - started < 20
+        spent = cputime.cpu_of(service.proc.pid) - before
+        assert spent < HOSTILE_CPU, f"{spent:.1f} CPU seconds to refuse {manifest[:40]!r}"
     status, answer = _signed(service, _form(Action="CreateJob", Version="2010-06-01",
                                             JobType="Import", ValidateOnly="false",
                                             Manifest="\x00" * 1000))
@@ -300,7 +327,10 @@ def test_no_secret_in_logs_or_errors(service: Service) -> None:
         forged.list_jobs()
     messages.append(str(bad.value))
     assert len(messages) == 4 and all(messages), messages
-    time.sleep(0.2)  # the log reader thread
+    # The service logs a line per request before answering it; the test's reader thread
+    # collects them: wait until it has all four.
+    cputime.wait_for(lambda: sum(" -> " in line for line in service.log) >= 4,
+                     what="four request lines in the service log")
     for text in [*messages, *service.log]:
         assert SECRET not in text and OTHER_SECRET not in text
         assert password not in text, text

@@ -8,9 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from manifest_tools.service.server import is_loopback
+from tests import cputime
 
 from .conftest import CREDENTIALS, SAMPLES, boto_client, start_service
+
+pytestmark = pytest.mark.slow  # a real service process, end to end
 
 
 def test_loopback_is_recognised() -> None:
@@ -29,7 +34,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-m", "manifest_tools", "service", "run",
                                "--port", str(port), "--data", str(tmp_path / "d"),
                                "--credentials", str(creds)],
-                              capture_output=True, text=True, timeout=60, check=False)
+                              capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
     assert proc.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in \
         proc.stderr
@@ -40,7 +45,7 @@ def test_no_credentials_is_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "manifest_tools", "service", "run",
                            "--data", str(tmp_path / "d"), "--credentials",
                            str(tmp_path / "none")],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
     assert proc.returncode == 2 and "does not exist" in proc.stderr
 
 
@@ -50,10 +55,10 @@ def test_sigint_stops_cleanly_and_jobs_survive_a_restart(tmp_path: Path) -> None
         JobType="Import", ValidateOnly=False,
         Manifest=(SAMPLES / "valid" / "s3-import.yaml").read_text())["JobId"]
     service.proc.send_signal(signal.SIGINT)
-    assert service.proc.wait(20) == 0
+    assert service.proc.wait(cputime.BACKSTOP) == 0
     again = start_service(tmp_path, data=service.data)
     try:
         assert boto_client(again).get_status(JobId=job_id)["ProgressCode"] == "Pending"
     finally:
         again.proc.send_signal(signal.SIGTERM)
-        assert again.proc.wait(20) == 0
+        assert again.proc.wait(cputime.BACKSTOP) == 0

@@ -14,6 +14,8 @@ import pytest
 
 from manifest_tools.testing import mock_importexport
 
+pytestmark = pytest.mark.slow  # pytest runs a user's suite in a subprocess
+
 ROOT = Path(__file__).parents[2]
 USER_SUITE = ROOT / "tests" / "fixtures" / "user_suite.py"
 
