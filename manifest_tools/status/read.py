@@ -15,6 +15,8 @@ string), CR LF inside ``CurrentManifest`` kept, ``ErrorCount`` made an ``int`` b
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import replace
 
 from ..diagnostics import Diagnostic, warning
@@ -95,10 +97,53 @@ def _read_json(text: str) -> StatusReading:
     except RecursionError:
         # The json scanner recurses per nesting level; get-status output nests two levels.
         fail("JSON nested far deeper than get-status output ever is")
+    except ValueError:
+        # Python refuses to turn more than 4,300 digits into an int (CVE-2020-10735).
+        line, column = _located(text, _LONG_NUMBER)
+        fail(f"a number with more than {sys.get_int_max_str_digits():,} digits; get-status "
+             "output holds no such number", line, column)
+    if _LONE_SURROGATE.search(text) and _has_surrogate(obj):
+        # '\ud800' alone is valid JSON but no character: it can be neither printed nor
+        # encoded (get-status output is UTF-8 text).
+        line, column = _located(text, _LONE_SURROGATE)
+        fail("a \\u escape of half a UTF-16 surrogate pair, which is no character; "
+             "get-status output is UTF-8 text", line, column)
     if not isinstance(obj, dict):
         fail("JSON top level is not an object; expected get-status output")
     status, diags = status_from_mapping(obj)
     return StatusReading(status, "json", tuple(diags), ())
+
+
+# A JSON number's digits; a UTF-16 high surrogate escape not followed by a low one, or a
+# low one alone.
+_LONG_NUMBER = re.compile(r"[0-9]{4000,}")
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _located(text: str, pattern: re.Pattern[str]) -> tuple[int, int]:
+    found = pattern.search(text)
+    if found is None:
+        return 1, 1
+    start = found.start()
+    line_start = text.rfind("\n", 0, start) + 1
+    return text.count("\n", 0, start) + 1, start - line_start + 1
+
+
+def _has_surrogate(obj: object) -> bool:
+    """Whether any key or string in the decoded JSON holds a lone surrogate."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _read_table(text: str) -> StatusReading:
