@@ -17,7 +17,7 @@ from .aws import SIGNATURE_FAILURES, next_step
 from .diagnostics import Severity
 from .errors import BadSignature, SignatureError
 from .manifest_fields import compare_fields
-from .redact import redact_manifest_text
+from .manifest.redact import redact_manifest_text
 from .signature import (
     SignatureFile,
     canonical_manifest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..aws import LOCATION_WORDS, next_step
-from ..redact import redact_manifest_text
+from ..manifest.redact import redact_manifest_text
 from ..status import JobStatus, StatusReading
 from ..status.jobs import JobSummary
 
