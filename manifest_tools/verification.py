@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from .aws import SIGNATURE_FAILURES, next_step
 from .diagnostics import Severity
 from .errors import BadSignature, SignatureError
-from .manifest_fields import compare_fields
 from .manifest.redact import redact_manifest_text
+from .manifest_fields import compare_fields
 from .signature import (
     SignatureFile,
     canonical_manifest,

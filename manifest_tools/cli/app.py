@@ -13,7 +13,7 @@ import importlib
 import os
 import re
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -67,7 +67,7 @@ def scrub_usage(message: str, argv: list[str]) -> str:
     option's or a command's name or an existing path: click repeats what it could not use
     ('Got unexpected extra argument(s) (KEY)'), and that may be a secret key pasted in the
     wrong place (as an argument, as '-KEY', as '--opt=KEY')."""
-    parts = set()
+    parts: set[str] = set()
     for token in argv:
         for part in (token, *token.split("=", 1)[1:]):
             if _OPTION_NAME.fullmatch(part) or part in COMMANDS:
@@ -83,10 +83,10 @@ class LazyGroup(TyperGroup):
     """The root group: commands from COMMANDS, each loaded on first use; usage errors
     never repeat an argument that may be a key (:func:`scrub_usage`)."""
 
-    _argv: list[str] = []
+    _argv: ClassVar[list[str]] = []  # the arguments of this run (one run per process)
 
     def main(self, args: Any = None, *more: Any, **options: Any) -> Any:
-        self._argv = [str(a) for a in (sys.argv[1:] if args is None else args)]
+        LazyGroup._argv = [str(a) for a in (sys.argv[1:] if args is None else args)]
         return super().main(args, *more, **options)
 
     def make_context(self, *args: Any, **options: Any) -> Any:

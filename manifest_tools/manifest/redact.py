@@ -167,6 +167,8 @@ def _mask_lines(text: str) -> str:
             continue
         if odd:
             out.append(body[:indent] + MASK + end)
+            # '? pinCode', a key after a BOM, an escaped name: its value may follow.
+            block, after_empty = indent, True
         else:
             out.append(line)
     return "".join(out)
