@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "manifest_tools"
 LAYERS = [
     {"errors", "diagnostics", "rules", "aws", "inputs", "credentials", "config",
-     "_version", "javaregex", "schemas", "textcodec", "sniff"},
+     "_version", "javaregex", "schemas", "textcodec", "sniff", "outputs"},
     {"manifest", "signature", "status"},
     {"device", "manifest_fields", "sign_checks", "verification", "logs", "service"},
     {"report", "api", "__init__"},

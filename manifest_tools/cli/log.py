@@ -7,7 +7,6 @@ here, only when stderr is a terminal and --no-progress is not given.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import Annotated
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
+from ..outputs import inside
 from .common import (
     ExitCode,
     FormatOption,
@@ -23,11 +23,6 @@ from .common import (
     no_cyclic_gc,
     status_reading,
 )
-
-
-def _inside(path: str, root: str) -> bool:
-    real, base = os.path.realpath(path), os.path.realpath(root)
-    return real == base or real.startswith(base.rstrip("/") + "/")
 
 
 @contextlib.contextmanager
@@ -92,7 +87,7 @@ def log_command(
 
     if null and retry is None:
         raise UsageError("--null goes with --retry FILE")
-    if retry is not None and device is not None and _inside(retry, device):
+    if retry is not None and device is not None and inside(retry, device):
         raise UsageError(f"--retry {retry} is inside the device; nothing is written to the "
                          "device: write the list elsewhere")
     data = manifest_bytes(manifest, check=False) if manifest is not None else None

@@ -132,7 +132,8 @@ KEEP_OPEN = 32
 def _open_root(root: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     path = os.fspath(root)
     try:
-        info = os.lstat(path)
+        # lstat('link/.') and lstat('link/') follow the link: look at the name itself.
+        info = os.lstat(os.path.normpath(path))
     except OSError as exc:
         raise InputError(f"device root {path}: {reason(exc)}", path) from None
     if stat.S_ISLNK(info.st_mode):

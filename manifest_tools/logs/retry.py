@@ -7,11 +7,10 @@ the bytes it has on the device.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterable
 
 from ..errors import InputError, UsageError
+from ..outputs import write_atomic
 
 __all__ = ["format_retry", "write_retry"]
 
@@ -31,17 +30,8 @@ def format_retry(paths: Iterable[str], *, null: bool = False) -> bytes:
 
 
 def write_retry(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed into
-    place)."""
-    temp = f"{path}.{os.getpid()}.tmp"
+    """Write ``data`` to ``path`` whole or not at all (the one atomic writer)."""
     try:
-        with open(temp, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
+        write_atomic(path, data)
     except OSError as exc:
         raise InputError(f"cannot write --retry {path}: {exc.strerror}", path) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
