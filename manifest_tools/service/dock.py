@@ -20,6 +20,7 @@ that cannot be read is ``400 IncompleteBody``, a name that is not UTF-8
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -120,8 +121,12 @@ def _content_type(manifest: Mapping[str, Any], relpath: str) -> str:
     return default if isinstance(default, str) and default else DEFAULT_CONTENT_TYPE
 
 
-def _chunks(path: str) -> Iterator[bytes]:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+def _chunks(root_fd: int, relpath: str, ident: tuple[int, int] | None) -> Iterator[bytes]:
+    """The bytes of the file the walk listed (``device.opening.open_listed``: never through
+    a symlink swapped in after the walk, never waiting on a FIFO)."""
+    from ..device.opening import open_listed
+
+    fd = open_listed(root_fd, relpath, ident)
     with os.fdopen(fd, "rb") as stream:
         while chunk := stream.read(CHUNK):
             yield chunk
@@ -141,12 +146,20 @@ class _Importer:
         self.receipt = Receipt(job.job_id, "Success")
 
     def run(self) -> Receipt:
+        from ..device.opening import open_root
         from ..device.walk import walk
 
-        for entry in walk(self.root):
-            if entry.kind == "dir" and entry.error is None:
-                continue
-            self._entry(entry)
+        self.root_fd = -1
+        try:
+            for entry in walk(self.root):
+                if entry.kind == "dir" and entry.error is None:
+                    continue
+                if self.root_fd < 0:  # after the walk has checked the root: its messages
+                    self.root_fd = open_root(self.root)
+                self._entry(entry)
+        finally:
+            if self.root_fd >= 0:
+                os.close(self.root_fd)
         self.receipt.progress_code = "SuccessWithErrors" if self.receipt.errors else "Success"
         return self.receipt
 
@@ -176,7 +189,7 @@ class _Importer:
                 self.log.ignored(relpath, entry.size, _content_type(self.manifest, relpath))
             self.receipt.ignored += 1
             return
-        self._import(relpath, decision.key, entry.size)
+        self._import(relpath, decision.key, entry.size, entry.ident)
 
     def _refusal(self, key: str, size: int) -> tuple[str, str] | None:
         if not key:
@@ -187,14 +200,15 @@ class _Importer:
             return "400", "EntityTooLarge"
         return None
 
-    def _import(self, relpath: str, key: str, size: int) -> None:
+    def _import(self, relpath: str, key: str, size: int,
+                ident: tuple[int, int] | None = None) -> None:
         refused = self._refusal(key, size)
         if refused is not None:
             self._fail(relpath, *refused, key=f"{self.bucket}/{key}", size=size)
             return
         target = bucket_path(self.data_dir, self.bucket, key) if self.copy else None
         try:
-            md5, read = self._read(os.path.join(self.root, relpath), target, key)
+            md5, read = self._read(relpath, ident, target, key)
         except OSError:
             self._fail(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
             return
@@ -202,7 +216,8 @@ class _Importer:
                         _content_type(self.manifest, relpath))
         self.receipt.loaded += 1
 
-    def _read(self, path: str, target: str | None, key: str) -> tuple[str, int]:
+    def _read(self, relpath: str, ident: tuple[int, int] | None, target: str | None,
+              key: str) -> tuple[str, int]:
         digest = hashlib.md5(usedforsecurity=False)  # the log's MD5 column, not security
         out: io.BufferedWriter | None = None
         temp = None
@@ -216,11 +231,16 @@ class _Importer:
                 self.receipt.not_copied.append(key)
         read = 0
         try:
-            for chunk in _chunks(path):
+            for chunk in _chunks(self.root_fd, relpath, ident):
                 digest.update(chunk)
                 read += len(chunk)
                 if out is not None:
                     out.write(chunk)
+        except BaseException:
+            if temp is not None:  # a failed read leaves no partial copy
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+            raise
         finally:
             if out is not None:
                 out.close()
