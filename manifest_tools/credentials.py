@@ -80,12 +80,14 @@ def shown_key_file(key_file: str) -> str:
 
 def might_be_key(text: str) -> bool:
     """Whether ``text`` could be a secret access key, whole or cut short: base64's alphabet,
-    at least 8 characters, upper and lower case and a digit, '/' or '+' (a random 40-character
-    key has them all; a profile or file name rarely does)."""
+    at least 8 characters, lower case and a digit, '/', '+' or two capitals after the first
+    character (any 8 characters of a random key almost always; a profile or file name,
+    'Production', 'default', 'key.txt', rarely)."""
     text = text.strip()
     return (len(text) >= 8 and re.fullmatch(r"[A-Za-z0-9/+=]+", text) is not None
-            and any(c.isupper() for c in text) and any(c.islower() for c in text)
-            and any(c.isdigit() or c in "/+" for c in text))
+            and any(c.islower() for c in text)
+            and (any(c.isdigit() or c in "/+" for c in text)
+                 or sum(c.isupper() for c in text[1:]) >= 2))
 
 
 def shown_access_key_id(access_key_id: str) -> str:
