@@ -97,6 +97,12 @@ def deep_tree(tmp_path: Path) -> Iterator[Path]:
     finally:
         os.close(fd)
     yield top
+    # Removed here, bottom up: shutil.rmtree (pytest's clean-up) recurses once per level
+    # and would fail on this tree in a later session.
+    bottom = top / ("d/" * 1200)
+    (bottom / "manifest.yaml").unlink()
+    for level in range(1200, 0, -1):
+        os.rmdir(top / ("d/" * level))
 
 
 def test_validate_walks_a_deep_tree_and_writes_complete_json(run_cli: RunCli,
