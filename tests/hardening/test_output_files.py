@@ -131,7 +131,7 @@ def test_a_bind_mount_of_the_device_is_inside_it(run_cli: RunCli, bind_mount: Pa
 
 def test_a_symlinked_root_written_with_a_dot_is_still_a_symlink(
         run_cli: RunCli, tmp_path: Path, job: tuple[Path, Path, Path]) -> None:
-    device, log, manifest = job
+    device, _, manifest = job
     link = tmp_path / "link"
     link.symlink_to(device, target_is_directory=True)
     for root in (f"{link}/.", f"{link}/", f"{link}/./"):
