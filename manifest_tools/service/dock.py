@@ -254,6 +254,12 @@ class _Importer:
         return digest.hexdigest(), read
 
 
+def import_device(job: Job, root: str, data_dir: str, copy: bool, log: Any) -> Receipt:
+    """Import the device at ``root`` for ``job``: one ``log`` row per entry (the log
+    writer's ``loaded``/``failed``/``ignored``/``signature``), objects copied when asked."""
+    return _Importer(job, root, data_dir, copy, log).run()
+
+
 def _write_log(data_dir: str, job: Job, root: str, copy: bool
                ) -> tuple[Receipt, str, str, str]:
     from ..logs.write import LogWriter
@@ -267,7 +273,7 @@ def _write_log(data_dir: str, job: Job, root: str, copy: bool
     fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".log.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            receipt = _Importer(job, root, data_dir, copy, LogWriter(stream)).run()
+            receipt = import_device(job, root, data_dir, copy, LogWriter(stream))
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)

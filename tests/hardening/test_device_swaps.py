@@ -168,8 +168,8 @@ def test_receive_reports_a_swapped_file_as_a_failed_read(
     monkeypatch.setattr(walk_module, "walk", listing_then_swap)
     log = _Log()
     job = SimpleNamespace(manifest=manifest, job_id="ABCDE")
-    importer = dock._Importer(job, str(device), str(data), True, log)  # type: ignore[arg-type]
-    receipt = _bounded(importer.run)
+    receipt = _bounded(lambda: dock.import_device(job, str(device), str(data), True,  # type: ignore[arg-type]
+                                                  log))
     rows = {row[1]: row for row in log.rows if len(row) > 1}
     assert rows["b.txt"][0] == "loaded"
     assert rows["sub/a.txt"][0] == "failed", rows
