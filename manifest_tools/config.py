@@ -5,7 +5,10 @@ Found as ruff and mypy find theirs: from the working folder upwards, the first f
 ``[tool.manifest-tools]`` table wins (``.manifest-tools.toml`` first within one folder).
 ``--config FILE`` names the file instead; ``--isolated`` ignores every file. Keys:
 
-- ``disable = ["MT307", ...]``: rules whose findings are dropped;
+- ``disable = ["MT307", ...]``: rules whose findings are dropped (ids or prefixes, see
+  :mod:`.selection`);
+- ``per-file-disable = {"legacy/*.yaml" = ["MT306"]}``: rules dropped for the files a glob
+  matches, globs relative to the folder of the configuration file;
 - ``strict = true``: warnings fail, as ``--strict``.
 
 A configuration that cannot be used (bad TOML, an unknown key or rule id) is a UsageError:
@@ -14,7 +17,8 @@ a typo must not silently switch a check off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +32,7 @@ CONFIG_LIMIT = 1 * MiB
 OWN_FILE = ".manifest-tools.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "manifest-tools"
-KEYS = frozenset({"disable", "strict"})
+KEYS = frozenset({"disable", "per-file-disable", "strict"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,16 @@ class Config:
     disable: frozenset[str] = frozenset()
     strict: bool = False
     source: Path | None = None  # the file read, None for the defaults
+    # glob (relative to the configuration file's folder) -> rules it disables
+    per_file_disable: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def disabled_for(self, path: str) -> frozenset[str]:
+        """The rules this configuration switches off for one file."""
+        from .selection import per_file_disabled
+
+        # Not resolve(): a glob is about the path as the user sees it, links and all.
+        base = Path(os.path.abspath(self.source.parent)) if self.source is not None else None
+        return self.disable | per_file_disabled(self.per_file_disable, base, path)
 
 
 def find_config(start: Path) -> Path | None:
@@ -117,11 +131,34 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
         raise UsageError(f"{path}: 'disable' must be a list of rule ids, e.g. [\"MT307\"]")
-    bad = sorted(r for r in disable if r.upper() not in RULES)
+    bad = sorted(r for r in disable if not any(k.startswith(r.upper()) for k in RULES))
     if bad:
         raise UsageError(f"{path}: 'disable' names an unknown rule {bad[0]!r} (see "
                          "'manifest-tools rules')")
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise UsageError(f"{path}: 'strict' must be true or false")
-    return Config(frozenset(r.upper() for r in disable), strict, path)
+    return Config(_expand(disable, path, "disable"), strict, path,
+                  _per_file(table.get("per-file-disable", {}), path))
+
+
+def _expand(selectors: list[str], path: Path, key: str) -> frozenset[str]:
+    from .selection import expand
+
+    found: set[str] = set()
+    for selector in selectors:
+        found |= expand(selector, f"{path}: '{key}'")
+    return frozenset(found)
+
+
+def _per_file(table: Any, path: Path) -> dict[str, frozenset[str]]:
+    shape = (f"{path}: 'per-file-disable' must be a table of glob = [rule ids], e.g. "
+             '{"legacy/*.yaml" = ["MT306"]}')
+    if not isinstance(table, dict):
+        raise UsageError(shape)
+    found: dict[str, frozenset[str]] = {}
+    for glob, rules in table.items():
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+            raise UsageError(shape)
+        found[glob] = _expand(rules, path, f"per-file-disable.{glob}")
+    return found

@@ -1,10 +1,13 @@
-"""Write a file whole or not at all: the one atomic writer (SIGNATURE, --retry, --keys).
+"""Write a file whole or not at all: the one atomic writer (SIGNATURE, --retry, --keys,
+validate --fix and --output).
 
 A temporary file is created next to the target with ``tempfile.mkstemp`` (``O_CREAT |
 O_EXCL | O_NOFOLLOW``, a random name: a symlink or file planted at a predictable name is
 never followed or reused), filled, ``fsync``-ed, renamed onto the target with
 ``os.replace`` (atomic on one filesystem) and the folder ``fsync``-ed so the rename is
-durable. Any failure removes the temporary file; the target keeps its old contents.
+durable. Any failure removes the temporary file; the target keeps its old contents, and
+a replaced file keeps its permission bits (a manifest fixed in place stays as readable as it
+was).
 
 ``inside`` answers "would this path write into that folder?" by device and inode, not by
 comparing path strings, so a bind mount of the folder, a symlink to it or ``ROOT/.`` is
@@ -19,9 +22,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
+
+from .errors import InputError
 
 __all__ = ["atomic_output", "create_temp", "fsync_dir", "inside", "remove_quietly",
            "write_all", "write_atomic"]
@@ -70,11 +76,15 @@ def create_temp(folder: str, prefix: str, suffix: str, mode: int) -> tuple[int, 
     return fd, temp
 
 
-def _default_mode() -> int:
-    """0666 less the umask: the mode a plain ``open(path, 'w')`` would have given."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+def _mode_for(path: str) -> int:
+    """The existing file's permission bits, else 0666 less the umask (what a plain
+    ``open(path, 'w')`` would have given)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -82,7 +92,7 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     """A stream whose bytes become ``path`` when the block ends without an exception, and
     nothing at all otherwise. Raises OSError (the caller words the message)."""
     folder = os.path.dirname(path) or "."
-    fd, temp = create_temp(folder, f".{os.path.basename(path)}.", ".tmp", _default_mode())
+    fd, temp = create_temp(folder, f".{os.path.basename(path)}.", ".tmp", _mode_for(path))
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
@@ -95,10 +105,15 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     fsync_dir(folder)
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """``data`` becomes ``path`` whole, or ``path`` is left as it was. Raises OSError."""
-    with atomic_output(path) as stream:
-        stream.write(data)
+def write_atomic(path: str, data: bytes, what: str = "") -> None:
+    """``data`` becomes ``path`` whole, or ``path`` is left as it was; InputError (naming
+    ``what``, e.g. '--retry') on failure."""
+    try:
+        with atomic_output(path) as stream:
+            stream.write(data)
+    except OSError as exc:
+        label = f"{what} {path}".strip()
+        raise InputError(f"cannot write {label}: {exc.strerror}", path) from None
 
 
 def inside(path: str, root: str) -> bool:

@@ -128,6 +128,18 @@ _RULES = [
          "The file does not exist, is a directory, is larger than the limit or cannot be "
          "opened. Exit code 2; JSON and SARIF output still hold a result for it.",
          example="manifest-tools validate missing.yaml"),
+    # MT130-MT139: suppression comments (the manifest's own '# manifest-tools:' comments).
+    Rule("MT130", "unused-suppression", "Suppression comment that silenced nothing",
+         "A '# manifest-tools: disable-line=...' or 'disable-file=...' comment names a rule "
+         "that had no finding where the comment applies, so it can go (as ruff's RUF100). A "
+         "rule switched off by configuration or --disable is not reported here.",
+         level="warning",
+         example="bucket: my-bucket  # manifest-tools: disable-line=MT311"),
+    Rule("MT131", "unknown-suppression", "Suppression comment that cannot be used",
+         "A '# manifest-tools:' comment names a rule id that does not exist, or a directive "
+         "other than disable-line and disable-file; the message names it.",
+         level="warning",
+         example="# manifest-tools: disable-line=MT999"),
     # --- MT2xx: schema ---
     Rule("MT201", "missing-field", "Required field missing",
          "A field the job type requires is absent (MissingManifestFieldException).", GUIDE,

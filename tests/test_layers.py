@@ -12,10 +12,11 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "manifest_tools"
 LAYERS = [
     {"errors", "diagnostics", "rules", "aws", "inputs", "credentials", "config",
-     "_version", "javaregex", "schemas", "textcodec", "sniff", "outputs"},
+     "_version", "javaregex", "schemas", "textcodec", "sniff", "selection",
+     "outputs", "schemas_bundle"},
     {"manifest", "signature", "status"},
     {"device", "manifest_fields", "sign_checks", "verification", "logs", "service"},
-    {"report", "api", "__init__"},
+    {"report", "api", "testing", "pytest_plugin", "__init__"},
     {"cli", "__main__"},
 ]
 FORMATS = LAYERS[1]

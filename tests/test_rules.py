@@ -5,15 +5,27 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from manifest_tools.report.rules import render_readme_rules, render_rule
 from manifest_tools.rules import RULES
+from tests.conftest import RunCli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_rule_has_a_readme_row_with_its_anchor_and_name() -> None:
+def test_readme_rule_section_is_generated_from_the_rule_table() -> None:
+    """Each rule's README anchor holds what `rules ID` prints; regenerate with
+    scripts/readme_rules.py."""
+    section = render_readme_rules(list(RULES.values()))
+    assert section in README, "README's rule section is stale: run scripts/readme_rules.py"
     for rule in RULES.values():
-        row = f'| <a id="{rule.id.lower()}"></a>{rule.id} | {rule.name} |'
-        assert row in README, f"README rule table lacks {rule.id}"
+        explained = f'<a id="{rule.id.lower()}"></a>{rule.id} {rule.name}\n\n```text\n'
+        assert explained + render_rule(rule) + "```" in README, rule.id
+
+
+def test_readme_rule_anchor_shows_what_the_rules_command_prints(run_cli: RunCli) -> None:
+    printed = run_cli("rules", "MT303").out
+    anchor = README.index('<a id="mt303"></a>')
+    assert printed in README[anchor:anchor + len(printed) + 200]
 
 
 def test_readme_lists_no_rule_the_catalogue_does_not_know() -> None:

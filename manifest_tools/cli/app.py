@@ -30,6 +30,7 @@ __all__ = ["COMMANDS", "EXIT_CODES", "ExitCode", "app", "exit_code_for", "main"]
 COMMANDS: dict[str, str] = {
     "validate": "validate:validate",
     "init": "validate:init",
+    "schema": "schema:schema_command",
     "sign": "signing:sign_command",
     "write-signature": "signing:write_signature_command",
     "verify": "verify:verify_command",

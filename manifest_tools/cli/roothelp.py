@@ -21,6 +21,7 @@ ROOT_HELP = (
     'Commands:\n'
     '  validate         Validate manifests: syntax, schema and cross-field...\n'
     '  init             Print a commented skeleton manifest; it validates once...\n'
+    "  schema           Print a job type's JSON Schema (self-contained, with...\n"
     '  sign             Compute the SIGNATURE file for a manifest and job id...\n'
     '  write-signature  Write SIGNATURE into a device root atomically, read it...\n'
     '  verify           Check a job: SIGNATURE vs get-status, local manifest...\n'

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import UsageError
 from .common import ExitCode, err
 
 if TYPE_CHECKING:
@@ -36,8 +37,12 @@ def run_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but "
                                       "loopback prints a warning.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535,
-                                      help="TCP port; 0 picks a free one.")] = 0,
+                                      help="TCP port (fixed, for config files); 0 picks a "
+                                      "free one.")] = 0,
     data: DataOption = None,
+    ephemeral: Annotated[bool, typer.Option(
+        "--ephemeral", help="Keep the jobs in a throwaway folder, removed when the service "
+        "stops (not with --data).")] = False,
     credentials: Annotated[str | None, typer.Option(
         "--credentials", metavar="FILE", help="AWS shared-credentials file whose profiles "
         "(aws_access_key_id + aws_secret_access_key) are the accounts. Default: "
@@ -45,18 +50,64 @@ def run_command(
         "file.")] = None,
 ) -> int:
     """Serve the Import/Export API until SIGINT/SIGTERM (requests in flight are finished)."""
+    import shutil
+    import tempfile
+
+    from ..report.service import endpoint_hint
     from ..service.server import build, is_loopback
 
-    server = build(host, port, data, credentials)
-    if not is_loopback(host):
-        err(f"warning: listening on {host}, not loopback: anyone who can reach it and holds "
-            "one of the keys can create and read jobs")
-    sys.stdout.write(f"manifest-tools service: listening on {server.url}\n")
-    sys.stdout.flush()
-    server.install_signal_handlers()
-    server.run()
+    if ephemeral and data is not None:
+        raise UsageError("--ephemeral and --data exclude each other")
+    folder = tempfile.mkdtemp(prefix="manifest-tools-service-") if ephemeral else data
+    try:
+        server = build(host, port, folder, credentials)
+        if not is_loopback(host):
+            err(f"warning: listening on {host}, not loopback: anyone who can reach it and "
+                "holds one of the keys can create and read jobs")
+        sys.stdout.write(f"manifest-tools service: listening on {server.url}\n"
+                         f"{endpoint_hint(server.url)}")
+        sys.stdout.flush()
+        server.install_signal_handlers()
+        server.run()
+    finally:
+        if ephemeral and folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     err("service stopped")
     return int(ExitCode.OK)
+
+
+@app.command("jobs")
+def jobs_command(
+    data: DataOption = None,
+    output: Annotated[str, typer.Option("--format", metavar="text|json",
+                                        help="text (a table) or json (as GET "
+                                        "/_manifest-tools/state).")] = "text",
+) -> int:
+    """List every account's jobs in a data folder (the service may be running)."""
+    import json
+    import os
+
+    from ..report.service import jobs_text
+    from ..service.control import all_jobs, state
+    from ..service.jobs import Context
+
+    if output not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, not {output!r}")
+    folder = data or _default_data()
+    if not os.path.isdir(folder):
+        raise UsageError(f"no service data folder at {folder}")
+    store = _store(folder)
+    if output == "json":
+        typer.echo(json.dumps(state(Context(store, {}, "")), indent=2))
+    else:
+        typer.echo(jobs_text(all_jobs(store)), nl=False)
+    return int(ExitCode.OK)
+
+
+def _default_data() -> str:
+    from ..service.server import default_data_dir
+
+    return default_data_dir()
 
 
 def _store(data: str | None) -> Store:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..outputs import write_atomic
 
 __all__ = ["format_retry", "write_retry"]
@@ -30,8 +30,6 @@ def format_retry(paths: Iterable[str], *, null: bool = False) -> bytes:
 
 
 def write_retry(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (the one atomic writer)."""
-    try:
-        write_atomic(path, data)
-    except OSError as exc:
-        raise InputError(f"cannot write --retry {path}: {exc.strerror}", path) from None
+    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed into
+    place)."""
+    write_atomic(path, data, "--retry")

@@ -322,7 +322,7 @@ class LinePass:
 
     def fix_colon_in_value(self, line0: int, body: str, name: str, start: int,
                            value: str) -> str:
-        text = _COMMENT_CUT.split(value, 1)[0]
+        text = _COMMENT.split(value, 1)[0]  # any " #" starts a YAML comment
         spots = [m.start() for m in re.finditer(r":(?= |$)", text.rstrip())]
         if not spots or "://" in text:
             return body
@@ -476,3 +476,9 @@ class IndentDoctor:
             "MT118", f"line {line0 + 1} is indented by {spaces}; {context}", line0 + 1,
             min(indent, target) + 1, hint=f"indent it by {target} spaces like its siblings"))
         self.fixed.add(line0 + 1)
+
+
+# The line grammar the fixer (fix.py) uses, so a fix reads a line exactly as the reader did.
+KEY_LINE = _KEY_LINE
+KEY_EQUALS = _KEY_EQUALS
+invisible_spots = _invisible_spots

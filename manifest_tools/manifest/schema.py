@@ -217,6 +217,9 @@ def _convert_branches(err: ValidationError, manifest: Manifest, job_type: JobTyp
     # see in standard YAML): our values are always text.
     relevant = [e for e in err.context or ()
                 if e.validator != "type" and _for_text(e.schema)] or list(err.context or ())
+    # yes/no is an enum of the usual spellings (for editors) or a pattern of any case: the
+    # pattern's words ("yes or no") are the message.
+    relevant = [e for e in relevant if e.validator == "pattern"] or relevant
     best = best_match(relevant)
     if best is not None:
         yield from _convert(best, manifest, job_type)
@@ -362,17 +365,19 @@ def field_places() -> dict[str, frozenset[tuple[JobType, str]]]:
         root = schemas[job_type.schema_file]
         for name, sub in root.get("properties", {}).items():
             places.setdefault(name, set()).add((job_type, ""))
-            for child in _child_properties(sub, schemas):
+            for child in _child_properties(sub, schemas, root):
                 places.setdefault(child, set()).add((job_type, name))
     return {name: frozenset(found) for name, found in places.items()}
 
 
-def _child_properties(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Iterator[str]:
-    """Property names of a field's mapping (or of its list's items), following one $ref."""
+def _child_properties(schema: Mapping[str, Any], schemas: Mapping[str, Any],
+                      root: Mapping[str, Any]) -> Iterator[str]:
+    """Property names of a field's mapping (or of its list's items), following one $ref
+    (into ``root``, the schema the field is in, or another file)."""
     ref = schema.get("$ref")
     if isinstance(ref, str) and "#/$defs/" in ref:
         document, _, name = ref.partition("#/$defs/")
-        schema = schemas[document]["$defs"][name]
+        schema = (schemas[document] if document else root)["$defs"][name]
     items = schema.get("items")
     if isinstance(items, Mapping):
         schema = items

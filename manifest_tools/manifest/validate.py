@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..diagnostics import Diagnostic, Severity, error
 from .jobtype import JobType, detect_job_type
 from .parse import Manifest, parse_manifest
+from .suppress import MARKER, Suppressed, apply_suppressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,8 @@ class FileResult:
     diagnostics: tuple[Diagnostic, ...]
     # Set when the file could not be read at all (its one diagnostic is MT123).
     read_error: str | None = None
+    # Findings a suppression comment silenced (counted by every report, never lost).
+    suppressed: tuple[Suppressed, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -69,10 +72,23 @@ def check_manifest(manifest: Manifest, job_type: JobType | None = None
 def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None = None,
                    disabled: frozenset[str] = frozenset()) -> FileResult:
     """Validate one manifest given as bytes; never raises for bad content. Findings of the
-    rules in ``disabled`` (configuration) are dropped."""
+    rules in ``disabled`` (configuration, --disable) are dropped; those a suppression
+    comment names are set aside in ``suppressed``."""
     manifest = parse_manifest(data)
     detected, diagnostics = check_manifest(manifest, job_type)
     if disabled:
         diagnostics = [d for d in diagnostics if d.rule not in disabled]
+    suppressed: list[Suppressed] = []
+    if MARKER in data:  # no comment to read: no second decode
+        outcome = apply_suppressions(_text(data), diagnostics, disabled)
+        diagnostics, suppressed = outcome.kept, outcome.suppressed
     diagnostics.sort(key=Diagnostic.sort_key)
-    return FileResult(path, detected, tuple(diagnostics))
+    suppressed.sort(key=lambda s: s.diagnostic.sort_key())
+    return FileResult(path, detected, tuple(diagnostics), suppressed=tuple(suppressed))
+
+
+def _text(data: bytes) -> str:
+    """The text lines and columns count in: a BOM dropped, bad bytes one U+FFFD each."""
+    from .decode import BOM
+
+    return data.removeprefix(BOM).decode("utf-8", errors="replace")

@@ -59,11 +59,26 @@ def _summary(results: Sequence[FileResult], strict: bool = False) -> str:
     files = _plural(len(results), "file")
     if strict and warnings and not errors:
         # Say why a run with warnings only failed.
-        return f"{files} checked, failed (--strict): {_plural(warnings, 'warning')}"
+        return (f"{files} checked, failed (--strict): {_plural(warnings, 'warning')}"
+                f"{_silenced(results)}")
     verdict = "all valid" if invalid == 0 else f"{invalid} invalid"
     tail = " (--strict: warnings fail too)" if strict and warnings else ""
     return (f"{files} checked, {verdict}: {_plural(errors, 'error')}, "
-            f"{_plural(warnings, 'warning')}{tail}")
+            f"{_plural(warnings, 'warning')}{_silenced(results)}{tail}")
+
+
+def summary(results: Sequence[FileResult], strict: bool = False) -> str:
+    """The text report's last line: files checked, verdict, counts (silenced ones too)."""
+    return _summary(results, strict)
+
+
+def _silenced(results: Sequence[FileResult]) -> str:
+    """', 2 silenced (1 error)': a silenced finding is never invisible."""
+    silenced = [s.diagnostic for r in results for s in r.suppressed]
+    if not silenced:
+        return ""
+    errors = sum(1 for d in silenced if d.is_error)
+    return f", {len(silenced)} silenced" + (f" ({_plural(errors, 'error')})" if errors else "")
 
 
 def render_text(results: Sequence[FileResult], options: RenderOptions) -> str:
@@ -105,9 +120,13 @@ def render_json(results: Sequence[FileResult], options: RenderOptions) -> str:
          "job_type": r.job_type.value if r.job_type else None,
          # With --strict a file with warnings is not valid: the same verdict as the exit code.
          "valid": not fails(r, options.strict),
-         "diagnostics": [diagnostic_json(d) for d in r.diagnostics]}
+         "diagnostics": [diagnostic_json(d) for d in r.diagnostics],
+         # Findings a '# manifest-tools:' comment silenced, with the comment's line.
+         "suppressed": [{**diagnostic_json(s.diagnostic), "suppressed_by": {
+             "kind": s.kind, "line": s.line, "comment": s.justification}}
+             for s in r.suppressed]}
         for r in results
-    ]}
+    ], "silenced": sum(len(r.suppressed) for r in results)}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -136,12 +155,12 @@ def render_github(results: Sequence[FileResult], options: RenderOptions) -> str:
             command = "error" if d.severity is Severity.ERROR else "warning"
             props = [f"line={d.line}", f"col={d.column}", f"title={_escape_property(d.rule)}"]
             if not _is_pseudo(r.path):  # standard input has no file to annotate
-                props.insert(0, f"file={_escape_property(_relative(r.path))}")
+                props.insert(0, f"file={_escape_property(relative_path(r.path))}")
             lines.append(f"::{command} {','.join(props)}::{_escape_data(d.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _relative(path: str) -> str:
+def relative_path(path: str) -> str:
     """Paths as SARIF and GitHub want them: relative to the working folder, POSIX.
 
     A path outside the working folder stays absolute.
@@ -168,7 +187,7 @@ def _artifact_location(path: str) -> dict[str, object]:
     from pathlib import Path
     from urllib.parse import quote
 
-    rel = _relative(path)
+    rel = relative_path(path)
     if PurePath(rel).is_absolute():
         return {"uri": Path(rel).as_uri()}
     # Percent-encode what a URI cannot hold (spaces, '%', a ':' that would read as a scheme).
@@ -193,6 +212,18 @@ def sarif_rule(rule_id: str) -> dict[str, object]:
     }
 
 
+def _sarif_result(d: Diagnostic, index: dict[str, int], artifact: object
+                  ) -> dict[str, object]:
+    return {
+        "ruleId": d.rule,
+        "ruleIndex": index[d.rule],
+        "level": "error" if d.severity is Severity.ERROR else "warning",
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact,
+                                            "region": _region(d)}}],
+    }
+
+
 def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
     """SARIF 2.1.0 (OASIS), one run.
 
@@ -211,17 +242,17 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
         if r.read_error is not None:
             notifications.append({"level": "error", "message": {"text": r.read_error},
                                   "locations": [location]})
+        artifact = location["physicalLocation"]["artifactLocation"]
         for d in r.diagnostics:
-            sarif_results.append({
-                "ruleId": d.rule,
-                "ruleIndex": index[d.rule],
-                "level": "error" if d.severity is Severity.ERROR else "warning",
-                "message": {"text": d.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": location["physicalLocation"]["artifactLocation"],
-                    "region": _region(d),
-                }}],
-            })
+            sarif_results.append(_sarif_result(d, index, artifact))
+        for s in r.suppressed:
+            result = _sarif_result(s.diagnostic, index, artifact)
+            # SARIF 3.35: a finding silenced in the analysed file itself is kind inSource.
+            result["suppressions"] = [{
+                "kind": "inSource", "status": "accepted", "justification": s.justification,
+                "location": {"physicalLocation": {"artifactLocation": artifact,
+                                                  "region": {"startLine": s.line}}}}]
+            sarif_results.append(result)
     invocation: dict[str, object] = {"executionSuccessful": not notifications}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -231,11 +262,14 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
         "runs": [{
             "tool": {"driver": {
                 "name": "manifest-tools",
+                "fullName": f"manifest-tools {__version__} validate",
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": README_URL,
                 "rules": [sarif_rule(rule_id) for rule_id in rule_ids],
             }},
+            # GitHub code scanning's category is what precedes the last '/'.
+            "automationDetails": {"id": "manifest-tools/validate/"},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": sarif_results,

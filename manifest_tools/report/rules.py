@@ -31,3 +31,34 @@ def render_rule(rule: Rule, fmt: str = "text") -> str:
     if rule.example:
         lines += ["", "example:"] + [f"  {line}" for line in rule.example.splitlines()]
     return "\n".join(lines) + "\n"
+
+
+README_BEGIN = ("<!-- rules: generated from manifest_tools/rules.py by scripts/readme_rules.py; "
+                "do not edit by hand -->")
+README_END = "<!-- end of generated rules -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_readme_rules(rules: Sequence[Rule]) -> str:
+    """The README's rule section: a table of every rule linking to its anchor, and under
+    each anchor the explanation and example exactly as ``manifest-tools rules ID`` prints
+    them (so the two cannot drift: a test compares them)."""
+    lines = [README_BEGIN, "", "| id | name | level | AWS error it mirrors | what it means |",
+             "|---|---|---|---|---|"]
+    lines += [f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.level} | {r.aws_error or '-'} | "
+              f"{_cell(r.short)} |" for r in rules]
+    for r in rules:
+        lines += ["", f'#### <a id="{r.id.lower()}"></a>{r.id} {r.name}', "", "```text",
+                  render_rule(r).rstrip("\n"), "```"]
+    lines += ["", README_END]
+    return "\n".join(lines) + "\n"
+
+
+def replace_readme_rules(readme: str, rules: Sequence[Rule]) -> str:
+    """``readme`` with its generated rule section replaced (ValueError without markers)."""
+    start = readme.index(README_BEGIN)
+    end = readme.index(README_END) + len(README_END) + 1
+    return readme[:start] + render_readme_rules(rules) + readme[end:]

@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..service.dock import Receipt
 from ..service.store import Job
+
+
+def endpoint_hint(url: str) -> str:
+    """The lines ``service run`` prints after its URL: how to point clients at it."""
+    return (f"point clients at it: export AWS_ENDPOINT_URL_IMPORTEXPORT={url}  "
+            f"(or AWS_ENDPOINT_URL={url} for every service; or --endpoint-url {url})\n")
+
+
+JOB_COLUMNS = ("JOBID", "ACCOUNT", "TYPE", "LOCATION", "PROGRESS", "CREATED", "ERRORS")
+
+
+def jobs_text(jobs: Sequence[Job]) -> str:
+    """``service jobs``: one row per job, oldest first, columns aligned."""
+    if not jobs:
+        return "no jobs\n"
+    rows = [JOB_COLUMNS] + [
+        (j.job_id, j.account, j.job_type, j.location_code,
+         "Canceled" if j.canceled else j.progress_code, j.creation_date,
+         "" if j.error_count is None else str(j.error_count)) for j in jobs]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(JOB_COLUMNS))]
+    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+                   .rstrip() + "\n" for row in rows)
 
 
 def receipt_text(receipt: Receipt) -> str:

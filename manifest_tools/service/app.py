@@ -1,4 +1,5 @@
-"""The WSGI application: one POST / per API call, GET /labels/<token> for labels.
+"""The WSGI application: one POST / per API call, GET /labels/<token> for labels, and the
+control endpoints and dashboard of control.py (``/_manifest-tools/...``, ``GET /``).
 
 Order of a call: read the bounded body, parse the form, authenticate (SigV4 or SigV2),
 check Action and Version, run the operation (which commits before returning), answer the
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .auth import Request, authenticate
+from .control import route
 from .errors import ServiceError
 from .jobs import OPERATIONS, Context, label_for
 from .label import render_label
@@ -71,6 +73,14 @@ class ServiceApp:
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
         if method == "GET" and path.startswith("/labels/"):
             return self._label(path[len("/labels/"):], start_response)
+        answer = route(self.ctx, environ)
+        if answer is not None:
+            status, headers, body = answer
+            start_response(f"{status} {_REASONS.get(status, 'Error')}",
+                           [*headers, ("Content-Length", str(len(body)))])
+            self.log(f"manifest-tools service: {request_id} {environ.get('REMOTE_ADDR', '-')} "
+                     f"{clean(method, 10)} {clean(path, 60)} -> {status}")
+            return [body]
         status, body, note = self._call(environ, method, path, request_id)
         start_response(f"{status} {_REASONS.get(status, 'Error')}",
                        [("Content-Type", XML), ("Content-Length", str(len(body))),

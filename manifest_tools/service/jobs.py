@@ -44,6 +44,8 @@ class Context:
     keys: Mapping[str, SecretKey]
     base_url: str
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Where JobIds come from: random, or a seeded sequence (manifest_tools.testing's seed).
+    new_job_id: Callable[[], str] = lambda: _new_job_id()
 
     def stamp(self) -> str:
         return f"{self.now():%Y-%m-%dT%H:%M:%SZ}"
@@ -77,7 +79,7 @@ def _insert(ctx: Context, account: str, job_type: str, manifest: bytes,
             addendum: bytes | None) -> Job:
     secret = ctx.keys[account].value
     for _ in range(20):  # 34**5 ids: a collision is rare, twenty in a row impossible
-        job_id = _new_job_id()
+        job_id = ctx.new_job_id()
         sig = sign(manifest, job_id, secret)
         token = secrets.token_urlsafe(16)
         row = (job_id, account, job_type, manifest, addendum, sig.signature,

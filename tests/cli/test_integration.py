@@ -118,7 +118,7 @@ def _complete(run_cli: RunCli, line: str) -> list[str]:
 
 def test_completion_of_format_values(run_cli: RunCli) -> None:
     assert _complete(run_cli, "manifest-tools validate --format ") == [
-        "text", "json", "sarif", "github"]
+        "text", "json", "sarif", "github", "junit", "gitlab"]
     assert _complete(run_cli, "manifest-tools verify --format ") == ["text", "json"]
 
 
@@ -190,7 +190,7 @@ def _leaves(commands: dict[str, Any]) -> dict[str, Any]:
 def test_every_command_and_option_is_in_the_readme() -> None:
     group = _root()
     commands = _commands(group)
-    assert set(commands) == {"validate", "init", "sign", "write-signature", "verify",
+    assert set(commands) == {"validate", "init", "schema", "sign", "write-signature", "verify",
                              "status", "preflight", "log", "service", "rules"}
     for name, command in _leaves(commands).items():
         section = _section(name)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from manifest_tools import outputs
+from manifest_tools.errors import InputError
 from tests.conftest import RunCli
 from tests.manifests import IMPORT
 
@@ -90,8 +91,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
-        outputs.write_atomic(str(target), b"new\n")
+    with pytest.raises(InputError, match="No space left"):
+        outputs.write_atomic(str(target), b"new\n", "--retry")
     monkeypatch.undo()
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["retry.txt"]

@@ -23,6 +23,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from ruamel.yaml import YAML
 
+from manifest_tools.schemas_bundle import bundle, schema_id, with_id
+
 ROOT = Path(__file__).parents[2]
 SCHEMAS = ROOT / "schemas"
 STANDARD = ROOT / "samples" / "standard"
@@ -98,32 +100,52 @@ def test_schema_is_valid_draft_2020_12(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCHEMA_FILES)
-def test_schema_has_no_id_and_only_relative_refs(name: str) -> None:
-    for node in _walk(_schema(name)):
+def test_schema_has_its_id_and_refers_to_nothing_outside_itself(name: str) -> None:
+    """Each file works alone (printed by `schema`, opened from the installed package): its
+    $id names the published file and every $ref is internal."""
+    schema = _schema(name)
+    assert schema["$id"] == schema_id(f"{name}.schema.json")
+    for node in _walk(schema)[1:]:
         if isinstance(node, dict):
             assert "$id" not in node
             target = node.get("$ref")
             if isinstance(target, str):
-                assert target.startswith(("#", "common.schema.json#")), target
+                assert target.startswith("#/$defs/"), target
+
+
+@pytest.mark.parametrize("job_type", JOB_TYPES)
+def test_bundled_schema_is_in_sync_with_common(job_type: str) -> None:
+    """The shared definitions are copies of common.schema.json's: run
+    scripts/bundle_schemas.py after editing it."""
+    schema = _schema(job_type)
+    assert bundle(f"{job_type}.schema.json", schema, _schema("common")) == schema
+    assert with_id("common.schema.json", _schema("common")) == _schema("common")
 
 
 @pytest.mark.parametrize("job_type", JOB_TYPES)
 def test_every_property_has_a_description(job_type: str) -> None:
-    common_defs = _schema("common")["$defs"]
+    defs = _schema(job_type)["$defs"]
 
     def described(prop: Tree) -> bool:
         if "description" in prop:
             return True
         target = prop.get("$ref", "")
-        return (
-            target.startswith("common.schema.json#/$defs/")
-            and "description" in (common_defs[target.rsplit("/", 1)[1]])
-        )
+        return target.startswith("#/$defs/") and "description" in defs[target.rsplit("/", 1)[1]]
 
-    for node in [*_walk(_schema(job_type)), *_walk(common_defs)]:
+    for node in _walk(_schema(job_type)):
         if isinstance(node, dict) and isinstance(node.get("properties"), dict):
             for key, prop in node["properties"].items():
                 assert described(prop), f"{job_type}: property {key} has no description"
+
+
+def test_yes_no_fields_offer_their_values_as_an_enum() -> None:
+    """Editors complete an enum; other letter cases stay valid (AWS read them)."""
+    yes_no = _schema("s3-import")["$defs"]["yesNo"]
+    assert {"yes", "no"} <= set(yes_no["anyOf"][0]["enum"])
+    tree = _load_standard("s3-import")
+    for value in ("yes", "No", "yEs"):
+        tree["eraseDevice"] = value
+        assert _errors("s3-import", tree) == [], value
 
 
 @pytest.mark.parametrize("job_type", JOB_TYPES)
@@ -250,7 +272,7 @@ MUTATIONS: dict[str, tuple[str, Mutation, list[str | int], str]] = {
         "s3-import",
         _set("eraseDevice", value="maybe"),
         ["eraseDevice"],
-        "pattern",
+        "anyOf",  # the enum of the usual spellings, or the pattern of any letter case
     ),
     "s3-import accessKeyId lower case": (
         "s3-import",
@@ -348,7 +370,7 @@ MUTATIONS: dict[str, tuple[str, Mutation, list[str | int], str]] = {
         "ebs-import",
         _set("eraseDevice", value="maybe"),
         ["eraseDevice"],
-        "pattern",
+        "anyOf",  # the enum of the usual spellings, or the pattern of any letter case
     ),
     "ebs-import missing eraseDevice": ("ebs-import", _delete("eraseDevice"), [], "required"),
     "ebs-import wrong destination": (
