@@ -29,6 +29,16 @@ ACCESS_KEY_MISMATCH_ERROR = "InvalidAccessKeyIdException"
 # "Bucket naming rules"). Import/Export only warned about other names.
 DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 IP_LIKE = re.compile(r"\d+\.\d+\.\d+\.\d+")
+# A name some bucket rule of any era allowed: the legacy US Standard rules (the guides of
+# the time) also allowed upper case and '_' and up to 255 characters, but every era wanted
+# 3 or more characters starting with a letter or digit, and none allowed '/', ':', '\\',
+# spaces or control characters (S3 User Guide, "Bucket naming rules", legacy rules). A name
+# outside this shape cannot be a bucket ('s3://b', 'b/folder', '../x', '/abs').
+POSSIBLE_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,254}")
+# What AWS answered for a bucket field naming no bucket (botocore importexport model,
+# CreateJob/UpdateJob errors: "change the manifest's bucket, exportBucket, or logBucket
+# field"): a name no bucket can have names no existing bucket.
+NO_SUCH_BUCKET_ERROR = "NoSuchBucketException"
 # S3 object keys are at most 1,024 bytes of UTF-8 (S3 User Guide, "Object key naming").
 S3_KEY_LIMIT = 1024
 # One S3 object is at most 5 TB (S3 User Guide); larger files are listed in the log and not

@@ -22,6 +22,7 @@ MALFORMED = "MalformedManifestException"
 MISSING = "MissingManifestFieldException"
 INVALID = "InvalidManifestFieldException"
 ADDRESS = "InvalidAddressException"
+NO_SUCH_BUCKET = "NoSuchBucketException"  # aws.NO_SUCH_BUCKET_ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +184,9 @@ _RULES = [
          example="serviceLevel: expeditedShipping\nreturnAddress:\n  country: Germany"),
     Rule("MT304", "bucket-dns", "Bucket name not DNS-compatible",
          "Bucket names should be 3-63 characters of lowercase letters, digits, '.' and '-'; "
-         "AWS only warned about others.", GUIDE, level="warning", example="bucket: My_Bucket"),
+         "AWS only warned about others (legacy names with upper case, '_' or up to 255 "
+         "characters). A name no bucket rule ever allowed is MT316.", GUIDE, level="warning",
+         example="bucket: My_Bucket"),
     Rule("MT305", "country-code", "Two-letter country code",
          "AWS's examples spell the return country out (e.g. 'USA'); a two-letter code may be "
          "misread by the carrier.", GUIDE, level="warning", example="country: DE"),
@@ -224,6 +227,13 @@ _RULES = [
          "AKIAIOSFODNN7EXAMPLE (and AKIAI44QH8DHBEXAMPLE) are the example keys of AWS's "
          "documentation; CreateJob compares accessKeyId with the caller's key.", GUIDE,
          level="warning", example="accessKeyId: AKIAIOSFODNN7EXAMPLE"),
+    Rule("MT316", "bucket-impossible", "Not a bucket name at all",
+         "bucket, logBucket and exportBucket name one S3 bucket: 3-255 letters, digits, '.', "
+         "'-' and '_', starting with a letter or digit (the legacy rules; DNS-compatible "
+         "names are MT304's). A value with '/', ':', '\\', spaces or control characters "
+         "(s3://bucket, bucket/folder, ../x, /abs), starting with '-' or '.', or shorter "
+         "than 3 characters can name no bucket; AWS answered NoSuchBucketException.", GUIDE,
+         aws_error=NO_SUCH_BUCKET, example="bucket: s3://my-bucket/photos"),
     # --- MT4xx: SIGNATURE files ---
     Rule("MT401", "signature-unknown-key", "Unknown key in SIGNATURE",
          "A SIGNATURE file holds exactly version, signingMethod, jobId and signature.", GUIDE,

@@ -16,10 +16,19 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import NamedTuple
 
-__all__ = ["Ident", "open_listed", "open_root"]
+__all__ = ["Ident", "Listed", "open_listed", "open_root"]
 
 Ident = tuple[int, int]  # (st_dev, st_ino) as the walk saw it
+
+
+class Listed(NamedTuple):
+    """A file as the walk listed it: ``open_listed(*listed)`` opens it."""
+
+    root_fd: int
+    relpath: str
+    ident: Ident | None
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -20,6 +20,7 @@ from ..aws import (
     IP_LIKE,
     JOB_ID_LENGTH,
     LOG_KEY_LIMIT,
+    POSSIBLE_BUCKET,
     STATE_REQUIRED_NAMES,
     US_NAMES,
 )
@@ -123,9 +124,31 @@ def check_bucket_dns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
         if DNS_BUCKET.fullmatch(name) and ".." not in name and not IP_LIKE.fullmatch(name):
             continue
         label = pointer.strip("/").replace("/", ".")
+        if not POSSIBLE_BUCKET.fullmatch(name):
+            yield _impossible_bucket(m, pointer, label, name)
+            continue
         yield warning("MT304", f"{label}: bucket name {clip(name)!r} is not DNS-compatible (3-63 "
                       "lowercase letters, digits, '.' and '-'); AWS accepted it with a warning",
                       *m.position(pointer), pointer)
+
+
+def _impossible_bucket(m: Manifest, pointer: str, label: str, name: str) -> Diagnostic:
+    """MT316: a value no bucket can have (it also reaches the local service's dock as a
+    folder name, so it is an error, never a warning)."""
+    bare = name.split("://", 1)[-1] if "://" in name else name
+    hint = None
+    bucket, _, folder = bare.strip("/").partition("/")
+    if folder and POSSIBLE_BUCKET.fullmatch(bucket) and ".." not in folder.split("/") \
+            and not name.startswith(("/", ".", "-")):
+        field = pointer.rsplit("/", 1)[-1]
+        prefix = "logPrefix" if field == "logBucket" else "prefix"
+        hint = (f"a bucket name has no folder part: write '{field}: {clip(bucket, 40)}' and "
+                f"use {prefix}: for the folder part ('{prefix}: {clip(folder, 40)}/')")
+    elif "://" in name:
+        hint = f"write the bucket name alone: '{clip(bare.strip('/'), 40)}'"
+    return error("MT316", f"{label}: {clip(name)!r} is not a bucket name (3-255 letters, "
+                 "digits, '.', '-' and '_', starting with a letter or digit; no '/', ':' or "
+                 "spaces)", *m.position(pointer), pointer, hint=hint)
 
 
 def check_country_code(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:

@@ -10,6 +10,7 @@ exception type only (a message or traceback could hold a manifest password).
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +32,19 @@ Log = Callable[[str], None]
 _REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 413: "Request Entity Too Large",
             500: "Internal Server Error"}
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def loggable(text: str, limit: int = 40) -> str:
+    """A client's text as one piece of one log line: every control character (CR, LF and
+    TAB included) escaped, so an authenticated Action with a newline cannot forge a line
+    of the service's log (issue 18); at most ``limit`` characters before escaping."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}")
+                        if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 def stderr_log(line: str) -> None:
@@ -118,15 +132,15 @@ class ServiceApp:
             check_version(params)
             result = operation(self.ctx, account, params)
             return 200, response_document(action, result, request_id), \
-                f"{clean(action, 40)} {account}"
+                f"{loggable(action)} {loggable(account)}"
         except ServiceError as exc:
             return exc.status, error_document(exc, request_id), \
-                f"{clean(action, 40)} {clean(account, 40)} {exc.code}"
+                f"{loggable(action)} {loggable(account)} {exc.code}"
         except Exception as exc:  # the last line of defence: never a traceback to a client
             error = ServiceError("InternalFailure", "The request processing has failed "
                                  "because of an unknown error.", 500, sender=False)
             return 500, error_document(error, request_id), \
-                f"{clean(action, 40)} {clean(account, 40)} InternalFailure " \
+                f"{loggable(action)} {loggable(account)} InternalFailure " \
                 f"({type(exc).__name__})"
 
     def _label(self, token: str, start_response: StartResponse) -> Iterable[bytes]:

@@ -34,6 +34,8 @@ _V4_HEADER = re.compile(
     r"AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+)\s*,\s*"
     r"SignedHeaders=(?P<headers>[^,\s]+)\s*,\s*Signature=(?P<signature>[0-9a-f]{64})\s*")
 _SPACES = re.compile(r"\s+")
+# The furthest a SigV2 Expires may lie ahead (AWS silent; README "Decisions").
+V2_EXPIRES_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +89,32 @@ def _canonical_query(query: str) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
+def _payload_hash(req: Request, signed: list[str]) -> str:
+    """The SHA-256 of the body as received, always. An ``x-amz-content-sha256`` header
+    (S3's; botocore sends none to this service) is only accepted signed and equal to it:
+    trusting it would let a captured request be replayed with another body (issue 18),
+    and ``UNSIGNED-PAYLOAD`` would leave the body unsigned."""
+    payload = hashlib.sha256(req.body).hexdigest()
+    claimed = req.headers.get("x-amz-content-sha256")
+    if claimed is None:
+        return payload
+    if "x-amz-content-sha256" not in signed:
+        raise ServiceError("SignatureDoesNotMatch", "x-amz-content-sha256 is given but not "
+                           "among the SignedHeaders", 403)
+    if claimed.strip() == "UNSIGNED-PAYLOAD" or claimed.strip().startswith("STREAMING-"):
+        raise ServiceError("SignatureDoesNotMatch", "this service needs the payload signed: "
+                           f"x-amz-content-sha256 {clean(claimed, 40)!r} is refused", 403)
+    if not hmac.compare_digest(claimed.strip().lower().encode("utf-8", "replace"),
+                               payload.encode("ascii")):
+        raise ServiceError("XAmzContentSHA256Mismatch", "The provided "
+                           "'x-amz-content-sha256' header does not match what was computed.")
+    return payload
+
+
 def _canonical_request(req: Request, signed: list[str]) -> str:
     headers = "".join(f"{name}:{_SPACES.sub(' ', req.headers.get(name, '').strip())}\n"
                       for name in signed)
-    payload = req.headers.get("x-amz-content-sha256") or hashlib.sha256(req.body).hexdigest()
+    payload = _payload_hash(req, signed)
     path = quote(req.path or "/", safe="/~")
     return "\n".join([req.method, path, _canonical_query(req.query), headers,
                       ";".join(signed), payload])
@@ -151,11 +175,23 @@ def verify_v4(req: Request, header: str, keys: Mapping[str, SecretKey],
 # --- SigV2 --------------------------------------------------------------------------------
 
 def _v2_time(params: Mapping[str, str], now: datetime) -> None:
+    """Timestamp within the skew window, or Expires in the future and at most
+    :data:`V2_EXPIRES_SECONDS` ahead. AWS's query APIs: "Requests must include either
+    Timestamp or Expires, but cannot include both" (EC2 API Reference, "Common Query
+    Parameters"); how far ahead Expires may lie AWS did not say, so a far-future Expires
+    (year 9999: replayable for ever) is refused like a SigV4 presigned URL's 15 minutes."""
+    if "Expires" in params and "Timestamp" in params:
+        raise ServiceError("InvalidParameterException", "a SigV2 request gives Timestamp or "
+                           "Expires, not both")
     if "Expires" in params:
         when = _iso(params["Expires"], "Expires")
         if when < now:
             raise ServiceError("RequestExpired", f"Request has expired: Expires "
                                f"{clean(params['Expires'], 40)} is past")
+        if when > now + timedelta(seconds=V2_EXPIRES_SECONDS):
+            raise ServiceError("RequestExpired", f"Expires {clean(params['Expires'], 40)} is "
+                               f"more than {V2_EXPIRES_SECONDS // 60} minutes after the "
+                               f"service's time {now:%Y%m%dT%H%M%SZ}")
         return
     if "Timestamp" not in params:
         raise ServiceError("MissingParameterException", "a SigV2 request needs Timestamp or "

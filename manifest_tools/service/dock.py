@@ -25,20 +25,40 @@ import hashlib
 import hmac
 import io
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
-from ..aws import IMPORT_LOG_NAME, NEW_JOB_LOCATION, S3_KEY_LIMIT, S3_OBJECT_LIMIT
+from ..aws import (
+    IMPORT_LOG_NAME,
+    NEW_JOB_LOCATION,
+    NEW_JOB_PROGRESS,
+    S3_KEY_LIMIT,
+    S3_OBJECT_LIMIT,
+)
+from ..device.opening import Listed
 from ..errors import DeviceError, InputError, UsageError
 from ..signature import parse_signature_file
+from .buckets import (
+    NO_SPACE,
+    Staging,
+    bucket_path,
+    check_bucket,
+    object_parts,
+    sweep,
+    write_error,
+)
 from .store import Job, Store
+
+__all__ = ["Receipt", "bucket_path", "receive", "return_device"]
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 CHUNK = 1024 * 1024
 MESSAGES = {
     "AtAWS": "AWS has received the device.",
+    "NotReceived": "The specified job has not been received.",
+    "Pending": "The specified job has not started.",
+    "InProgress": "AWS is loading the data on the device.",
     "Returned": "The device has been returned.",
     "Success": "The job completed: every file was imported.",
     "SuccessWithErrors": "The job completed with errors: see the log.",
@@ -72,26 +92,10 @@ def _job(store: Store, job_id: str) -> Job:
     return job
 
 
-def _segment(name: str) -> str:
-    """A key segment as a file name: '', '.' and '..' cannot be, so they are escaped."""
-    if name in ("", ".", ".."):
-        return name.replace(".", "%2E") or "%"
-    return name.replace("\x00", "%00")
-
-
-def bucket_path(data_dir: str, bucket: str, key: str = "") -> str:
-    """Where an object lives on disk: ``DATA/buckets/<bucket>/<key>``, never outside it."""
-    parts = [_segment(bucket), *(_segment(s) for s in key.split("/"))] if key else \
-        [_segment(bucket)]
-    return os.path.join(data_dir, "buckets", *parts)
-
-
 def _check_signature(job: Job, root: str) -> str | None:
     """None when the device's SIGNATURE is the job's, else the ProgressCode to end with."""
     from ..device.signature import read_signature
 
-    if not os.path.isdir(root) or os.path.islink(root):
-        raise InputError(f"device root {root} is not a folder", root)
     try:
         data = read_signature(root)
     except DeviceError:
@@ -121,12 +125,13 @@ def _content_type(manifest: Mapping[str, Any], relpath: str) -> str:
     return default if isinstance(default, str) and default else DEFAULT_CONTENT_TYPE
 
 
-def _chunks(root_fd: int, relpath: str, ident: tuple[int, int] | None) -> Iterator[bytes]:
-    """The bytes of the file the walk listed (``device.opening.open_listed``: never through
-    a symlink swapped in after the walk, never waiting on a FIFO)."""
+def read_chunks(file: Listed) -> Iterator[bytes]:
+    """The one place the dock reads a device file (the tests interrupt a receive here):
+    the file the walk listed, opened by ``device.opening.open_listed`` (never through a
+    symlink swapped in after the walk, never waiting on a FIFO, only that very file)."""
     from ..device.opening import open_listed
 
-    fd = open_listed(root_fd, relpath, ident)
+    fd = open_listed(*file)
     with os.fdopen(fd, "rb") as stream:
         while chunk := stream.read(CHUNK):
             yield chunk
@@ -135,14 +140,14 @@ def _chunks(root_fd: int, relpath: str, ident: tuple[int, int] | None) -> Iterat
 class _Importer:
     """Imports one device: one log row per entry, objects copied when asked."""
 
-    def __init__(self, job: Job, root: str, data_dir: str, copy: bool, log: Any) -> None:
+    def __init__(self, job: Job, root: str, staging: Staging, copy: bool, log: Any) -> None:
         from ..device.keys import KeyRules
         from ..manifest.parse import parse_manifest
 
         self.manifest = parse_manifest(job.manifest).data
         self.rules = KeyRules.from_manifest(self.manifest)
         self.bucket = str(self.manifest.get("bucket", ""))
-        self.root, self.data_dir, self.copy, self.log = root, data_dir, copy, log
+        self.root, self.staging, self.copy, self.log = root, staging, copy, log
         self.receipt = Receipt(job.job_id, "Success")
 
     def run(self) -> Receipt:
@@ -206,61 +211,79 @@ class _Importer:
         if refused is not None:
             self._fail(relpath, *refused, key=f"{self.bucket}/{key}", size=size)
             return
-        target = bucket_path(self.data_dir, self.bucket, key) if self.copy else None
         try:
-            md5, read = self._read(relpath, ident, target, key)
+            md5, read = self._read(Listed(self.root_fd, relpath, ident), key)
         except OSError:
+            # Reading the device failed (our side's write errors are raised, see _read).
             self._fail(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
             return
         self.log.loaded(relpath, f"{self.bucket}/{key}", md5, read,
                         _content_type(self.manifest, relpath))
         self.receipt.loaded += 1
 
-    def _read(self, relpath: str, ident: tuple[int, int] | None, target: str | None,
-              key: str) -> tuple[str, int]:
+    def _read(self, path: Listed, key: str) -> tuple[str, int]:
+        """MD5 and size of the device file; with --copy also staged and published to
+        DATA/buckets/<bucket>/<key>. A device read error is OSError (IncompleteBody); a
+        write error on our side is InputError (NoSpaceError when full), never the device's
+        fault."""
         digest = hashlib.md5(usedforsecurity=False)  # the log's MD5 column, not security
-        out: io.BufferedWriter | None = None
-        temp = None
-        if target is not None:
+        staged: tuple[str, BinaryIO] | None = None
+        if self.copy:
             try:
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".import.")
-                out = os.fdopen(fd, "wb")
-            except OSError:
-                # A key that is also a 'folder' of another key cannot be a file here.
-                self.receipt.not_copied.append(key)
+                staged = self.staging.new_file()
+            except OSError as exc:
+                raise write_error(exc, f"a copy of {key!r}") from None
         read = 0
         try:
-            for chunk in _chunks(self.root_fd, relpath, ident):
+            for chunk in read_chunks(path):
                 digest.update(chunk)
                 read += len(chunk)
-                if out is not None:
-                    out.write(chunk)
+                if staged is not None:
+                    _write(staged[1], chunk, key)
+            if staged is not None:
+                _close(staged[1], key)
         except BaseException:
-            if temp is not None:  # a failed read leaves no partial copy
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
+            if staged is not None:
+                with contextlib.suppress(OSError):  # a failed flush may fail again here
+                    staged[1].close()
+                self.staging.discard(staged[0])
             raise
-        finally:
-            if out is not None:
-                out.close()
-        if temp is not None and target is not None:
+        if staged is not None:
             try:
-                os.replace(temp, target)
+                self.staging.publish(staged[0], object_parts(self.bucket, key))
                 self.receipt.copied += 1
-            except OSError:
-                os.unlink(temp)
+            except OSError as exc:
+                if exc.errno in NO_SPACE:
+                    raise write_error(exc, f"a copy of {key!r}") from None
+                # A key that is also a 'folder' of another key cannot be a file here; a
+                # symbolic link on the way under DATA/buckets is refused, never followed.
                 self.receipt.not_copied.append(key)
         return digest.hexdigest(), read
 
 
-def import_device(job: Job, root: str, data_dir: str, copy: bool, log: Any) -> Receipt:
+def _write(stream: BinaryIO, chunk: bytes, what: str) -> None:
+    try:
+        stream.write(chunk)
+    except OSError as exc:
+        raise write_error(exc, f"a copy of {what!r}") from None
+
+
+def _close(stream: BinaryIO, what: str) -> None:
+    try:
+        stream.flush()
+        stream.close()
+    except OSError as exc:
+        raise write_error(exc, f"a copy of {what!r}") from None
+
+
+def import_device(job: Job, root: str, staging: Staging, copy: bool, log: Any) -> Receipt:
     """Import the device at ``root`` for ``job``: one ``log`` row per entry (the log
-    writer's ``loaded``/``failed``/``ignored``/``signature``), objects copied when asked."""
-    return _Importer(job, root, data_dir, copy, log).run()
+    writer's ``loaded``/``failed``/``ignored``/``signature``), objects staged and published
+    when ``copy``."""
+    return _Importer(job, root, staging, copy, log).run()
 
 
-def _write_log(data_dir: str, job: Job, root: str, copy: bool
+def _write_log(staging: Staging, job: Job, root: str, copy: bool
                ) -> tuple[Receipt, str, str, str]:
     from ..logs.write import LogWriter
     from ..manifest.parse import parse_manifest
@@ -268,45 +291,99 @@ def _write_log(data_dir: str, job: Job, root: str, copy: bool
     manifest = parse_manifest(job.manifest).data
     log_bucket = str(manifest.get("logBucket") or manifest.get("bucket"))
     log_key = str(manifest.get("logPrefix") or "") + IMPORT_LOG_NAME + job.job_id
-    path = bucket_path(data_dir, log_bucket, log_key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".log.")
+    parts = object_parts(log_bucket, log_key)  # refuses a name no bucket can have
+    name, raw = staging.new_file()
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            receipt = import_device(job, root, data_dir, copy, LogWriter(stream))
+        with io.TextIOWrapper(raw, encoding="utf-8", newline="") as stream:
+            receipt = import_device(job, root, staging, copy, LogWriter(stream))
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    return receipt, log_bucket, log_key, path
+        staging.publish(name, parts)
+    except OSError as exc:
+        raise write_error(exc, f"the import log {log_bucket}/{log_key}") from None
+    finally:
+        staging.discard(name)
+    return receipt, log_bucket, log_key, bucket_path(staging.data_dir, log_bucket, log_key)
 
 
-def receive(store: Store, job_id: str, device_root: str, copy: bool = False) -> Receipt:
-    """Receive the device of ``job_id`` (an S3 import job) from ``device_root``."""
+def _claim(store: Store, job_id: str) -> Job:
+    """Take the job for this receive in one conditional write (NotReceived and not
+    canceled -> AtAWS/InProgress), so CancelJob and UpdateJob from then on answer
+    UnableTo...JobIdException and a second receive is refused. A job left InProgress by a
+    receive that died (its staging lock is free: we hold it now) is taken over."""
     job = _job(store, job_id)
     if job.canceled:
         raise UsageError(f"job {job_id} was canceled; AWS would return the device unopened")
-    if job.location_code != NEW_JOB_LOCATION:
-        raise UsageError(f"job {job_id} has already been received ({job.progress_code})")
+    claimed = store.update_if(job_id, {"location_code": NEW_JOB_LOCATION, "canceled": 0},
+                              location_code="AtAWS", location_message=MESSAGES["AtAWS"],
+                              progress_code="InProgress",
+                              progress_message=MESSAGES["InProgress"])
+    if not claimed:
+        job = _job(store, job_id)
+        if job.canceled:
+            raise UsageError(f"job {job_id} was canceled; AWS would return the device "
+                             "unopened")
+        if (job.location_code, job.progress_code) != ("AtAWS", "InProgress"):
+            raise UsageError(f"job {job_id} has already been received ({job.progress_code})")
+    return _job(store, job_id)  # read after the claim: no UpdateJob can change it now
+
+
+def _release(store: Store, job_id: str) -> None:
+    """Undo the claim of a receive that did not finish: the device was not processed."""
+    store.update_if(job_id, {"location_code": "AtAWS", "progress_code": "InProgress"},
+                    location_code=NEW_JOB_LOCATION,
+                    location_message=MESSAGES[NEW_JOB_LOCATION],
+                    progress_code=NEW_JOB_PROGRESS, progress_message=MESSAGES[NEW_JOB_PROGRESS])
+
+
+def receive(store: Store, job_id: str, device_root: str, copy: bool = False) -> Receipt:
+    """Receive the device of ``job_id`` (an S3 import job) from ``device_root``.
+
+    Nothing partial is left behind in any path: files are staged in DATA/receiving/<JOBID>/
+    and published whole; an error, an interrupt or a full disk empties the staging folder
+    and gives the job back (NotReceived); a killed receive's leftovers are swept by the next
+    receive, which takes the job over."""
     from ..manifest.parse import parse_manifest
 
-    if job.job_type != "Import" or "bucket" not in parse_manifest(job.manifest).data:
+    job = _job(store, job_id)
+    if job.canceled:
+        raise UsageError(f"job {job_id} was canceled; AWS would return the device unopened")
+    manifest = parse_manifest(job.manifest).data
+    if job.job_type != "Import" or "bucket" not in manifest:
         raise UsageError(f"job {job_id} is not an S3 import job: only those can be received")
+    # A job stored before MT316 refused path-like names: refused here before anything runs.
+    check_bucket(str(manifest["bucket"]))
+    check_bucket(str(manifest.get("logBucket") or manifest["bucket"]))
     root = device_root.rstrip("/") or "/"
+    if not os.path.isdir(root) or os.path.islink(root):
+        raise InputError(f"device root {root} is not a folder", root)
+    for _ in sweep(store.data_dir):
+        pass
+    staging = Staging(store.data_dir, job.job_id)
+    try:
+        job = _claim(store, job_id)
+        try:
+            receipt = _receive(store, job, root, staging, copy)
+        except BaseException:
+            _release(store, job.job_id)
+            raise
+    finally:
+        staging.close()
+    return receipt
+
+
+def _receive(store: Store, job: Job, root: str, staging: Staging, copy: bool) -> Receipt:
+    claimed = {"location_code": "AtAWS", "progress_code": "InProgress"}
     failure = _check_signature(job, root)
     if failure is not None:
-        store.update(job.job_id, location_code="AtAWS", location_message=MESSAGES["AtAWS"],
-                     progress_code=failure, progress_message=MESSAGES[failure])
+        store.update_if(job.job_id, claimed, progress_code=failure,
+                        progress_message=MESSAGES[failure])
         return Receipt(job.job_id, failure)
-    receipt, log_bucket, log_key, path = _write_log(store.data_dir, job, root, copy)
+    receipt, log_bucket, log_key, path = _write_log(staging, job, root, copy)
     receipt.log_bucket, receipt.log_key, receipt.log_path = log_bucket, log_key, path
-    store.update(job.job_id, location_code="AtAWS", location_message=MESSAGES["AtAWS"],
-                 progress_code=receipt.progress_code,
-                 progress_message=MESSAGES[receipt.progress_code], log_bucket=log_bucket,
-                 log_key=log_key, error_count=receipt.errors)
+    store.update_if(job.job_id, claimed, progress_code=receipt.progress_code,
+                    progress_message=MESSAGES[receipt.progress_code], log_bucket=log_bucket,
+                    log_key=log_key, error_count=receipt.errors)
     return receipt
 
 
@@ -318,6 +395,12 @@ def return_device(store: Store, job_id: str, carrier: str = "UPS",
         raise UsageError(f"job {job_id}: the device has not been received")
     if job.location_code == "Returned":
         raise UsageError(f"job {job_id}: the device has already been returned")
-    store.update(job.job_id, location_code="Returned", location_message=MESSAGES["Returned"],
-                 carrier=carrier, tracking_number=tracking_number)
+    if job.progress_code == "InProgress":
+        raise UsageError(f"job {job_id}: the device is being received")
+    if not store.update_if(job.job_id, {"location_code": job.location_code,
+                                        "progress_code": job.progress_code},
+                           location_code="Returned", location_message=MESSAGES["Returned"],
+                           carrier=carrier, tracking_number=tracking_number):
+        raise UsageError(f"job {job_id} changed meanwhile (another receive or return); "
+                         "try again")
     return _job(store, job_id)

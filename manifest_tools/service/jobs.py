@@ -14,10 +14,11 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ..aws import JOB_ID_ALPHABET, JOB_ID_LENGTH, NEW_JOB_LOCATION, NEW_JOB_PROGRESS
 from ..credentials import SecretKey
+from ..inputs import MANIFEST_LIMIT
 from ..signature import canonical_manifest, render_signature_file, sign
 from .errors import ServiceError
 from .judge import judge
@@ -38,12 +39,19 @@ ADDRESS_FIELDS = ("name", "company", "street1", "street2", "street3", "city",
 LABEL_REQUIRED = ("name", "street1", "city", "postalCode", "phoneNumber", "country")
 
 
+# Jobs one account may create in 24 hours. AWS: "Each account can create only a certain
+# number of jobs per day" (CreateJobQuotaExceededException, botocore model) without the
+# number; this bounds what one key holder can make the store hold.
+JOBS_PER_DAY = 1000
+
+
 @dataclass(frozen=True)
 class Context:
     store: Store
     keys: Mapping[str, SecretKey]
     base_url: str
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    jobs_per_day: int = JOBS_PER_DAY
     # Where JobIds come from: random, or a seeded sequence (manifest_tools.testing's seed).
     new_job_id: Callable[[], str] = lambda: _new_job_id()
 
@@ -88,6 +96,15 @@ def _insert(ctx: Context, account: str, job_type: str, manifest: bytes,
                token)
         try:
             with ctx.store.write() as db:
+                # Counted inside the write transaction: concurrent CreateJobs cannot all
+                # pass a count taken before any of them inserted.
+                since = f"{ctx.now() - timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}"
+                made = db.execute("SELECT COUNT(*) FROM jobs WHERE account = ? AND "
+                                  "creation_date > ?", (account, since)).fetchone()[0]
+                if made >= ctx.jobs_per_day:
+                    raise ServiceError("CreateJobQuotaExceededException", f"Each account "
+                                       f"can create only {ctx.jobs_per_day} jobs per day; "
+                                       f"yours created {made} in the last 24 hours.")
                 db.execute("INSERT INTO jobs (job_id, account, job_type, manifest, "
                            "manifest_addendum, signature, signature_file, creation_date, "
                            "location_code, location_message, progress_code, "
@@ -112,6 +129,14 @@ def _job_parameters(params: Params) -> tuple[str, bytes, bool]:
     if manifest is None:
         raise ServiceError("MissingParameterException", "the request must contain the "
                            "parameter Manifest")
+    for name in ("Manifest", "ManifestAddendum"):
+        size = len(params.get(name) or b"")
+        if size > MANIFEST_LIMIT:
+            # The toolkit's own manifest limit (inputs.MANIFEST_LIMIT): the body limit is
+            # larger only because percent-encoding may triple a manifest.
+            raise ServiceError("MalformedManifestException", f"Your manifest is not "
+                               f"well-formed: {name} is {size} bytes, more than the "
+                               f"{MANIFEST_LIMIT} bytes a manifest may have")
     return job_type, manifest, boolean(params, "ValidateOnly", required=True)
 
 
@@ -157,23 +182,40 @@ def list_jobs(ctx: Context, account: str, params: Params) -> Members:
     marker = text(params, "Marker")
     before = None
     if marker:
-        job = ctx.store.job(account, marker)
-        if job is None:
+        before = ctx.store.seq_of(account, marker)
+        if before is None:
             raise ServiceError("InvalidParameterException", f"Marker {clean(marker, 40)!r} "
                                "is not one of your jobs")
-        before = job.seq
-    jobs = ctx.store.jobs(account, limit + 1, before)
-    listed: list[Members] = [[("JobId", j.job_id), ("CreationDate", j.creation_date),
-                              ("IsCanceled", bool(j.canceled)), ("JobType", j.job_type)]
-                             for j in jobs[:limit]]
+    jobs = ctx.store.listing(account, limit + 1, before)
+    listed: list[Members] = [[("JobId", job_id), ("CreationDate", created),
+                              ("IsCanceled", bool(canceled)), ("JobType", job_type)]
+                             for job_id, created, canceled, job_type in jobs[:limit]]
     return [("Jobs", listed), ("IsTruncated", len(jobs) > limit)]
+
+
+# The state a job must still be in for CancelJob and UpdateJob: each is one conditional
+# write on it (store.update_if), so a receive that claimed the job meanwhile, or a second
+# CancelJob, makes the write miss instead of both succeeding (issue 18: check-then-act).
+_OPEN = {"location_code": NEW_JOB_LOCATION, "canceled": 0}
+
+
+def _received(job: Job, what: str, code: str) -> ServiceError:
+    why = "its device is being received" if job.progress_code == "InProgress" else \
+        "AWS has received its device"
+    return ServiceError(code, f"The job {job.job_id} cannot be {what}: {why}.")
 
 
 def _updatable(job: Job) -> None:
     _not_canceled(job)
     if job.location_code != NEW_JOB_LOCATION:
-        raise ServiceError("UnableToUpdateJobIdException", f"The job {job.job_id} cannot be "
-                           "updated: AWS has received its device.")
+        raise _received(job, "updated", "UnableToUpdateJobIdException")
+
+
+def _missed(ctx: Context, account: str, job: Job, what: str, code: str) -> ServiceError:
+    """Why a conditional write on ``job`` found it changed: canceled or received."""
+    now = ctx.store.job(account, job.job_id) or job
+    _not_canceled(now)
+    return _received(now, what, code)
 
 
 def update_job(ctx: Context, account: str, params: Params) -> Members:
@@ -187,8 +229,10 @@ def update_job(ctx: Context, account: str, params: Params) -> Members:
     if not validate_only:
         # The signature covers the manifest: a new manifest is a new SIGNATURE file.
         sig = sign(manifest, job.job_id, ctx.keys[account].value)
-        ctx.store.update(job.job_id, manifest=manifest, signature=sig.signature,
-                         signature_file=render_signature_file(sig).decode("ascii"))
+        if not ctx.store.update_if(job.job_id, _OPEN, manifest=manifest,
+                                   signature=sig.signature,
+                                   signature_file=render_signature_file(sig).decode("ascii")):
+            raise _missed(ctx, account, job, "updated", "UnableToUpdateJobIdException")
     members = _with_warning([("Success", True)], verdict.warning_message)
     return [*members, ("ArtifactList", _artifacts(ctx, job))]
 
@@ -197,10 +241,10 @@ def cancel_job(ctx: Context, account: str, params: Params) -> Members:
     job = _own_job(ctx, account, params)
     _not_canceled(job)
     if job.location_code != NEW_JOB_LOCATION:
-        raise ServiceError("UnableToCancelJobIdException", f"The job {job.job_id} cannot be "
-                           "canceled: AWS has received its device.")
-    ctx.store.update(job.job_id, canceled=1, progress_code="Canceled",
-                     progress_message=MESSAGES["Canceled"])
+        raise _received(job, "canceled", "UnableToCancelJobIdException")
+    if not ctx.store.update_if(job.job_id, _OPEN, canceled=1, progress_code="Canceled",
+                               progress_message=MESSAGES["Canceled"]):
+        raise _missed(ctx, account, job, "canceled", "UnableToCancelJobIdException")
     return [("Success", True)]
 
 
@@ -243,11 +287,16 @@ def get_shipping_label(ctx: Context, account: str, params: Params) -> Members:
 def label_for(ctx: Context, token: str) -> tuple[list[str], dict[str, str], str] | None:
     """(job ids, sender address, date) behind a label URL: a GetShippingLabel label or a
     job's own ArtifactList label. The token is the capability; no signature is needed."""
+    # A canceled job ships nothing: its label (and any label naming it) stops serving the
+    # name and address it holds (issue 18).
     found = ctx.store.label(token)
     if found is not None:
+        jobs = [ctx.store.job_by_id(job_id) for job_id in found[0]]
+        if any(job is None or job.canceled for job in jobs):
+            return None
         return found[0], json.loads(found[1]), found[2]
     job = ctx.store.job_by_label_token(token)
-    if job is None:
+    if job is None or job.canceled:
         return None
     return [job.job_id], label_address(job), job.creation_date
 

@@ -92,6 +92,8 @@ def _refusal(errors: list[Diagnostic]) -> ServiceError:
         "MissingCustomsException": "A required customs field is missing",
         "InvalidCustomsException": "A customs field is invalid",
         "InvalidFileSystemException": "The file system is invalid",
+        # MT316 (rules.Rule.aws_error): a name no bucket can have names no existing bucket.
+        "NoSuchBucketException": "The specified bucket does not exist",
     }.get(code, "A manifest field is invalid")
     more = f" (and {len(errors) - 1} more error{'s' * (len(errors) > 2)})" \
         if len(errors) > 1 else ""

@@ -36,6 +36,16 @@ THREADS = 8
 # Idle keep-alive connections are closed after this long; a request must arrive meanwhile.
 CHANNEL_TIMEOUT = 30
 LOOP_TIMEOUT = 0.2
+# Slowloris (issue 18): waitress's channel_timeout only closes *idle* connections, so one
+# header line every few seconds kept a connection forever. A request (headers and body,
+# 4 MiB at most) must be complete within REQUEST_SECONDS of its first byte; one client
+# address holds at most PER_CLIENT connections (more are closed at once), all clients
+# together CONNECTION_LIMIT (waitress's own limit); others keep being served.
+REQUEST_SECONDS = 60
+PER_CLIENT = 32  # boto3 pools 10 connections per client: room for a few local clients
+CONNECTION_LIMIT = 100
+# How often the deadlines are checked (waitress's maintenance pass).
+CLEANUP_SECONDS = 1
 
 _CODES = {"RequestEntityTooLarge": "RequestEntityTooLarge",
           "RequestHeaderFieldsTooLarge": "RequestHeaderFieldsTooLarge"}
@@ -100,25 +110,72 @@ def build(host: str, port: int, data_dir: str | None, credentials: str | None,
     return server
 
 
+def _channel_class(request_seconds: float, per_client: int) -> type:
+    from waitress.channel import HTTPChannel
+
+    class _Channel(HTTPChannel):
+        """waitress's channel with a deadline per request and a cap per client address."""
+
+        error_task_class = _error_task_class()
+        request_started: float | None = None
+
+        def __init__(self, server: Any, sock: Any, addr: Any, adj: Any,
+                     map: Any = None) -> None:
+            super().__init__(server, sock, addr, adj, map)
+            host = addr[0] if isinstance(addr, tuple) else addr
+            same = sum(1 for channel in list(server.active_channels.values())
+                       if (channel.addr[0] if isinstance(channel.addr, tuple)
+                           else channel.addr) == host)
+            if same > per_client:
+                self.handle_close()
+
+        def received(self, data: bytes) -> bool:
+            if self.request is None and data:
+                self.request_started = time.monotonic()
+            done: bool = super().received(data)
+            if self.request is None:  # every request received so far is complete
+                self.request_started = None
+            return done
+
+        def overdue(self, now: float) -> bool:
+            started = self.request_started
+            return self.request is not None and started is not None \
+                and now - started > request_seconds
+
+    return _Channel
+
+
 class Server:
-    """A bound, not yet running server; :meth:`run` serves until :meth:`stop`."""
+    """A bound, not yet running server; :meth:`run` serves until :meth:`stop`.
 
-    def __init__(self, app: ServiceApp | Callable[..., Any], host: str, port: int) -> None:
-        from waitress.channel import HTTPChannel
+    ``request_seconds`` and ``per_client`` are the slowloris bounds (tests make them small).
+    """
+
+    def __init__(self, app: ServiceApp | Callable[..., Any], host: str, port: int,
+                 request_seconds: float = REQUEST_SECONDS, per_client: int = PER_CLIENT
+                 ) -> None:
         from waitress.server import create_server
-
-        class _Channel(HTTPChannel):
-            error_task_class = _error_task_class()
 
         self._map: dict[int, Any] = {}
         try:
             created: Any = self._create(create_server, app, host, port)
-        except OSError as exc:
-            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") \
-                from None
+        except (OSError, ValueError) as exc:
+            # ValueError: waitress's refusal of a host that is no address ('x y').
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise InputError(f"cannot listen on {host}:{port}: {reason}") from None
         # One host and port: a single TcpWSGIServer (not waitress's multi-socket wrapper).
         self._server: Any = created
-        self._server.channel_class = _Channel
+        self._server.channel_class = _channel_class(request_seconds, per_client)
+        maintenance = self._server.maintenance
+
+        def _maintenance(now: float) -> None:
+            maintenance(now)
+            clock = time.monotonic()
+            for channel in list(self._server.active_channels.values()):
+                if channel.overdue(clock):
+                    channel.will_close = True  # the loop closes it on its next pass
+
+        self._server.maintenance = _maintenance
         self._stopping = False
         self.host = host
         self.port = int(self._server.effective_port)
@@ -127,7 +184,8 @@ class Server:
                 port: int) -> Any:
         return create_server(
             app, map=self._map, host=host, port=port, threads=THREADS,
-            channel_timeout=CHANNEL_TIMEOUT,
+            channel_timeout=CHANNEL_TIMEOUT, cleanup_interval=CLEANUP_SECONDS,
+            connection_limit=CONNECTION_LIMIT,
             max_request_body_size=BODY_LIMIT, asyncore_loop_timeout=1,
             # No tracebacks to clients, no server banner to leak versions, no access log:
             # the app logs one line per request itself.

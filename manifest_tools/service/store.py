@@ -116,6 +116,27 @@ def migrate(db: sqlite3.Connection) -> None:
             raise
 
 
+# The tables of SCHEMA_VERSION and their columns: a database whose user_version says
+# SCHEMA_VERSION must have them, or it was not made by this toolkit (or was edited).
+TABLES = {"jobs": frozenset(COLUMNS),
+          "labels": frozenset({"token", "account", "job_ids", "address", "created"})}
+
+
+def check_schema(db: sqlite3.Connection, path: str) -> None:
+    """Raise InputError (naming the file and what is wrong) when the tables are not the
+    ones :data:`SCHEMA_VERSION` defines."""
+    for table, columns in TABLES.items():
+        found = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
+        missing = sorted(columns - found)
+        if missing:
+            what = "has no table " + table if not found else \
+                f"has a table {table} without the column(s) {', '.join(missing)}"
+            raise InputError(f"the service database {path} says schema version "
+                             f"{SCHEMA_VERSION} but {what}: it was not made by manifest-tools "
+                             "or was changed by hand; move it away (a new one is created) "
+                             "or restore it from a backup", path)
+
+
 class Store:
     """Jobs on disk. One connection per thread; writes are ``BEGIN IMMEDIATE``."""
 
@@ -128,23 +149,38 @@ class Store:
                              data_dir) from None
         self.path = os.path.join(data_dir, DB_NAME)
         self._local = threading.local()
-        migrate(self._connection())
+        db = self._connection()
+        try:
+            migrate(db)
+            check_schema(db, self.path)
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot read the service database {self.path}: {exc}",
+                             self.path) from None
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             try:
+                # Created 0600 before SQLite opens it: the jobs hold names, addresses and
+                # export passwords, and the data folder may be readable by others. SQLite
+                # gives its -wal and -shm files the database file's permissions.
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                                 | getattr(os, "O_CLOEXEC", 0), 0o600))
                 db = sqlite3.connect(self.path, isolation_level=None,
                                      timeout=BUSY_TIMEOUT_MS / 1000,
                                      check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
                 db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise InputError(f"cannot open the service database {self.path}: {exc}",
                                  self.path) from None
             self._local.db = db
         return db
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (for diagnostics such as a statement trace)."""
+        return self._connection()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -187,21 +223,36 @@ class Store:
                           (token,))
         return found[0] if found else None
 
-    def jobs(self, account: str, limit: int, before_seq: int | None) -> list[Job]:
-        """Newest first, at most ``limit``, older than ``before_seq`` when given."""
+    def listing(self, account: str, limit: int, before_seq: int | None
+                ) -> list[tuple[str, str, int, str]]:
+        """ListJobs's rows, newest first: (job_id, creation_date, canceled, job_type) only,
+        never the manifests (8 concurrent ListJobs once held 3.5 GB of them)."""
         where = "account = ?" + (" AND seq < ?" if before_seq is not None else "")
         args: list[Any] = [account] + ([before_seq] if before_seq is not None else [])
-        return self.read(f"SELECT {', '.join(COLUMNS)} FROM jobs WHERE {where} ORDER BY "
-                         "seq DESC LIMIT ?", [*args, limit])
+        rows = self._connection().execute(
+            f"SELECT job_id, creation_date, canceled, job_type FROM jobs WHERE {where} "
+            "ORDER BY seq DESC LIMIT ?", (*args, limit)).fetchall()
+        return [(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
-    def update(self, job_id: str, **changes: Any) -> None:
-        unknown = set(changes) - set(COLUMNS)
+    def seq_of(self, account: str, job_id: str) -> int | None:
+        """The listing position of the account's job (a ListJobs Marker)."""
+        row = self._connection().execute("SELECT seq FROM jobs WHERE job_id = ? AND "
+                                          "account = ?", (job_id, account)).fetchone()
+        return int(row[0]) if row else None
+
+    def update_if(self, job_id: str, expected: dict[str, Any], **changes: Any) -> bool:
+        """One conditional write: apply ``changes`` only if the job's columns still hold
+        ``expected``; True when it did. Every state transition goes through this, so two
+        requests racing for one job cannot both win (issue 18: check-then-act)."""
+        unknown = (set(changes) | set(expected)) - set(COLUMNS)
         if unknown:  # column names are ours, never a client's; this guards the f-string
             raise ValueError(f"unknown columns {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in changes)
+        conditions = "".join(f" AND {name} = ?" for name in expected)
         with self.write() as db:
-            db.execute(f"UPDATE jobs SET {assignments} WHERE job_id = ?",
-                       (*changes.values(), job_id))
+            cursor = db.execute(f"UPDATE jobs SET {assignments} WHERE job_id = ?{conditions}",
+                                (*changes.values(), job_id, *expected.values()))
+            return cursor.rowcount == 1
 
     def add_label(self, token: str, account: str, job_ids: Sequence[str], address: str,
                   created: str) -> None:

@@ -24,6 +24,7 @@ from manifest_tools.device import walk as walk_module
 from manifest_tools.device.opening import open_listed, open_root
 from manifest_tools.logs import reconcile
 from manifest_tools.service import dock
+from manifest_tools.service.buckets import Staging
 from tests.conftest import RunCli
 from tests.manifests import ADDRESS
 
@@ -168,12 +169,13 @@ def test_receive_reports_a_swapped_file_as_a_failed_read(
     monkeypatch.setattr(walk_module, "walk", listing_then_swap)
     log = _Log()
     job = SimpleNamespace(manifest=manifest, job_id="ABCDE")
-    receipt = _bounded(lambda: dock.import_device(job, str(device), str(data), True,  # type: ignore[arg-type]
+    staging = Staging(str(data), "ABCDE")
+    receipt = _bounded(lambda: dock.import_device(job, str(device), staging, True,  # type: ignore[arg-type]
                                                   log))
     rows = {row[1]: row for row in log.rows if len(row) > 1}
     assert rows["b.txt"][0] == "loaded"
     assert rows["sub/a.txt"][0] == "failed", rows
     assert receipt.errors == 1
-    copied = [p.read_bytes() for p in (data / "buckets").rglob("*") if p.is_file()]
+    copied = [p.read_bytes() for p in data.rglob("*") if p.is_file()]
+    assert b"world\n" in copied  # the unchanged file was copied
     assert SECRET_OUTSIDE not in copied
-    assert not [p for p in (data / "buckets").rglob(".import.*")]  # no partial copy left

@@ -144,23 +144,49 @@ def test_expedited_with_placeholder_country() -> None:
     ("abc", False),
     ("a" * 63, False),
     ("my.bucket.1", False),
-    ("ab", True),
     ("a" * 64, True),
     ("Example_Bucket", True),
-    ("-bucket", True),
     ("bucket-", True),
     ("my..bucket", True),
     ("192.168.1.1", True),
-    ('"example-bucket\\n"', True),  # a final newline is not part of a DNS name
+    ("A" * 255, True),  # a legacy US Standard name: possible, so a warning
 ])
 def test_bucket_dns(name: str, bad: bool) -> None:
     result = run(IMPORT.replace("bucket: example-import-bucket", f"bucket: {name}"))
     found = of_rule(result, "MT304")
     assert len(found) == (1 if bad else 0)
+    assert of_rule(result, "MT316") == []
     if bad:
         assert found[0].severity is Severity.WARNING
         assert (found[0].line, found[0].column, found[0].pointer) == (4, 9, "/bucket")
         assert result.valid
+
+
+# --- MT316 names no bucket can have (issue 18: the dock wrote through them) -------------
+
+
+@pytest.mark.parametrize("name", [
+    "ab", "a" * 256, "-bucket", ".bucket", "_bucket", "s3://example-bucket",
+    "example-bucket/photos", "../../x", "a/../../x", "/abs/path", "C:\\\\x", "a b c",
+    '"example-bucket\\n"', '"a\\u0000b"', '"a\\tb"', "ex:ample",
+])
+def test_impossible_bucket_is_an_error(name: str) -> None:
+    result = run(IMPORT.replace("bucket: example-import-bucket", f"bucket: {name}"))
+    found = of_rule(result, "MT316")
+    assert [(d.severity, d.line, d.column, d.pointer) for d in found] == [
+        (Severity.ERROR, 4, 9, "/bucket")]
+    assert of_rule(result, "MT304") == [] and not result.valid
+
+
+def test_impossible_bucket_hints_at_prefix() -> None:
+    text = IMPORT.replace("bucket: example-import-bucket", "bucket: s3://example-bucket/pics")
+    text += "logBucket: example-log-bucket/logs\n"
+    found = of_rule(run(text), "MT316")
+    assert [d.hint for d in found] == [
+        "a bucket name has no folder part: write 'bucket: example-bucket' and use prefix: for "
+        "the folder part ('prefix: pics/')",
+        "a bucket name has no folder part: write 'logBucket: example-log-bucket' and use "
+        "logPrefix: for the folder part ('logPrefix: logs/')"]
 
 
 def test_bucket_dns_checks_log_and_export_buckets() -> None:

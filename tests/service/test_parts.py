@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 
 from manifest_tools.aws import IMPORTEXPORT_NAMESPACE
 from manifest_tools.credentials import SecretKey
-from manifest_tools.errors import InputError
+from manifest_tools.errors import InputError, UsageError
 from manifest_tools.service.auth import Request, authenticate
 from manifest_tools.service.errors import ServiceError
 from manifest_tools.service.judge import judge
@@ -150,9 +150,12 @@ def test_bucket_paths_never_leave_the_data_folder(tmp_path: Path) -> None:
     from manifest_tools.service.dock import bucket_path
 
     base = (tmp_path / "buckets").resolve()
-    for bucket, key in (("..", "x"), ("b", "../../etc/passwd"), ("b", "a//./b/.."),
-                        ("b", "/leading"), (".", "")):
+    for bucket, key in (("bkt", "../../etc/passwd"), ("bkt", "a//./b/.."),
+                        ("bkt", "/leading"), ("bkt", "")):
         path = Path(bucket_path(str(tmp_path), bucket, key)).resolve()
         assert path.is_relative_to(base), (bucket, key, path)
         assert path != base
-    assert bucket_path("/d", "b", "a/b.txt") == "/d/buckets/b/a/b.txt"
+    for bucket in ("..", ".", "/etc", "a/../../x", "x\x00y"):  # no bucket can have these
+        with pytest.raises(UsageError, match="MT316"):
+            bucket_path(str(tmp_path), bucket, "k")
+    assert bucket_path("/d", "bkt", "a/b.txt") == "/d/buckets/bkt/a/b.txt"
