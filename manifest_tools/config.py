@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .errors import InputError, UsageError
+from .inputs import MiB, read_source
 from .rules import RULES
+
+# A configuration is a few lines; pyproject.toml may be long, but not this long.
+CONFIG_LIMIT = 1 * MiB
 
 OWN_FILE = ".manifest-tools.toml"
 PYPROJECT = "pyproject.toml"
@@ -92,12 +96,23 @@ def _read(path: Path) -> dict[str, Any]:
     import tomllib  # only when there is a file to read: validate starts fast
 
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        data = read_source(str(path), CONFIG_LIMIT).data
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UsageError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); TOML files are "
+                         "UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table; a configuration nests one.
+        raise UsageError(f"{path}: nested far deeper than a configuration ever is (a few "
+                         "levels)") from None
 
 
 def _table(path: Path, document: dict[str, Any]) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .errors import InputError, MissingKeyError
+from .inputs import MiB, read_source
 
 ENV_SECRET = "AWS_SECRET_ACCESS_KEY"
 ENV_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -46,6 +47,9 @@ CREDENTIALS_OPTION = "aws_secret_access_key"
 # A secret access key is 40 characters; a key file is read up to this many bytes, so that
 # ``--key-file /dev/zero`` (or a huge file given by mistake) is refused, not read forever.
 KEY_FILE_LIMIT = 4096
+# A shared credentials file holds a few sections; a large one has hundreds (a few KiB each
+# at most). Larger is not a credentials file.
+CREDENTIALS_LIMIT = 1 * MiB
 
 
 @dataclass(frozen=True)
@@ -66,16 +70,51 @@ class SecretKey:
         return f"<secret key from {self.source}>"
 
 
-# A secret access key is 40 characters of base64's alphabet. An argument of that shape that
-# names no file was most likely the key itself: it is never repeated in a message.
-_KEY_LIKE = re.compile(r"[A-Za-z0-9/+=]{30,}")
+# An access key id is upper-case letters and digits (AKIA..., ASIA...; IAM's AccessKey
+# type: 16 to 128 characters); a secret access key is 40 characters of base64's alphabet.
+ACCESS_KEY_ID_SHAPE = re.compile(r"[A-Z0-9]{16,128}")
 
 
 def shown_key_file(key_file: str) -> str:
-    """How messages name a --key-file argument: as given, unless it looks like a key."""
-    if _KEY_LIKE.fullmatch(key_file) and not os.path.exists(key_file):
-        return "(the --key-file argument, not shown: it looks like a secret key, not a path)"
-    return key_file
+    """How messages name a --key-file argument: as given when it names an existing file or
+    nothing in it could be a key; else not at all. The key typed where the path goes, whole
+    or cut short, with './' or a space around it, is never echoed."""
+    if os.path.lexists(key_file) or not any(
+            might_be_key(part) for part in (key_file, *key_file.split("/"))):
+        return key_file
+    return "(the --key-file argument, not shown: it looks like a secret key, not a path)"
+
+
+def might_be_key(text: str) -> bool:
+    """Whether ``text`` could be a secret access key, whole or cut short: base64's alphabet,
+    at least 8 characters, lower case and a digit, '/', '+' or two capitals after the first
+    character (any 8 characters of a random key almost always; a profile or file name,
+    'Production', 'default', 'key.txt', rarely)."""
+    text = text.strip()
+    return (len(text) >= 8 and re.fullmatch(r"[A-Za-z0-9/+=]+", text) is not None
+            and any(c.islower() for c in text)
+            and (any(c.isdigit() or c in "/+" for c in text)
+                 or sum(c.isupper() for c in text[1:]) >= 2))
+
+
+def shown_access_key_id(access_key_id: str) -> str:
+    """An access key id as messages show it: as is when it has an access key id's shape;
+    else it may be the secret key put in its place (AWS_ACCESS_KEY_ID), never shown."""
+    if ACCESS_KEY_ID_SHAPE.fullmatch(access_key_id):
+        return access_key_id
+    return "(not shown: it is not shaped like an access key id and may be a secret key)"
+
+
+def _env_text(env: Mapping[str, str], name: str) -> str:
+    """A variable's value, stripped; one that is not UTF-8 (os.environ keeps undecodable
+    bytes as surrogates) is refused without being shown."""
+    value = env.get(name, "").strip()
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"the environment variable {name} is not UTF-8 text; a key is "
+                         "ASCII letters, digits and / + =") from None
+    return value
 
 
 # The AWS Import/Export Web Service Tool's AWSCredentials.properties (domain.md section 9):
@@ -240,10 +279,10 @@ def load_secret_key(key_file: str | None = None, profile: str | None = None,
     if key_file is not None:
         return _read_key_file(key_file, stdin)
     if profile is None:
-        value = env.get(ENV_SECRET, "").strip()
+        value = _env_text(env, ENV_SECRET)
         if value:
             return SecretKey(value, ENV_SECRET,
-                             access_key_id=env.get(ENV_ACCESS_KEY_ID, "").strip() or None)
+                             access_key_id=_env_text(env, ENV_ACCESS_KEY_ID) or None)
     section = profile or env.get(ENV_PROFILE) or "default"
     found = _read_credentials_file(env, section)
     if found is not None:
@@ -255,6 +294,12 @@ def load_secret_key(key_file: str | None = None, profile: str | None = None,
     known = profile_names(env) if section != "default" else [section]
     if section not in known:
         listed = ", ".join(known) if known else "none"
+        if profile is not None and might_be_key(profile):
+            # A --profile value that names no section may be the key typed in the wrong place.
+            raise MissingKeyError("no profile named by --profile (the value is not shown: it "
+                                  "may be a key typed in the wrong place; profiles there: "
+                                  f"{listed}); tried --key-file (not given), {env_part}, and "
+                                  f"{CREDENTIALS_OPTION} in {shown} and {config}")
         raise MissingKeyError(f"no profile [{section}]: neither {shown} nor {config} has "
                               f"it (profiles there: {listed}); tried --key-file (not given), "
                               f"{env_part}, and {CREDENTIALS_OPTION} in those files")
@@ -274,10 +319,16 @@ def _parse_credentials(path: str, shown: str, kind: str = "credentials"
     # lets a repeated section or option win by position, as botocore's reader does.
     parser = configparser.RawConfigParser(strict=False)
     try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle, source=shown)
-    except FileNotFoundError:
-        return None
+        # Bounded and non-blocking, as manifests are read: /dev/zero is refused at the
+        # limit, a FIFO nobody writes to at once.
+        data = read_source(path, CREDENTIALS_LIMIT).data
+    except InputError as exc:
+        if not os.path.lexists(path):
+            return None
+        raise InputError(f"credentials file {shown}: "
+                         f"{str(exc).removeprefix(path + ': ')}", path) from None
+    try:
+        parser.read_string(data.decode("utf-8"), source=shown)
     except UnicodeDecodeError:
         raise InputError(f"{kind} file {shown} is not UTF-8 text", path) from None
     except configparser.Error as exc:
@@ -347,7 +398,7 @@ def load_key_pairs(credentials_file: str | None = None,
             raise MissingKeyError(f"credentials file {credentials_file} has no section with "
                                   f"both {ACCESS_KEY_OPTION} and {CREDENTIALS_OPTION}")
         return found
-    access, secret = env.get(ENV_ACCESS_KEY, "").strip(), env.get(ENV_SECRET, "").strip()
+    access, secret = _env_text(env, ENV_ACCESS_KEY), _env_text(env, ENV_SECRET)
     if access and secret:
         found[access] = SecretKey(secret, f"{ENV_ACCESS_KEY}/{ENV_SECRET}")
     path, shown = _credentials_path(env)

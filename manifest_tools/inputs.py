@@ -54,11 +54,31 @@ def read_source(path: str, limit: int, stdin: BinaryIO | None = None) -> Source:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
     try:
+        head = _fifo_head(fd, path, limit)
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=True) as stream:
-            return Source(path, _read_limited(stream, limit, path))
+            if len(head) > limit:
+                raise InputError(f"{path}: larger than the limit of {limit} bytes", path)
+            return Source(path, head + _read_limited(stream, limit - len(head), path))
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+
+
+def _fifo_head(fd: int, path: str, limit: int) -> bytes:
+    """For a FIFO, what a first non-blocking read gets: end of file at once means no process
+    has it open for writing (a named pipe nobody feeds, as a folder walk may meet one), and
+    waiting would hang: refused. Empty bytes for anything else."""
+    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        return b""
+    try:
+        head = os.read(fd, limit + 1)
+    except BlockingIOError:
+        return b""  # a writer is there and has not written yet: read on, blocking
+    if not head:
+        os.close(fd)
+        raise InputError(f"{path}: a FIFO (named pipe) that no process writes to: nothing "
+                         "to read", path)
+    return head
 
 
 def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
@@ -95,15 +115,37 @@ def expand_paths(paths: list[str], exclude: list[str] | None = None) -> list[str
 
 
 def _walk(top: str, patterns: list[str]) -> list[str]:
-    found = []
-    for folder, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not _excluded(os.path.join(folder, d), patterns))
-        for name in sorted(files):
-            path = os.path.join(folder, name)
+    """os.walk's order (each folder's files, then its subfolders, names sorted), without its
+    recursion: a tree thousands of levels deep is walked, not a RecursionError. Symlinks to
+    folders are not entered (os.walk's default); a folder that cannot be listed is
+    skipped, as os.walk does. Anything that is not a folder is a candidate file, so a FIFO
+    named like a manifest is reported unreadable rather than silently left out."""
+    found: list[str] = []
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False) or (
+                    entry.is_symlink() and entry.is_dir())
+            except OSError:
+                is_dir = False
+            path = os.path.join(folder, entry.name)
+            if is_dir:
+                if not entry.is_symlink() and not entry.name.startswith(".") \
+                        and not _excluded(path, patterns):
+                    dirs.append(path)
+                continue
             below = os.path.relpath(path, top).replace(os.sep, "/")
             if MANIFEST_FILES.search("manifests/" + below) and not _excluded(path, patterns):
                 found.append(path)
+        stack.extend(reversed(dirs))
     return found
 
 

@@ -9,6 +9,7 @@ Warnings only: AWS's documents never said that other job ids are impossible.
 from __future__ import annotations
 
 from .aws import ACCESS_KEY_MISMATCH_ERROR, JOB_ID_ALPHABET, JOB_ID_ISSUED, JOB_ID_LENGTH
+from .credentials import shown_access_key_id
 
 
 def job_id_warning(job_id: str) -> str | None:
@@ -43,7 +44,7 @@ def access_key_warning(manifest: bytes, access_key_id: str | None,
     named = manifest_access_key_id(manifest)
     if named is None or access_key_id is None or named == access_key_id:
         return None
-    return (f"the manifest's accessKeyId {named} is not the access key id of the "
-            f"credentials used ({access_key_id}, from {source}); AWS answers such a job "
-            f"with {ACCESS_KEY_MISMATCH_ERROR}. Sign with that account's secret key or fix "
-            "accessKeyId")
+    return (f"the manifest's accessKeyId {shown_access_key_id(named)} is not the access key "
+            f"id of the credentials used ({shown_access_key_id(access_key_id)}, from "
+            f"{source}); AWS answers such a job with {ACCESS_KEY_MISMATCH_ERROR}. Sign with "
+            "that account's secret key or fix accessKeyId")

@@ -19,13 +19,13 @@ Kind = Literal["manifest", "get-status", "list-jobs", "signature", "log"]
 _HEAD = 64 * 1024
 
 _LIST_JOBS = re.compile(
-    r"""^[ \t]*(?:"Jobs"[ \t]*:|-?[ \t]*Jobs:[ \t]*$|JOBS\t|\|[ \t]*ListJobs[ \t]*\|)""",
+    r"""^[ \t]*(?:"Jobs"[ \t]*:|(?:-[ \t]*)?Jobs:[ \t]*$|JOBS\t|\|[ \t]*ListJobs[ \t]*\|)""",
     re.MULTILINE)
 # Members only get-status/create-job print (list-jobs items have JobId and JobType too).
 _STATUS_MEMBERS = "SignatureFileContents|ProgressCode|LocationCode|Signature|CurrentManifest"
 _STATUS = re.compile(
     rf"""^[ \t]*(?:"(?:{_STATUS_MEMBERS})"[ \t]*:"""
-    rf"""|-?[ \t]*(?:{_STATUS_MEMBERS}):[ \t]"""
+    rf"""|(?:-[ \t]*)?(?:{_STATUS_MEMBERS}):[ \t]"""
     r"""|\|[ \t]*(?:GetStatus|CreateJob|get-status|create-job)[ \t]*\|"""
     rf"""|\|[ \t]+(?:{_STATUS_MEMBERS})[ \t]+\|)"""
     r"""|[\t ](?:Import|Export)[\t ]+(?:AtAWS|NotReceived|Returned)[\t ]"""

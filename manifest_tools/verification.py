@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 from .aws import SIGNATURE_FAILURES, next_step
 from .errors import BadSignature, SignatureError
+from .manifest.redact import redact_manifest_text
 from .manifest_fields import compare_fields
-from .redact import redact_manifest_text
 from .signature import (
     SignatureFile,
     as_returned_by_aws,

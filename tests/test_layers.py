@@ -11,7 +11,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "manifest_tools"
 LAYERS = [
-    {"errors", "diagnostics", "rules", "aws", "inputs", "redact", "credentials", "config",
+    {"errors", "diagnostics", "rules", "aws", "inputs", "credentials", "config",
      "_version", "javaregex", "schemas", "textcodec", "sniff", "selection",
      "outputs", "schemas_bundle"},
     {"manifest", "signature", "status"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from manifest_tools.redact import redact_manifest_text
+from manifest_tools.manifest.redact import redact_manifest_text
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -10,8 +10,10 @@ before this module loads. Exit codes come from the one map in :mod:`.common`.
 from __future__ import annotations
 
 import importlib
+import os
+import re
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -54,8 +56,54 @@ def load_command(name: str, spec: str) -> Any:
     return command
 
 
+# An option name as typed ('--key-file', '-o'): never a secret.
+_OPTION_NAME = re.compile(r"-{1,2}[a-z][a-z0-9-]*")
+NOT_SHOWN = "(an argument, not shown: it may be a secret key)"
+# click's UsageError, as vendored by typer (which exports only its BadParameter child).
+_USAGE_ERROR: type[Any] = next(c for c in typer.BadParameter.__mro__
+                               if c.__name__ == "UsageError")
+
+
+def scrub_usage(message: str, argv: list[str]) -> str:
+    """A usage error's message with every argument it quotes taken out, unless it is an
+    option's or a command's name or an existing path: click repeats what it could not use
+    ('Got unexpected extra argument(s) (KEY)'), and that may be a secret key pasted in the
+    wrong place (as an argument, as '-KEY', as '--opt=KEY')."""
+    parts: set[str] = set()
+    for token in argv:
+        for part in (token, *token.split("=", 1)[1:]):
+            if _OPTION_NAME.fullmatch(part) or part in COMMANDS:
+                continue
+            parts.update((part, part.lstrip("-")))
+    for part in sorted(parts, key=len, reverse=True):
+        if len(part) >= 4 and part in message and not os.path.lexists(part):
+            message = message.replace(part, NOT_SHOWN)
+    return message
+
+
 class LazyGroup(TyperGroup):
-    """The root group: commands from COMMANDS, each loaded on first use."""
+    """The root group: commands from COMMANDS, each loaded on first use; usage errors
+    never repeat an argument that may be a key (:func:`scrub_usage`)."""
+
+    _argv: ClassVar[list[str]] = []  # the arguments of this run (one run per process)
+
+    def main(self, args: Any = None, *more: Any, **options: Any) -> Any:
+        LazyGroup._argv = [str(a) for a in (sys.argv[1:] if args is None else args)]
+        return super().main(args, *more, **options)
+
+    def make_context(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().make_context(*args, **options)
+        except _USAGE_ERROR as exc:
+            exc.message = scrub_usage(exc.message, self._argv)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _USAGE_ERROR as exc:
+            exc.message = scrub_usage(exc.message, self._argv)
+            raise
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]

@@ -58,7 +58,9 @@ class ReportFormat(StrEnum):
 
 
 def err(message: str) -> None:
-    typer.echo(f"manifest-tools: {message}", err=True)
+    from ..report.terminal import escape_controls
+
+    typer.echo(escape_controls(f"manifest-tools: {message}"), err=True)
 
 
 def err_diagnostic(origin: str, d: Diagnostic) -> None:

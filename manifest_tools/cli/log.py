@@ -5,12 +5,12 @@ The progress display is :mod:`.progress`'s, shared with ``prepare``.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from ..errors import UsageError
+from ..outputs import inside
 from .common import (
     ExitCode,
     FormatOption,
@@ -20,11 +20,6 @@ from .common import (
     status_reading,
 )
 from .progress import transfer_progress
-
-
-def _inside(path: str, root: str) -> bool:
-    real, base = os.path.realpath(path), os.path.realpath(root)
-    return real == base or real.startswith(base.rstrip("/") + "/")
 
 
 def log_command(
@@ -66,7 +61,7 @@ def log_command(
 
     if null and retry is None:
         raise UsageError("--null goes with --retry FILE")
-    if retry is not None and device is not None and _inside(retry, device):
+    if retry is not None and device is not None and inside(retry, device):
         raise UsageError(f"--retry {retry} is inside the device; nothing is written to the "
                          "device: write the list elsewhere")
     data = manifest_bytes(manifest, check=False) if manifest is not None else None

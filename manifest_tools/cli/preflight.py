@@ -10,11 +10,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import InputError, UsageError
+from ..outputs import atomic_output, inside
 from .common import (
     ExitCode,
     FormatOption,
@@ -28,38 +29,39 @@ if TYPE_CHECKING:
     from ..device.preflight import KeyRow, Summary
 
 
-def _inside(path: str, root: str) -> bool:
-    real, base = os.path.realpath(path), os.path.realpath(root)
-    return real == base or real.startswith(base.rstrip("/") + "/")
-
-
 @contextlib.contextmanager
 def _keys_file(path: str | None,
                root: str) -> Iterator[Callable[[list[KeyRow]], object] | None]:
-    """A CSV writer for --keys, streamed into a temporary file renamed into place at the
-    end (a failed run leaves no partial file); never inside the device."""
+    """A CSV writer for --keys, streamed through the one atomic writer (a failed run leaves
+    no partial file); never inside the device."""
     if path is None:
         yield None
         return
-    if _inside(path, root):
+    if inside(path, root):
         raise UsageError(f"--keys {path} is inside the device; the preflight never writes "
                          "to the device: write the CSV elsewhere")
+    import io
+
     from ..report.preflight import csv_header, csv_lines
 
-    temp = f"{path}.{os.getpid()}.tmp"
+    writing = atomic_output(path)
     try:
-        stream: TextIO = open(temp, "w", encoding="utf-8",  # noqa: SIM115 - closed below
-                              errors="backslashreplace", newline="")
+        raw = writing.__enter__()
     except OSError as exc:
         raise InputError(f"cannot write --keys {path}: {exc.strerror}", path) from None
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline="")
     try:
-        with stream:
-            stream.write(csv_header())
-            yield lambda rows: stream.write(csv_lines(rows))
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        stream.write(csv_header())
+        yield lambda rows: stream.write(csv_lines(rows))
+        stream.flush()
+        stream.detach()
+    except BaseException as exc:  # the run failed: no file, the temporary one removed
+        writing.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    try:
+        writing.__exit__(None, None, None)
+    except OSError as exc:
+        raise InputError(f"cannot write --keys {path}: {exc.strerror}", path) from None
 
 
 @contextlib.contextmanager

@@ -28,7 +28,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -36,12 +35,10 @@ from typing import Literal
 from ..aws import SIGNATURE_NAME
 from ..errors import DeviceError, ExistingSignatureError, InputError, UsageError
 from ..inputs import SIGNATURE_LIMIT
+from ..outputs import create_temp, fsync_dir, remove_quietly, write_all
 
 TEMP_PREFIX = ".SIGNATURE."
 TEMP_SUFFIX = ".tmp"
-# Errors with which a filesystem says "fsync on a directory is not supported here" (some
-# FUSE and network filesystems); the rename has still happened, so they are not failures.
-_DIR_FSYNC_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EISDIR})
 
 
 @dataclass(frozen=True)
@@ -85,8 +82,9 @@ def _is_the_same(previous: bytes, contents: bytes) -> bool:
 
 def _root_path(device_root: str | os.PathLike[str]) -> str:
     root = os.fspath(device_root)
-    # "mnt/usb/" and "mnt/usb" name the same root, but lstat("link/") follows the link.
-    return root.rstrip("/" + os.sep) or root[:1]
+    # "mnt/usb/", "mnt/usb/." and "mnt/usb" name the same root, but lstat("link/") and
+    # lstat("link/.") follow the link.
+    return os.path.normpath(root)
 
 
 def _check_root(root: str) -> None:
@@ -158,31 +156,6 @@ def read_file(path: str) -> bytes:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-# Windows opens no directory with os.open (PermissionError) and cannot fsync one; NTFS
-# journals the rename itself. There, and where O_DIRECTORY is missing, the sync is skipped.
-WINDOWS = os.name == "nt"
-
-
-def _fsync_dir(root: str) -> None:
-    if WINDOWS or not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in _DIR_FSYNC_UNSUPPORTED:
-            raise
-    finally:
-        os.close(fd)
-
-
 def _drop_cache(fd: int) -> None:
     # Best effort: after fsync the pages are clean, so dropping them makes the read-back
     # come from the medium rather than from memory (Linux; a no-op elsewhere).
@@ -193,30 +166,23 @@ def _drop_cache(fd: int) -> None:
 
 
 def _write_temp(root: str, data: bytes) -> str:
-    """Create, fill and fsync a temporary file in ``root``; returns its path.
+    """Create, fill and fsync a temporary file in ``root`` (the one atomic writer's steps,
+    :mod:`..outputs`, plus a dropped cache for the read-back); returns its path.
 
     On failure the temporary file is removed before the exception propagates.
     """
-    fd, temp = tempfile.mkstemp(dir=root, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+    # 0644: SIGNATURE holds nothing secret and other tools (and AWS's readers) should see it.
+    fd, temp = create_temp(root, TEMP_PREFIX, TEMP_SUFFIX, 0o644)
     try:
-        # mkstemp makes 0600; SIGNATURE holds nothing secret and other tools (and AWS's
-        # readers) should see it. Best effort: FAT/exFAT cannot store modes at all.
-        with contextlib.suppress(OSError):
-            os.fchmod(fd, 0o644)
-        _write_all(fd, data)
+        write_all(fd, data)
         os.fsync(fd)
         _drop_cache(fd)
     except BaseException:
         os.close(fd)
-        _remove_quietly(temp)
+        remove_quietly(temp)
         raise
     os.close(fd)
     return temp
-
-
-def _remove_quietly(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
 
 
 def _replace(root: str, target: str, data: bytes) -> None:
@@ -225,17 +191,17 @@ def _replace(root: str, target: str, data: bytes) -> None:
     try:
         os.replace(temp, target)
     except BaseException:
-        _remove_quietly(temp)
+        remove_quietly(temp)
         raise
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def _restore(root: str, target: str, previous: bytes | None) -> str:
     """Put the previous SIGNATURE back after a failure past the rename; says how it went."""
     try:
         if previous is None:
-            _remove_quietly(target)
-            _fsync_dir(root)
+            remove_quietly(target)
+            fsync_dir(root)
         else:
             _replace(root, target, previous)
     except BaseException as exc:
@@ -342,14 +308,14 @@ def _write_locked(root: str, target: str, contents: bytes, force: bool,
         temp = _write_temp(root, contents)  # removes its own file if it fails
         os.replace(temp, target)
         renamed = True
-        _fsync_dir(root)
+        fsync_dir(root)
         written = read_file(target)
         if written != contents:
             raise DeviceError(f"{target} reads back different from what was written "
                               "(faulty device?)", target)
     except BaseException as exc:
         if temp is not None and not renamed:
-            _remove_quietly(temp)
+            remove_quietly(temp)
         # Past the rename the new file is in place: put the previous state back.
         tail = _restore(root, target, previous) if renamed else ""
         if isinstance(exc, DeviceError):

@@ -49,8 +49,10 @@ class Entry(NamedTuple):
     ``surrogateescape`` so an invalid name survives round trips; ``raw`` is the same as bytes
     (``relpath.encode('utf-8', 'surrogateescape')``). ``size`` is ``st_size`` for files (0
     otherwise); ``children`` is the number of entries of a folder that could be listed (None
-    otherwise); ``depth`` is 1 for the root's own entries. A named tuple, not a dataclass: a
-    walk makes one per file, and this is the cheapest object Python builds.
+    otherwise); ``depth`` is 1 for the root's own entries; ``ident`` is a file's (st_dev,
+    st_ino) as listed (``walk`` sets it, so a reader can check it opens that very file:
+    ``opening.open_listed``). A named tuple, not a dataclass: a walk makes one per file,
+    and this is the cheapest object Python builds.
     """
 
     relpath: str
@@ -59,6 +61,7 @@ class Entry(NamedTuple):
     error: str | None = None
     children: int | None = None
     depth: int = 1
+    ident: tuple[int, int] | None = None
 
     @property
     def raw(self) -> bytes:
@@ -132,7 +135,8 @@ KEEP_OPEN = 32
 def _open_root(root: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     path = os.fspath(root)
     try:
-        info = os.lstat(path)
+        # lstat('link/.') and lstat('link/') follow the link: look at the name itself.
+        info = os.lstat(os.path.normpath(path))
     except OSError as exc:
         raise InputError(f"device root {path}: {reason(exc)}", path) from None
     if stat.S_ISLNK(info.st_mode):
@@ -175,8 +179,9 @@ class _Walker:
             os.close(self.fd)
             self.fd = -1
 
-    def items(self) -> Iterator[Entry | FileRun]:
-        """Pre-order; consecutive regular files of one folder come as one FileRun."""
+    def items(self, runs: bool = True) -> Iterator[Entry | FileRun]:
+        """Pre-order; consecutive regular files of one folder come as one FileRun, or
+        (``runs`` False) each as an Entry with its ident."""
         stack, lstat, is_reg = self.stack, os.stat, stat.S_ISREG
         while stack:
             frame = stack[-1]
@@ -191,7 +196,11 @@ class _Walker:
                 except OSError as exc:
                     info, error = None, reason(exc)
                 if info is not None and is_reg(info.st_mode):
-                    files.append((name, info.st_size))
+                    if runs:
+                        files.append((name, info.st_size))
+                    else:
+                        yield Entry(prefix + name, "file", info.st_size, None, None, depth,
+                                    (info.st_dev, info.st_ino))
                     continue
                 if files:
                     yield FileRun(prefix, depth, files)
@@ -208,12 +217,16 @@ class _Walker:
                 else:
                     yield Entry(prefix + name, _kind(info.st_mode), 0, None, None, depth)
             else:
-                if files:
-                    yield FileRun(prefix, depth, files)
-                stack.pop()
-                names.clear()
-                if stack:
-                    self._climb(stack[-1])
+                yield from self._leave(FileRun(prefix, depth, files))
+
+    def _leave(self, run: FileRun) -> Iterator[FileRun]:
+        """The folder on top of the stack is done: its last files, then back to its
+        parent."""
+        if run.files:
+            yield run
+        self.stack.pop().names.clear()
+        if self.stack:
+            self._climb(self.stack[-1])
 
     def _descend(self, frame: _Frame, name: str, info: os.stat_result
                  ) -> tuple[Entry, _Frame | None]:
@@ -265,13 +278,11 @@ def walk(root: str | os.PathLike[str]) -> Iterator[Entry]:
     Raises :class:`InputError` if the root is missing, a symlink, not a folder or cannot
     be listed, or if the tree is moved during the walk.
     """
-    for item in walk_runs(root):
-        if type(item) is FileRun:
-            prefix, depth = item.prefix, item.depth
-            for name, size in item.files:
-                yield Entry(prefix + name, "file", size, None, None, depth)
-        else:
-            yield item  # type: ignore[misc]
+    walker = _Walker(root)
+    try:
+        yield from walker.items(runs=False)  # type: ignore[misc]
+    finally:
+        walker.close()
 
 
 def walk_runs(root: str | os.PathLike[str]) -> Iterator[Entry | FileRun]:

@@ -28,12 +28,20 @@ _LOG_JOB_ID = re.compile(r"(?:import|export)-log-(?P<job>[^/\\.]+)")
 
 
 def open_log(path: str) -> BinaryIO:
-    """The log opened for reading; a FIFO with no writer does not hang (O_NONBLOCK)."""
+    """The log opened for reading; a FIFO with no writer does not hang (O_NONBLOCK), a
+    device (endless) is refused."""
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise InputError(f"{path}: is a directory, not a log", path)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            # /dev/urandom, /dev/zero, a disk: no end, or no log. A log is streamed with no
+            # size limit, so only a file or a pipe is read.
+            os.close(fd)
+            raise InputError(f"{path}: is a device, not a log file (give the log's file, "
+                             "or pipe it in)", path)
         os.set_blocking(fd, True)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file", path) from None

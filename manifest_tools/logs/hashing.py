@@ -2,9 +2,10 @@
 
 hashlib releases the GIL while it digests a buffer larger than 2 KiB, and ``readinto`` a
 1 MiB buffer releases it while the kernel reads, so threads use every core on many files and
-one thread keeps pace with ``md5sum`` on one big file. Each file is opened relative to the
-device root with ``O_NOFOLLOW`` (a symlink planted after the walk is not followed) and read
-only.
+one thread keeps pace with ``md5sum`` on one big file. Each file is opened by
+``device.opening.open_listed``: name by name from the device root's descriptor, never
+through a symlink, never waiting on a FIFO, and only if it is still the regular file the
+walk listed; anything else is a failed read. Read only.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..device.opening import Ident, open_listed, open_root
 
 if TYPE_CHECKING:  # concurrent.futures (and logging) imported when hashing starts
     from concurrent.futures import Future
 
-__all__ = ["CHUNK", "Digest", "HashProgress", "default_jobs", "hash_files", "md5_file"]
+__all__ = ["CHUNK", "Digest", "HashProgress", "default_jobs", "hash_files", "md5_fd", "md5_file"]
 
 CHUNK = 1024 * 1024
 _OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -51,7 +54,11 @@ def default_jobs() -> int:
 
 def md5_file(path: bytes | str, progress: _Advance | None = None) -> tuple[str, int]:
     """(hex MD5, bytes read) of one file; raises OSError."""
-    fd = os.open(path, _OPEN)
+    return md5_fd(os.open(path, _OPEN), progress)
+
+
+def md5_fd(fd: int, progress: _Advance | None = None) -> tuple[str, int]:
+    """(hex MD5, bytes read) of an open file, which it closes; raises OSError."""
     try:
         if hasattr(os, "posix_fadvise"):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
@@ -69,9 +76,9 @@ def md5_file(path: bytes | str, progress: _Advance | None = None) -> tuple[str, 
         os.close(fd)
 
 
-def _one(root: bytes, raw: bytes, progress: _Advance | None) -> Digest:
+def _one(root_fd: int, raw: bytes, ident: Ident | None, progress: _Advance | None) -> Digest:
     try:
-        md5, size = md5_file(os.path.join(root, raw), progress)
+        md5, size = md5_fd(open_listed(root_fd, raw, ident), progress)
     except OSError as exc:
         return Digest(raw, None, 0, exc.strerror or str(exc))
     finally:
@@ -97,13 +104,28 @@ def _reporter(progress: HashProgress | None, files: int, size: int) -> _Advance 
 
 def hash_files(root: str, paths: Sequence[bytes], jobs: int | None = None,
                progress: HashProgress | None = None, total_bytes: int = 0,
-               ) -> Iterator[Digest]:
+               idents: Mapping[bytes, Ident] | None = None) -> Iterator[Digest]:
     """Digests of ``paths`` (device-relative bytes) in the order they finish, ``jobs``
     threads at a time (default: :func:`default_jobs`); at most a few per thread are queued,
-    so a million files cost no more memory than a few."""
+    so a million files cost no more memory than a few. ``idents``: each path's (st_dev,
+    st_ino) as the walk listed it; a file that is not that one any more is a failed read.
+    Raises OSError at once when the root cannot be opened."""
+    base = open_root(root)
+    return _closing(base, _hash_all(base, paths, jobs, progress, total_bytes, idents or {}))
+
+
+def _closing(fd: int, digests: Iterator[Digest]) -> Iterator[Digest]:
+    try:
+        yield from digests
+    finally:
+        os.close(fd)
+
+
+def _hash_all(base: int, paths: Sequence[bytes], jobs: int | None,
+              progress: HashProgress | None, total_bytes: int,
+              idents: Mapping[bytes, Ident]) -> Iterator[Digest]:
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    base = os.fsencode(root)
     workers = jobs or default_jobs()
     report = _reporter(progress, len(paths), total_bytes)
     pending: set[Future[Digest]] = set()
@@ -112,6 +134,6 @@ def hash_files(root: str, paths: Sequence[bytes], jobs: int | None = None,
             if len(pending) >= workers * 4:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)
-            pending.add(pool.submit(_one, base, raw, report))
+            pending.add(pool.submit(_one, base, raw, idents.get(raw), report))
         for future in pending:
             yield future.result()

@@ -61,6 +61,11 @@ class Tally(NamedTuple):
     bytes: int
 
 
+class _FieldTooLong(Exception):
+    """A CSV field longer than the csv module reads (``csv.field_size_limit()``, 131,072
+    characters by default): no log field is that long (an S3 key is at most 1,024 bytes)."""
+
+
 class _Unterminated(Exception):
     """A quoted field is still open at the record limit or the end of the log."""
 
@@ -187,6 +192,12 @@ class LogReader:
             self._report("MT702", Severity.ERROR, "a quoted field is never closed; this "
                          "line is skipped and reading goes on with the next one", start,
                          line.find('"') + 1, hint=str(exc))
+            return None
+        except _FieldTooLong:
+            self._report("MT702", Severity.ERROR, f"a field longer than "
+                         f"{csv.field_size_limit():,} characters: not a log record; this "
+                         "record is skipped and reading goes on after it", start,
+                         line.find('"') + 1)
             return None
         return start, fields, raw
 
@@ -523,7 +534,10 @@ def _parse_csv(lines: list[str], delimiter: str) -> list[str] | None:
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             return None
-        rows = list(csv.reader(lines, delimiter=delimiter))
+        try:
+            rows = list(csv.reader(lines, delimiter=delimiter))
+        except csv.Error:  # the lenient reader's only error: "field larger than field limit"
+            raise _FieldTooLong from None
     return rows[0] if rows else []
 
 

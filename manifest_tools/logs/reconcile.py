@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
 from ..device.walk import Entry, walk
 from ..diagnostics import Capped, Diagnostic, Severity, clip
+from ..errors import InputError
 from .hashing import HashProgress, hash_files
 from .model import GlacierRecord, LogKind, LogRow, Outcome
 from .read import MAX_REPEATS, LogReader, Tally
@@ -137,6 +138,7 @@ class _Reconciler:
             from ..device.outcome import file_outcome
 
             self.outcome_of = file_outcome
+        self.idents: dict[bytes, tuple[int, int]] = {}
 
     def entry(self, entry: Entry) -> None:
         counts = self.result.device
@@ -213,6 +215,8 @@ class _Reconciler:
             self._not_compared(entry, row)
             return
         self.to_hash[entry.raw] = (entry.relpath, row)
+        if entry.ident is not None:
+            self.idents[entry.raw] = entry.ident
 
     def _check_rules(self, entry: Entry, row: LogRow, outcome: EntryOutcome) -> None:
         if outcome.pattern is not None:
@@ -262,7 +266,13 @@ class _Reconciler:
         # path before they are added, so the output (and the per-rule cap) is the same
         # with any --jobs.
         late: list[Diagnostic] = []
-        for digest in hash_files(root, sorted(self.to_hash), jobs, progress, total):
+        try:
+            digests = hash_files(root, sorted(self.to_hash), jobs, progress, total,
+                                 self.idents)
+        except OSError as exc:  # the root itself, swapped after the walk
+            raise InputError(f"cannot open device root {root} again: {exc.strerror}",
+                             root) from None
+        for digest in digests:
             path, row = self.to_hash[digest.raw]
             if digest.md5 is None:
                 late.append(_error("MT718", f"{_quoted(path)}: cannot read: {digest.error}",

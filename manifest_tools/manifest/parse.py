@@ -59,6 +59,8 @@ _DROPPED = "\x00"
 # A key that may be a wrapped password is renamed to this label (with its line) in the
 # tree, so no message can quote it.
 HIDDEN_KEY = "(hidden line {line})"
+# The end column of a secret span that runs to the end of its line.
+SPAN_LINE_END = 1 << 30
 
 
 @dataclass(slots=True)
@@ -83,6 +85,13 @@ class Manifest:
     # Pointers of values that are placeholders, set by the placeholder rule (MT208): other
     # rules stay silent about them.
     unfilled: set[str] = field(default_factory=set)
+    # Where the secrets are: (start, end) 1-based (line, column) of every piece of text
+    # inside a trueCryptPassword/pinCode value in any form (block, multi-line, quoted, flow,
+    # JSON, explicit key), of a line that may be a wrapped password, and of anything inside
+    # a complex key; an end column of SPAN_LINE_END means "to the end of the line". Only
+    # meaningful when ``complete``: the engine read the whole text (see manifest.redact).
+    secret_spans: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    complete: bool = False
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """Best position for a pointer: the key (or value), else the nearest ancestor."""
@@ -160,6 +169,19 @@ class _Builder:
         self.skip_depth = 0  # >0 while ignoring a complex key or a second document
         self.too_deep = False
         self.hidden_lines: set[int] = set()
+        # See Manifest.secret_spans; ``skip_secret``: the node being skipped is (in) one.
+        self.secret_spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self.skip_secret = False
+        self.stopped = False  # the reading ended before the end of the text
+
+    def mark(self, event: Any) -> None:
+        """Note the text of ``event`` (a node inside a secret) as secret."""
+        start, end = event.start_mark, event.end_mark
+        if start is None or end is None:  # pragma: no cover - the engines always set both
+            self.stopped = True
+            return
+        self.secret_spans.append((self.positions.original(start.line, start.column),
+                                  self.positions.original(end.line, end.column)))
 
     def pos(self, event: Any) -> tuple[int, int]:
         mark = event.start_mark
@@ -175,6 +197,8 @@ class _Builder:
         if kind in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
             return True
         if self.skip_depth:
+            if self.skip_secret:
+                self.mark(event)
             self.skip(kind)
             return True
         position = self.pos(event)
@@ -185,12 +209,16 @@ class _Builder:
                                     "a few dozen", *position))
             self.too_deep = True
             return False
+        secret = self.in_secret()
+        if secret:
+            self.mark(event)
         placeholder = self.placeholders.get(position)
         if placeholder is not None and kind in ("MappingStartEvent", "SequenceStartEvent",
                                                 "AliasEvent"):
             # An AWS template placeholder ('[Your name]', '***'): kept as the text it is.
             self.add(_Scalar(placeholder, position), position)
             self.skip_depth = 0 if kind == "AliasEvent" else 1
+            self.skip_secret = secret
             return True
         if kind == "AliasEvent":
             return self.alias(event, position)
@@ -248,6 +276,7 @@ class _Builder:
             self.findings.add(error("MT112", "a key must be text, not a list or mapping",
                                     *position))
             self.skip_depth = 1
+            self.skip_secret = True  # never read: may hold a secret field, so never shown
             self.pending_key[-1] = (_DROPPED, position)  # its value is read and dropped
             return True
         if len(self.stack) >= MAX_DEPTH:
@@ -309,6 +338,7 @@ class _Builder:
         head, _, tail = name.rpartition(" ")
         line = position[0]
         self.hidden_lines.add(line)
+        self.secret_spans.append((position, (line, SPAN_LINE_END)))
         pointer = pointer_join("", last_name) if len(self.stack) == 1 else ""
         self.diags.append(error(
             "MT202", f"{last_name}: the value is empty and line {line} is not a field: the "
@@ -442,6 +472,7 @@ def _build(lines: LineResult, diags: list[Diagnostic], positions: Positions
     try:
         for event in _events(lines.text):
             if not builder.feed(event):
+                builder.stopped = True
                 break
     except Exception as exc:  # the engine's YAMLError family, ReaderError, and kin
         del diags[mark:]  # a second reading repeats what the builder found before the error
@@ -465,7 +496,8 @@ def _finish(builder: _Builder, diags: list[Diagnostic], compact: bool) -> Manife
     tree, spans, key_spans = _to_data(root)
     hidden = {pointer for pointer in key_spans if "/(hidden line " in pointer}
     return Manifest(tree, spans, key_spans, diags, readable=True, compact=compact,
-                    flattened_address=flattened, hidden=hidden)
+                    flattened_address=flattened, hidden=hidden,
+                    secret_spans=builder.secret_spans, complete=not builder.stopped)
 
 
 def _first_content(text: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from .._version import __version__
 from ..diagnostics import Diagnostic, Severity
 from ..manifest.validate import FileResult
 from ..rules import RULES
+from .terminal import escape_controls
 
 README_URL = "https://github.com/manifest-tools/manifest-tools/blob/main/README.md"
 # The OASIS standard schema (2.1.0 with errata 01); tests/fixtures holds a copy.
@@ -96,13 +97,13 @@ def render_text(results: Sequence[FileResult], options: RenderOptions) -> str:
 
 def _text_lines(path: str, d: Diagnostic, color: bool) -> list[str]:
     severity = d.severity.value
-    location = f"{path}:{d.line}:{d.column}:"
+    location = escape_controls(f"{path}:{d.line}:{d.column}:")
     if color:
         severity = f"{_COLORS[d.severity]}{severity}{_RESET}"
         location = f"{_BOLD}{location}{_RESET}"
-    found = [f"{location} {severity} {d.rule} {d.message}"]
+    found = [f"{location} {severity} {d.rule} {escape_controls(d.message)}"]
     if d.hint:
-        found.append(f"    hint: {d.hint}")
+        found.append(f"    hint: {escape_controls(d.hint)}")
     return found
 
 

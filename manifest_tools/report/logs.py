@@ -15,6 +15,7 @@ from ..aws import LOG_CODES
 from ..diagnostics import Diagnostic, location
 from ..logs.model import Outcome
 from ..logs.reconcile import Reconciliation
+from .terminal import escape_controls
 
 __all__ = ["RENDERERS", "render_json", "render_text", "show", "to_json"]
 
@@ -79,7 +80,7 @@ def render_text(r: Reconciliation, log: str) -> str:
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     lines.append(f"result: {'ok' if r.clean else 'FAILED'}")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def _finding(d: Diagnostic) -> dict[str, Any]:

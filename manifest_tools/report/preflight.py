@@ -14,6 +14,7 @@ from typing import Any
 
 from ..device.preflight import KEYS_HEADER, KeyRow, Preflight, display_path
 from ..diagnostics import Diagnostic, location
+from .terminal import escape_controls
 
 
 def _summary_line(p: Preflight) -> str:
@@ -42,7 +43,7 @@ def render_text(p: Preflight, strict: bool = False) -> str:
             lines.append(f"  hint: {d.hint}")
     failed = p.errors or (strict and p.warnings)
     lines.append(f"result: {'FAILED' if failed else 'ok'}")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def to_json(p: Preflight) -> dict[str, Any]:

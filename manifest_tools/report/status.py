@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..aws import LOCATION_WORDS, next_step
-from ..redact import redact_manifest_text
+from ..manifest.redact import redact_manifest_text
 from ..status import JobStatus, StatusReading
 from ..status.jobs import JobSummary
+from .terminal import escape_controls
 
 
 def _job_lines(s: JobStatus) -> Iterator[str]:
@@ -52,7 +53,7 @@ def summarise(reading: StatusReading, show_secrets: bool = False,
     if reading.form == "documentation":
         lines.append("  note:       read from a re-rendered copy (TABs lost); fields unsure: "
                      + (", ".join(reading.uncertain) or "none"))
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def render_json(reading: StatusReading, show_secrets: bool = False,
@@ -83,7 +84,7 @@ def summarise_jobs(jobs: tuple[JobSummary, ...]) -> str:
     lines.append("  next:       for one job's status, run 'aws importexport get-status "
                  f"--job-id {jobs[0].JobId} > status.json' and 'manifest-tools status "
                  "status.json'")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def render_jobs_json(jobs: tuple[JobSummary, ...]) -> str:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from ..verification import Verification
+from .terminal import escape_controls
 
 MARKS = {True: "ok  ", False: "FAIL", None: "skip"}
 
@@ -23,7 +24,7 @@ def render_text(report: Verification) -> str:
         verdict = "the file is a well-formed SIGNATURE; nothing was compared with the job"
     lines.append(f"result: {verdict} ({ran - failed} of {ran} checks passed, "
                  f"{len(report.checks) - ran} skipped)")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def render_json(report: Verification) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .._version import __version__
 from ..aws import IMPORTEXPORT_API_VERSION
-from ..redact import redact_manifest_text
+from ..manifest.redact import redact_manifest_text
 from ..signature import canonical_manifest
 from .jobs import Context
 from .store import COLUMNS, Job, Store

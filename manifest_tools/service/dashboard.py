@@ -15,7 +15,7 @@ from itertools import groupby
 from urllib.parse import quote
 
 from ..logs.model import LogKind, LogRow
-from ..redact import redact_manifest_text
+from ..manifest.redact import redact_manifest_text
 from ..signature import canonical_manifest
 from .dock import bucket_path
 from .jobs import Context

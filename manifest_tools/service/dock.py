@@ -34,6 +34,7 @@ from ..aws import (
     NEW_JOB_LOCATION,
     NEW_JOB_PROGRESS,
 )
+from ..device.opening import Listed
 from ..errors import DeviceError, InputError, UsageError
 from ..signature import device_signature_verdict
 from .buckets import (
@@ -118,9 +119,13 @@ def _content_type(manifest: Mapping[str, Any], relpath: str) -> str:
     return default if isinstance(default, str) and default else DEFAULT_CONTENT_TYPE
 
 
-def read_chunks(path: str) -> Iterator[bytes]:
-    """The one place the dock reads a device file (the tests interrupt a receive here)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+def read_chunks(file: Listed) -> Iterator[bytes]:
+    """The one place the dock reads a device file (the tests interrupt a receive here):
+    the file the walk listed, opened by ``device.opening.open_listed`` (never through a
+    symlink swapped in after the walk, never waiting on a FIFO, only that very file)."""
+    from ..device.opening import open_listed
+
+    fd = open_listed(*file)
     with os.fdopen(fd, "rb") as stream:
         while chunk := stream.read(CHUNK):
             yield chunk
@@ -143,10 +148,20 @@ class _Importer:
         self.receipt = Receipt(job.job_id, "Success")
 
     def run(self) -> Receipt:
+        from ..device.opening import open_root
         from ..device.walk import walk
 
-        for entry in walk(self.root):
-            self._entry(entry)
+        self.root_fd = -1
+        try:
+            for entry in walk(self.root):
+                if entry.kind == "dir" and entry.error is None:
+                    continue
+                if self.root_fd < 0:  # after the walk has checked the root: its messages
+                    self.root_fd = open_root(self.root)
+                self._entry(entry)
+        finally:
+            if self.root_fd >= 0:
+                os.close(self.root_fd)
         self.receipt.progress_code = "SuccessWithErrors" if self.receipt.errors else "Success"
         return self.receipt
 
@@ -178,11 +193,12 @@ class _Importer:
                        f"{self.bucket}/{outcome.key}" if outcome.key else "",
                        None if outcome.rule == "MT618" else entry.size)
         else:
-            self._import(relpath, outcome.key, entry.size)
+            self._import(relpath, outcome.key, entry.size, entry.ident)
 
-    def _import(self, relpath: str, key: str, size: int) -> None:
+    def _import(self, relpath: str, key: str, size: int,
+                ident: tuple[int, int] | None = None) -> None:
         try:
-            md5, read = self._read(os.path.join(self.root, relpath), key)
+            md5, read = self._read(Listed(self.root_fd, relpath, ident), key)
         except OSError:
             # Reading the device failed (our side's write errors are raised, see _read).
             self._fail(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
@@ -191,7 +207,7 @@ class _Importer:
                         _content_type(self.manifest, relpath))
         self.receipt.loaded += 1
 
-    def _read(self, path: str, key: str) -> tuple[str, int]:
+    def _read(self, path: Listed, key: str) -> tuple[str, int]:
         """MD5 and size of the device file; with --copy also staged and published to
         DATA/buckets/<bucket>/<key>. A device read error is OSError (IncompleteBody); a
         write error on our side is InputError (NoSpaceError when full), never the device's
@@ -246,6 +262,13 @@ def _close(stream: BinaryIO, what: str) -> None:
         raise write_error(exc, f"a copy of {what!r}") from None
 
 
+def import_device(job: Job, root: str, staging: Staging, copy: bool, log: Any) -> Receipt:
+    """Import the device at ``root`` for ``job``: one ``log`` row per entry (the log
+    writer's ``loaded``/``failed``/``ignored``/``signature``), objects staged and published
+    when ``copy``."""
+    return _Importer(job, root, staging, copy, log).run()
+
+
 def _write_log(staging: Staging, job: Job, root: str, copy: bool
                ) -> tuple[Receipt, str, str, str]:
     from ..logs.write import LogWriter
@@ -258,7 +281,7 @@ def _write_log(staging: Staging, job: Job, root: str, copy: bool
     name, raw = staging.new_file()
     try:
         with io.TextIOWrapper(raw, encoding="utf-8", newline="") as stream:
-            receipt = _Importer(job, root, staging, copy, LogWriter(stream)).run()
+            receipt = import_device(job, root, staging, copy, LogWriter(stream))
             stream.flush()
             os.fsync(stream.fileno())
         staging.publish(name, parts)

@@ -15,6 +15,8 @@ string), CR LF inside ``CurrentManifest`` kept, ``ErrorCount`` made an ``int`` b
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import replace
 
 from ..diagnostics import Diagnostic, warning
@@ -116,6 +118,13 @@ def _loads(text: str) -> object:
     except RecursionError:
         # The json scanner recurses per nesting level; get-status output nests two levels.
         fail("JSON nested far deeper than get-status output ever is")
+    except json.JSONDecodeError:
+        raise  # the caller may join lines a mail client broke, then try again
+    except ValueError:
+        # Python refuses to turn more than 4,300 digits into an int (CVE-2020-10735).
+        line, column = _located(text, _LONG_NUMBER)
+        fail(f"a number with more than {sys.get_int_max_str_digits():,} digits; get-status "
+             "output holds no such number", line, column)
 
 
 def _read_json(text: str) -> StatusReading:
@@ -147,6 +156,12 @@ def _read_json(text: str) -> StatusReading:
             notes.extend(warning("MT503", f"{m} was joined where the mail client broke a line; "
                                  "whether a space stood at the break is a guess",
                                  pointer=f"/{m}") for m in members)
+    if _LONE_SURROGATE.search(text) and _has_surrogate(obj):
+        # '\ud800' alone is valid JSON but no character: it can be neither printed nor
+        # encoded (get-status output is UTF-8 text).
+        line, column = _located(text, _LONE_SURROGATE)
+        fail("a \\u escape of half a UTF-16 surrogate pair, which is no character; "
+             "get-status output is UTF-8 text", line, column)
     if not isinstance(obj, dict):
         fail("JSON top level is not an object; expected get-status output")
     status, diags = status_from_mapping(from_convert_to_json(obj))
@@ -168,6 +183,38 @@ def _members_at(text: str, lines: list[int]) -> list[str]:
                     found.append(m.group(1))
                 break
     return found
+
+
+# A JSON number's digits; a UTF-16 high surrogate escape not followed by a low one, or a
+# low one alone.
+_LONG_NUMBER = re.compile(r"[0-9]{4000,}")
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _located(text: str, pattern: re.Pattern[str]) -> tuple[int, int]:
+    found = pattern.search(text)
+    if found is None:
+        return 1, 1
+    start = found.start()
+    line_start = text.rfind("\n", 0, start) + 1
+    return text.count("\n", 0, start) + 1, start - line_start + 1
+
+
+def _has_surrogate(obj: object) -> bool:
+    """Whether any key or string in the decoded JSON holds a lone surrogate."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _read_table(text: str) -> StatusReading:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from manifest_tools import outputs
 from manifest_tools.device import signature as device_signature
 from manifest_tools.errors import DeviceError
 
@@ -28,7 +29,7 @@ def _windows_open(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_write_succeeds_where_a_directory_cannot_be_opened(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _windows_open(monkeypatch)
-    monkeypatch.setattr(device_signature, "WINDOWS", True)
+    monkeypatch.setattr(outputs, "WINDOWS", True)
     result = device_signature.write_signature(tmp_path, CONTENTS)
     assert result.action == "written"
     assert (tmp_path / "SIGNATURE").read_bytes() == CONTENTS
@@ -39,7 +40,7 @@ def test_without_the_skip_that_open_fails_the_write(monkeypatch: pytest.MonkeyPa
     # The control: the same PermissionError on POSIX is a real failure, and the write is
     # rolled back, so the skip above is what makes Windows work.
     _windows_open(monkeypatch)
-    monkeypatch.setattr(device_signature, "WINDOWS", False)
+    monkeypatch.setattr(outputs, "WINDOWS", False)
     with pytest.raises(DeviceError):
         device_signature.write_signature(tmp_path, CONTENTS)
     assert not (tmp_path / "SIGNATURE").exists()

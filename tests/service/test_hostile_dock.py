@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from manifest_tools.credentials import SecretKey
+from manifest_tools.device.opening import Listed
 from manifest_tools.errors import InputError, UsageError
 from manifest_tools.service import dock
 from manifest_tools.service.dock import receive
@@ -140,7 +141,7 @@ def test_cancel_and_update_during_a_receive_are_refused(tmp_path: Path,
     seen: list[str] = []
     real = dock.read_chunks
 
-    def chunks(path: str) -> Iterator[bytes]:
+    def chunks(path: Listed) -> Iterator[bytes]:
         if not seen:  # in the middle of the receive: another client, another receive
             other = Context(Store(str(data)), KEYS, "http://127.0.0.1:1")
             params = {"JobId": job_id.encode()}
@@ -191,9 +192,9 @@ def test_interrupted_receive_leaves_nothing_partial(tmp_path: Path,
     ctx, job_id = _job(data)
     device = _device(tmp_path, ctx, job_id, {"a.txt": b"a" * 3000, "b.txt": b"b" * 3000})
     real = dock.read_chunks
-    calls: list[str] = []
+    calls: list[Listed] = []
 
-    def chunks(path: str) -> Iterator[bytes]:
+    def chunks(path: Listed) -> Iterator[bytes]:
         calls.append(path)
         for chunk in real(path):
             yield chunk[:1000]
