@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from ..diagnostics import Diagnostic, error, warning
 
 BOM = b"\xef\xbb\xbf"
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# The line breaks the parser counts (redact.py uses this one pattern too).
+LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_BREAK = LINE_BREAK
 MAX_DECODE_FINDINGS = 20
 
 

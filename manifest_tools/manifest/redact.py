@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ..aws import SECRET_FIELDS
+from .decode import LINE_BREAK
 from .lines import INVISIBLE
 from .parse import SPAN_LINE_END, parse_manifest
 
@@ -30,8 +31,8 @@ __all__ = ["MASK", "redact_manifest_text"]
 
 MASK = "****"
 
-# The line breaks the parser counts (decode.py and lines.py): a position's line is one of these.
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# The line breaks the parser counts: a position's line is one of these.
+_BREAK = LINE_BREAK
 _BOM = "\ufeff"
 
 

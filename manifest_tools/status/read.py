@@ -169,19 +169,21 @@ def _read_json(text: str) -> StatusReading:
 
 
 def _members_at(text: str, lines: list[int]) -> list[str]:
-    """The JSON member each of ``lines`` (1-based) belongs to: the nearest key above."""
+    """The JSON member each of ``lines`` (1-based) belongs to: the nearest key above (or
+    on) the line. One pass over the rows: a search upward from every broken line was
+    quadratic in a value of many short lines."""
     import re
 
     key = re.compile(r'^\s*"(\w+)"\s*:')
-    rows = text.split("\n")
+    wanted = set(lines)
     found: list[str] = []
-    for line in lines:
-        for row in reversed(rows[:line]):
-            m = key.match(row)
-            if m is not None:
-                if m.group(1) not in found:
-                    found.append(m.group(1))
-                break
+    current: str | None = None
+    for number, row in enumerate(text.split("\n"), 1):
+        m = key.match(row)
+        if m is not None:
+            current = m.group(1)
+        if number in wanted and current is not None and current not in found:
+            found.append(current)
     return found
 
 
