@@ -117,15 +117,19 @@ def write_atomic(path: str, data: bytes, what: str = "") -> None:
 
 
 def inside(path: str, root: str) -> bool:
-    """Whether ``path`` lies in the folder ``root`` or below it, by (st_dev, st_ino) of
-    ``path``'s folder and each folder above it: a bind mount of ``root``, a symlink to it
-    or ``root`` written as ``ROOT/.`` is the same folder. A ``root`` that cannot be
-    inspected holds nothing."""
+    """Whether ``path`` is the folder ``root`` or lies below it, by (st_dev, st_ino) of
+    ``path`` itself (when it exists), its folder and each folder above it: a bind mount of
+    ``root``, a symlink to it or ``root`` written as ``ROOT/.`` is the same folder. A
+    ``root`` that cannot be inspected holds nothing."""
     try:
         info = os.stat(root)  # follows symlinks: the folder that ``root`` names
     except OSError:
         return False
     target = (info.st_dev, info.st_ino)
+    with contextlib.suppress(OSError):
+        itself = os.stat(path)
+        if (itself.st_dev, itself.st_ino) == target:
+            return True
     folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
     while True:
         try:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..aws import DEVICE_LIMIT, SIGNATURE_NAME
 from ..diagnostics import Diagnostic, Severity
 from ..errors import InputError, UsageError
+from ..outputs import inside
 from .findings import Findings, display_path
 from .journal import Journal, JournalHeader, JournalRow, JournalWriter, read_journal
 from .target import RULE_SPACE, free_space, space_needed, target_checks
@@ -155,25 +156,6 @@ class PrepareResult:
 
 # --- paths ---------------------------------------------------------------------------------
 
-def _ident(path: str) -> tuple[int, int]:
-    info = os.stat(path)
-    return info.st_dev, info.st_ino
-
-
-def _within(path: str, folder: tuple[int, int]) -> bool:
-    """True when ``path`` (which may not exist yet) is ``folder`` or below it, decided by
-    device and inode of each existing ancestor, so no symlink or bind mount hides it."""
-    current = os.path.abspath(path)
-    while True:
-        with contextlib.suppress(OSError):
-            if _ident(current) == folder:
-                return True
-        parent = os.path.dirname(current)
-        if parent == current:
-            return False
-        current = parent
-
-
 def _root(path: str | os.PathLike[str], what: str) -> str:
     text = os.path.abspath(os.fspath(path))
     try:
@@ -189,14 +171,14 @@ def _root(path: str | os.PathLike[str], what: str) -> str:
 
 
 def _check_paths(source: str, device: str, journal: str) -> None:
-    device_id, source_id = _ident(device), _ident(source)
-    if _within(journal, device_id):
+    # By device and inode (outputs.inside): no symlink or bind mount hides one in another.
+    if inside(journal, device):
         raise UsageError(f"the journal {journal} is inside the device: AWS imports everything "
                          "on the device; keep the journal elsewhere")
-    if _within(journal, source_id):
+    if inside(journal, source):
         raise UsageError(f"the journal {journal} is inside the source: it would be copied "
                          "while it is written; keep it elsewhere")
-    if _within(device, source_id) or _within(source, device_id):
+    if inside(device, source) or inside(source, device):
         raise UsageError("the source and the device are inside one another")
     if os.path.isdir(journal):
         raise UsageError(f"the journal {journal} is a folder; give a file name")
