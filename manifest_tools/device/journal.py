@@ -370,22 +370,94 @@ class JournalSummary:
                    every: list[JournalRow] | None = None) -> dict[str, JournalRow]:
         """The rows in force (the last record of each path, CRC checked) whose
         :func:`compared` hash is in ``hashes`` or whose path is in ``paths``: one more pass,
-        for the rows a report names. ``every`` gets each such row, in force or not."""
+        for the rows a report names. ``every`` gets each such row, in force or not.
+
+        A block none of whose lines can be one of them (``_may_hold``: a substring search
+        per wanted path, or the block's hashes against ``hashes``) is passed over whole; in
+        the others only the lines that can be are parsed and CRC-checked. The common case,
+        a log that agrees with the journal but for a few rows, costs a search per block."""
         found: dict[str, JournalRow] = {}
-        wanted = {p.encode("utf-8", "surrogateescape") for p in paths}
-        with open(self.path, "rb") as stream:
-            for _, record in records(stream, self.path):
-                name = record if isinstance(record, str) else record.path
-                if isinstance(record, str):
-                    if name in paths:
-                        found.pop(name, None)
+        if not hashes and not paths:
+            return found
+        needles = _needles(paths)
+        for block, last in _blocks(self.path):
+            if last:
+                break  # a torn tail is no record
+            text = block.decode("utf-8", "surrogateescape")
+            if not _may_hold(text, hashes, paths, needles):
+                continue
+            for line in text.split("\n"):
+                if not _may_be(line, hashes, paths):
                     continue
-                if name.encode("utf-8", "surrogateescape") in wanted or compared(
-                        record.path, record.key, record.size, record.md5) in hashes:
-                    found[name] = record
+                record = _parse_line(line)
+                if isinstance(record, str):
+                    found.pop(record, None)
+                elif record is not None and (record.path in paths or compared(
+                        record.path, record.key, record.size, record.md5) in hashes):
+                    found[record.path] = record
                     if every is not None:
                         every.append(record)
         return found
+
+
+# Above this many wanted paths a block is tested with one findall of its path fields
+# rather than a substring search per path.
+_NEEDLES = 32
+_PATH_FIELD = re.compile(r"^[FD]\t([^\t\n]*)\t", re.MULTILINE)
+
+
+def _needles(paths: set[str]) -> list[str] | None:
+    """What a line of each path starts with after its kind ('\\t<escaped path>\\t'), for
+    a substring search; None when there are too many paths for that to pay."""
+    if len(paths) > _NEEDLES:
+        return None
+    return ["\t" + _escape(p).decode("utf-8", "surrogateescape") + "\t" for p in paths]
+
+
+def _may_hold(text: str, hashes: set[int], paths: set[str], needles: list[str] | None
+              ) -> bool:
+    """False only when no line of ``text`` can be a record of a path in ``paths`` nor an
+    ``F`` row whose :func:`compared` hash is in ``hashes``."""
+    if paths:
+        if needles is not None:
+            if any(needle in text for needle in needles):
+                return True
+        elif not paths.isdisjoint(map(_text_field, _PATH_FIELD.findall(text))):
+            return True
+    if hashes:
+        found = _F_ROW.findall(text)
+        if not hashes.isdisjoint(map(hash if "\\" not in text else _compared_field, found)):
+            return True
+        # A line _F_ROW does not take (damaged, or written otherwise) is parsed to be sure.
+        return len(found) != text.count("\nF\t") + text.startswith("F\t")
+    return False
+
+
+def _may_be(line: str, hashes: set[int], paths: set[str]) -> bool:
+    """False when ``line`` is neither a ``D`` record of a path in ``paths`` nor an ``F`` row
+    of such a path or whose :func:`compared` hash is in ``hashes`` (a row ``_F_ROW`` does
+    not take is parsed to be sure)."""
+    kind = line[:2]
+    if kind == "D\t":
+        return _text_field(line[2:line.find("\t", 2)]) in paths
+    if kind != "F\t":
+        return False
+    match = _F_ROW.fullmatch(line)
+    if match is None:
+        return True
+    common = match.group(1)
+    return _text_field(common[:common.find("\t")]) in paths or (
+        bool(hashes) and _compared_field(common) in hashes)
+
+
+def _text_field(field: str) -> str:
+    return _unescape_text(field) if "\\" in field else field
+
+
+def _parse_line(line: str) -> JournalRow | str | None:
+    """The record of one whole line (newline removed), CRC checked; None when damaged."""
+    fields = _checked(line.encode("utf-8", "surrogateescape"))
+    return _record(fields) if fields is not None else None
 
 
 def read_header(path: str) -> JournalHeader:

@@ -94,3 +94,30 @@ def test_damaged_row_counted_and_withdrawal(tmp_path: Path) -> None:
     assert compared("c", "in/c", 1, f"{1:032x}") in summary.expected
     assert len(summary.expected) == 2 and summary.withdrawn == {"b"}
     assert summary.read_paths(summary.expected, set()) == {"c": _row("c")}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=60, unique=True), st.data())
+def test_read_paths_is_the_journal_read_whole(paths: list[str], data: st.DataObject) -> None:
+    """``read_paths`` passes over blocks and lines that cannot hold a wanted row (a substring
+    search for a few paths, one findall of the path fields for many, the hashes of a block);
+    what it returns is still the rows in force of a journal read whole, withdrawals and
+    rows written again included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = str(Path(tmp) / "j")
+        writer = JournalWriter(journal, HEADER, None)
+        writer.rows([_row(p, i) for i, p in enumerate(paths)])
+        for p in data.draw(st.lists(st.sampled_from(paths), max_size=5)):
+            writer.withdraw(p)
+        again = data.draw(st.lists(st.sampled_from(paths), max_size=5))
+        writer.rows([_row(p, 7) for p in again])
+        writer.close()
+        whole = read_journal(journal).rows
+        summary = JournalSummary(journal)
+        wanted = set(data.draw(st.lists(st.sampled_from(paths), max_size=len(paths))))
+        assert summary.read_paths(set(), wanted) == {p: r for p, r in whole.items()
+                                                     if p in wanted}
+        hashes = {compared(r.path, r.key, r.size, r.md5) for p, r in whole.items()
+                  if p not in wanted}
+        assert summary.read_paths(hashes, set()) == {p: r for p, r in whole.items()
+                                                     if p not in wanted}
