@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -59,6 +60,13 @@ __all__ = ["ATTEMPTS", "CHUNK", "TEMP_NAME", "Hooks", "PrepareCounts", "PrepareR
            "prepare"]
 
 CHUNK = 1024 * 1024
+# Bytes written to a device copy before their write-back is started (``_start_writeback``).
+WRITEBACK = 8 * 1024 * 1024
+# Files copied at once by default: the copy waits on the disks more than on the CPU (MD5
+# releases the GIL), so more files in flight than CPUs keeps both disks busy; measured on
+# 2 CPUs, 256 x 1 MiB from a cold cache, interleaved medians: 2 at once 3.27 s, 4 2.89 s,
+# 8 2.38 s, 16 2.78 s.
+DEFAULT_JOBS = 8
 ATTEMPTS = 3
 # Files at least this large are fsynced on their own even in group mode: a syncfs waits for
 # every dirty page of the file system, other writers' too, and buys nothing for one file.
@@ -312,6 +320,18 @@ def _write_all(fd: int, view: memoryview) -> None:
             raise _DeviceFault(exc) from None
 
 
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Have the kernel start writing this range of the device copy now, not wait for it:
+    Linux's POSIX_FADV_DONTNEED starts the write-back of dirty pages without waiting (and
+    drops the clean ones). The fsync or syncfs that makes the file durable then finds most
+    of it on its way or done, so writing to the device overlaps reading and hashing rather
+    than following them, and the copy does not fill the page cache (``cp`` leaves it all
+    to the final ``sync``). Nothing is promised by this call: durability is still the
+    fsync's."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
 def _drop_cache(fd: int) -> None:
     fadvise = getattr(os, "posix_fadvise", None)
     if fadvise is not None:
@@ -453,7 +473,7 @@ class _Copier:
         buffers = [bytearray(CHUNK) for _ in range(PIPELINE if pipelined else 1)]
         hashing: list[Future[None] | None] = [None] * len(buffers)
         hasher = ThreadPoolExecutor(1, thread_name_prefix="md5") if pipelined else None
-        total, turn = 0, 0
+        total = turn = flushed = 0
         after_chunk, advance = self.hooks.after_chunk, self.advance
         try:
             while True:
@@ -476,6 +496,9 @@ class _Copier:
                     digest.update(chunk)
                 _write_all(out, chunk)
                 total += n
+                if total - flushed >= WRITEBACK:
+                    _start_writeback(out, flushed, total - flushed)
+                    flushed = total
                 turn += 1
                 advance(n)
                 if after_chunk is not None:
@@ -483,6 +506,8 @@ class _Copier:
         finally:
             if hasher is not None:
                 hasher.shutdown(wait=True)
+        if total > flushed:
+            _start_writeback(out, flushed, total - flushed)
         return digest.hexdigest(), total
 
 
@@ -621,14 +646,21 @@ def prepare(source: str | os.PathLike[str], device: str | os.PathLike[str], mani
 
 def _imported(root: str, rules: KeyRules, counts: PrepareCounts
               ) -> list[tuple[_Source, str]]:
-    """The source files AWS will import, with their keys (the others are counted)."""
+    """The source files AWS will import, with their keys: each file's outcome is
+    :func:`.outcome.entry_outcome`'s, the one answer the preflight, the dock and ``log``
+    give. A file it ignores is counted and not copied; one it refuses is not copied either
+    (the preflight of the source has reported it as an error, so nothing is copied)."""
+    from .outcome import entry_outcome
+    from .walk import Entry
+
     files: list[tuple[_Source, str]] = []
     for src in _source_files(root):
-        decision = rules.decide(src.relpath)
-        if decision.action != "import":
-            counts.ignored += 1
+        outcome = entry_outcome(rules, Entry(src.relpath, "file", src.size))
+        if outcome is None or outcome.action != "import":
+            if outcome is not None and outcome.action == "ignored":
+                counts.ignored += 1
             continue
-        files.append((src, decision.key))
+        files.append((src, outcome.key))
         counts.files += 1
         counts.bytes += src.size
     return files
@@ -704,7 +736,7 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
 
     copier = _Copier(source, device, verify, hooks, advance, group and not verify)
     batch = _Batch(device, writer, counts, findings, result, hooks)
-    workers = jobs or min(_cpus(), 8)
+    workers = jobs or DEFAULT_JOBS
     pending: set[Future[_Done]] = set()
     queue = iter(tasks)
     with ThreadPoolExecutor(workers, thread_name_prefix="prepare") as pool:
@@ -727,23 +759,16 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
     batch.flush()
 
 
-def _cpus() -> int:
-    """The CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
+@functools.cache
 def _syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2), through the C library: one call makes everything written to a
-    file system durable (what ``sync -f`` does); None where there is none."""
+    file system durable (what ``sync -f`` does); None where there is none. Looked up once,
+    among the symbols the interpreter has loaded (``CDLL(None)``: the C library is one),
+    not with ``ctypes.util.find_library``, which runs ``ldconfig -p`` in a subprocess."""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        function = libc.syncfs
+        function = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
         return None
     function.argtypes = [ctypes.c_int]
