@@ -39,6 +39,7 @@ import re
 import stat
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -126,8 +127,8 @@ class PrepareCounts:
 class Hooks:
     """Observers. ``progress(files done, files to copy, bytes done, bytes to copy)`` from any
     thread (one at a time); ``after_chunk(relpath, bytes read so far)`` in the copying thread
-    after each chunk is written; ``after_row(row)`` in the calling thread after each row is
-    appended to the journal."""
+    after each chunk is written; ``after_row(row)`` after each row is appended to the
+    journal (in the calling thread, or in the thread that makes a batch durable)."""
 
     progress: Callable[[int, int, int, int], None] | None = None
     after_chunk: Callable[[str, int], None] | None = None
@@ -466,7 +467,6 @@ class _Copier:
         the slower of the disk and MD5, not of both one after the other. ``PIPELINE``
         buffers circulate; the hash of a buffer is waited for before it is read into again,
         and the hashes run in order (one thread)."""
-        from concurrent.futures import Future, ThreadPoolExecutor
 
         digest = hashlib.md5(usedforsecurity=False)
         pipelined = size >= GROUP_LIMIT
@@ -715,7 +715,7 @@ def _make_folders(device: str, tasks: list[_Task]) -> None:
 def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWriter,
               counts: PrepareCounts, findings: Findings, result: PrepareResult, verify: bool,
               jobs: int | None, hooks: Hooks, group: bool) -> None:
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     try:
         _make_folders(device, tasks)
@@ -756,7 +756,7 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
             pending.update(still)
             batch.add([f.result() for f in finished])
             fill()
-    batch.flush()
+    batch.close()
 
 
 @functools.cache
@@ -788,7 +788,12 @@ class _Batch:
     its name are durable: per file (fsync, rename, folder fsync: the row comes with the
     file), or, in group mode, for a batch of temporaries at once: syncfs, rename each,
     syncfs, then the rows (two syncs for up to ``FILES`` files or ``BYTES`` bytes, instead
-    of a journal commit per file)."""
+    of a journal commit per file).
+
+    A batch is made durable by a thread of its own while the next one is copied (a syncfs
+    waits for the disk, and for every other writer's dirty pages of that file system: the
+    copy would stand still for it); one batch at a time, so batches reach the journal in
+    order. ``lock`` guards what both threads change (the journal, counts, findings)."""
 
     FILES = 128
     BYTES = 256 * 1024 * 1024
@@ -800,34 +805,55 @@ class _Batch:
         self.staged: list[tuple[str, JournalRow]] = []
         self.bytes = 0
         self.sync = _syncfs()
+        self.lock = threading.Lock()
+        self.flushing: Future[None] | None = None
+        self.flusher: ThreadPoolExecutor | None = None
 
     def add(self, done: list[_Done]) -> None:
         rows = [d.row for d in done if d.row is not None and d.staged is None]
         for folder in sorted({os.path.dirname(os.path.join(self.device, r.path))
                               for r in rows}):
             _fsync_dir(folder)
-        self._journal(rows)
-        for d in done:
-            if d.row is not None and d.staged is not None:
-                self.staged.append((d.staged, d.row))
-                self.bytes += d.row.size
-            elif d.failure is not None:
-                self._failed(*d.failure)
+        with self.lock:
+            self._journal(rows)
+            for d in done:
+                if d.row is not None and d.staged is not None:
+                    self.staged.append((d.staged, d.row))
+                    self.bytes += d.row.size
+                elif d.failure is not None:
+                    self._failed(*d.failure)
         if len(self.staged) >= self.FILES or self.bytes >= self.BYTES:
-            self.flush()
+            self.flush(wait=False)
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = True) -> None:
+        """Make the staged temporaries durable, in place and journaled: in the background
+        (``wait=False``) or before returning. The batch before is waited for first."""
         staged, self.staged, self.bytes = self.staged, [], 0
+        self.wait()
         if not staged:
             return
+        if wait:
+            self._durable(staged)
+            return
+        if self.flusher is None:
+            self.flusher = ThreadPoolExecutor(1, thread_name_prefix="prepare-sync")
+        self.flushing = self.flusher.submit(self._durable, staged)
+
+    def wait(self) -> None:
+        if self.flushing is not None:
+            flushing, self.flushing = self.flushing, None
+            flushing.result()
+
+    def close(self) -> None:
+        self.flush()
+        if self.flusher is not None:
+            self.flusher.shutdown(wait=True)
+
+    def _durable(self, staged: list[tuple[str, JournalRow]]) -> None:
         try:
             self._syncfs()
         except OSError as exc:
-            for temp, row in staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot make the "
-                             f"copy durable: {reason(exc)}; not copied", True)
+            self._unstage(staged, f"cannot make the copy durable: {reason(exc)}; not copied")
             return
         rows = []
         for temp, row in staged:
@@ -837,11 +863,29 @@ class _Batch:
             except OSError as exc:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
-                self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot rename the "
-                             f"copy into place: {reason(exc)}; not copied",
-                             exc.errno in _FATAL)
-        self._syncfs()
-        self._journal(rows)
+                with self.lock:
+                    self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot rename "
+                                 f"the copy into place: {reason(exc)}; not copied",
+                                 exc.errno in _FATAL)
+        try:
+            self._syncfs()
+        except OSError as exc:
+            # In place but not known to be durable: no row (a resume finds them on the
+            # device, not in the journal, and copies them again).
+            with self.lock:
+                for row in rows:
+                    self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot make "
+                                 f"the copy durable: {reason(exc)}; not journaled", True)
+            return
+        with self.lock:
+            self._journal(rows)
+
+    def _unstage(self, staged: list[tuple[str, JournalRow]], text: str) -> None:
+        with self.lock:
+            for temp, row in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                self._failed(RULE_DEVICE_WRITE, display_path(row.path), text, True)
 
     def _syncfs(self) -> None:
         assert self.sync is not None
