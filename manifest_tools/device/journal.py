@@ -33,6 +33,8 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import BinaryIO, NamedTuple
 
 from ..errors import InputError
@@ -181,11 +183,7 @@ def read_journal(path: str) -> Journal:
     journal = Journal(JournalHeader("", ""))
     try:
         with open(path, "rb") as stream:
-            for _, record in records(stream, path, journal):
-                if isinstance(record, str):
-                    journal.rows.pop(record, None)
-                else:
-                    journal.rows[record.path] = record
+            _read_into(stream, path, journal)
     except FileNotFoundError:
         raise InputError(f"{path}: no such journal", path) from None
     except IsADirectoryError:
@@ -193,6 +191,89 @@ def read_journal(path: str) -> Journal:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
     return journal
+
+
+def _read_into(stream: BinaryIO, path: str, journal: Journal) -> None:
+    """``records``' reading, a block at a time: a block of plain ``F`` rows whose CRCs all
+    match (the common block) is taken whole by ``_plain_rows``, no bytecode per row (a
+    resume of a million-file job reads its journal in seconds, not a minute); any other
+    block line by line as ``records`` does, with the same torn and damaged lines."""
+    first = stream.readline()
+    if not first.endswith(b"\n"):
+        raise InputError(f"{path}: not a manifest-tools journal (no whole first line)", path)
+    journal.header = _parse_header(_checked(first[:-1]), path)
+    rows, bad = journal.rows, journal.bad_lines
+    offset = journal.good_end = len(first)
+    number = 1
+    pending: int | None = None  # a damaged line: torn if it is the last one
+    carry = b""
+    while data := stream.read(_BLOCK):
+        data = carry + data
+        cut = data.rfind(b"\n") + 1
+        block, carry = data[:cut], data[cut:]
+        if not block:
+            continue
+        lines = block.split(b"\n")
+        lines.pop()
+        if pending is not None:  # lines follow it: damaged, not torn
+            bad.append(pending)
+            pending = None
+        if _plain_rows(block, lines, rows):
+            number += len(lines)
+            offset += len(block)
+            journal.good_end = offset
+            continue
+        for line in lines:
+            number += 1
+            offset += len(line) + 1
+            if pending is not None:
+                bad.append(pending)
+                pending = None
+            fields = _checked(line)
+            record = _record(fields) if fields is not None else None
+            if record is None:
+                pending = number
+                continue
+            journal.good_end = offset
+            if isinstance(record, str):
+                rows.pop(record, None)
+            else:
+                rows[record.path] = record
+    if carry and pending is not None:
+        bad.append(pending)
+    journal.torn = bool(carry) or pending is not None
+
+
+_BODY = itemgetter(slice(None, -9))
+_CRC = itemgetter(slice(-8, None))
+_new_row = tuple.__new__
+
+
+def _plain_rows(block: bytes, lines: list[bytes], rows: dict[str, JournalRow]) -> bool:
+    """Put the rows of ``block`` (its ``lines``) into ``rows`` when every line is an ``F``
+    row of seven fields with no escape and a matching CRC, checked column by column in C;
+    False (nothing changed) for any other block."""
+    if b"\\" in block or b"\nD\t" in block or block[:2] == b"D\t":
+        return False
+    if set(map(bytes.count, lines, repeat(b"\t", len(lines)))) != {6}:
+        return False
+    if b"".join(map(_CRC, lines)) != b"".join(map(b"%08x".__mod__, map(zlib.crc32,
+                                                                        map(_BODY, lines)))):
+        return False
+    f = block.decode("utf-8", "surrogateescape").replace("\n", "\t").split("\t")
+    n = len(lines)
+    md5s = f[4::7]
+    if f[0::7].count("F") != n or not "".join(md5s).isascii():
+        return False
+    try:
+        sizes, mtimes = list(map(int, f[3::7])), list(map(int, f[5::7]))
+    except ValueError:
+        return False
+    paths = f[1::7]
+    rows.update(zip(paths, map(_new_row, repeat(JournalRow, n),
+                               zip(paths, f[2::7], sizes, md5s, mtimes, strict=True)),
+                    strict=True))
+    return True
 
 
 class JournalWriter:
