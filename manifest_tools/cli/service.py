@@ -89,7 +89,7 @@ def jobs_command(
 
     from ..report.service import jobs_text
     from ..service.control import all_jobs, state
-    from ..service.jobs import Context
+    from ..service.operations import Context
 
     if output not in ("text", "json"):
         raise UsageError(f"--format must be text or json, not {output!r}")

@@ -19,8 +19,8 @@ from typing import Any
 from .auth import Request, authenticate
 from .control import route
 from .errors import ServiceError
-from .jobs import OPERATIONS, Context, label_for
 from .label import render_label
+from .operations import OPERATIONS, Context, label_for
 from .protocol import check_version, clean, error_document, parse_form, response_document
 
 # A manifest is at most 1 MiB (inputs.MANIFEST_LIMIT); percent-encoded it may triple.

@@ -96,7 +96,7 @@ def build(host: str, port: int, data_dir: str | None, credentials: str | None,
           log: Log = stderr_log) -> Server:
     """Keys, store, app and a bound server, ready to :meth:`Server.run`."""
     from ..credentials import load_key_pairs
-    from .jobs import Context
+    from .operations import Context
     from .store import Store
 
     if host == "localhost":

@@ -21,7 +21,7 @@ from manifest_tools.errors import InputError, UsageError
 from manifest_tools.service import dock
 from manifest_tools.service.dock import receive
 from manifest_tools.service.errors import ServiceError
-from manifest_tools.service.jobs import Context, cancel_job, create_job, update_job
+from manifest_tools.service.operations import Context, cancel_job, create_job, update_job
 from manifest_tools.service.store import Store
 
 from .conftest import ACCESS, SAMPLES, SECRET

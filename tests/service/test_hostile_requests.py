@@ -27,7 +27,7 @@ from manifest_tools.aws import IMPORTEXPORT_NAMESPACE
 from manifest_tools.credentials import SecretKey
 from manifest_tools.service.auth import Request, authenticate
 from manifest_tools.service.errors import ServiceError
-from manifest_tools.service.jobs import Context, create_job, list_jobs
+from manifest_tools.service.operations import Context, create_job, list_jobs
 from manifest_tools.service.protocol import parse_form
 from manifest_tools.service.store import Store
 
