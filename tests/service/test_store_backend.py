@@ -78,7 +78,7 @@ def test_receive_parses_the_stored_manifest_once(tmp_path: Path,
 
     def counted(data: bytes, *args: object, **kwargs: object) -> parse_module.Manifest:
         parses.append(data)
-        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+        return real(data, *args, **kwargs)
 
     monkeypatch.setattr(parse_module, "parse_manifest", counted)
     receipt = dock.receive(store, job_id, str(device))
