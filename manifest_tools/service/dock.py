@@ -148,7 +148,7 @@ class _Importer:
         self.receipt.progress_code = "SuccessWithErrors" if self.receipt.errors else "Success"
         return self.receipt
 
-    def _fail(self, relpath: str, status: str, code: str, key: str = "",
+    def _failed(self, relpath: str, status: str, code: str, key: str = "",
               size: int | None = None) -> None:
         self.log.failed(relpath, status, code, key, size)
         self.receipt.errors += 1
@@ -172,7 +172,7 @@ class _Importer:
             # A name that is not UTF-8 is logged with U+FFFD for its bad bytes.
             name = relpath if entry.utf8 else relpath.encode(
                 "utf-8", "surrogateescape").decode("utf-8", "replace")
-            self._fail(name, outcome.status, outcome.code,
+            self._failed(name, outcome.status, outcome.code,
                        f"{self.bucket}/{outcome.key}" if outcome.key else "",
                        None if outcome.rule == "MT618" else entry.size)
         else:
@@ -184,7 +184,7 @@ class _Importer:
             md5, read = self._read(Listed(self.root_fd, relpath, ident), key)
         except OSError:
             # Reading the device failed (our side's write errors are raised, see _read).
-            self._fail(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
+            self._failed(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
             return
         self.log.loaded(relpath, f"{self.bucket}/{key}", md5, read,
                         _content_type(self.manifest, relpath))

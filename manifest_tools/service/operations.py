@@ -251,7 +251,7 @@ def label_for(ctx: Context, token: str) -> tuple[list[str], dict[str, str], str]
     """(job ids, sender address, date) behind a label URL: a GetShippingLabel label or a
     job's own ArtifactList label. The token is the capability; no signature is needed."""
     # A canceled job ships nothing: its label (and any label naming it) stops serving the
-    # name and address it holds (issue 18).
+    # name and address it holds.
     found = ctx.store.label(token)
     if found is not None:
         jobs = [ctx.store.job_by_id(job_id) for job_id in found[0]]

@@ -36,7 +36,7 @@ THREADS = 8
 # Idle keep-alive connections are closed after this long; a request must arrive meanwhile.
 CHANNEL_TIMEOUT = 30
 LOOP_TIMEOUT = 0.2
-# Slowloris (issue 18): waitress's channel_timeout only closes *idle* connections, so one
+# Slowloris: waitress's channel_timeout only closes *idle* connections, so one
 # header line every few seconds kept a connection forever. A request (headers and body,
 # 4 MiB at most) must be complete within REQUEST_SECONDS of its first byte; one client
 # address holds at most PER_CLIENT connections (more are closed at once), all clients

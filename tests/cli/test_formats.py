@@ -111,7 +111,7 @@ def test_sarif_for_one_finding(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch)
 
     assert driver["version"] == __version__
     assert run["columnKind"] == "unicodeCodePoints"
-    # Every rule is listed, whatever fired (issue 11), with help text and its default level.
+    # Every rule is listed, whatever fired, with help text and its default level.
     assert [r["id"] for r in driver["rules"]] == sorted(RULES)
     index = sorted(RULES).index("MT303")
     rule = driver["rules"][index]
@@ -192,7 +192,7 @@ def test_sarif_zero_files(run_cli: RunCli, tmp_path: Path) -> None:
 
 def test_missing_file_is_a_complete_sarif_document(run_cli: RunCli, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 11: a missing file still yields a whole SARIF log (an MT123 result, an
+    """A missing file still yields a whole SARIF log (an MT123 result, an
     unsuccessful invocation with a notification) and exit 2."""
     monkeypatch.chdir(ROOT)
     missing = str(tmp_path / "missing.yaml")

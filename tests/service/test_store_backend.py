@@ -12,7 +12,8 @@ from manifest_tools.credentials import SecretKey
 from manifest_tools.errors import UsageError
 from manifest_tools.manifest import parse as parse_module
 from manifest_tools.manifest.jobtype import JobType
-from manifest_tools.service import dock, store as store_module
+from manifest_tools.service import dock
+from manifest_tools.service import store as store_module
 from manifest_tools.service.operations import Context, create_job, get_status
 from manifest_tools.service.store import DB_NAME, MESSAGES, SCHEMA_VERSION, Store
 
