@@ -95,6 +95,12 @@ def render_text(results: Sequence[FileResult], options: RenderOptions) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def located_in(path: str, d: Diagnostic) -> str:
+    """The file a finding's line and column point into: its source, else the file read.
+    Every format of ``validate`` names that one file."""
+    return path if d.source is None else d.source
+
+
 def _text_lines(path: str, d: Diagnostic, color: bool) -> list[str]:
     severity = d.severity.value
     # The input the line and column point into: the finding's source, else the file read.
@@ -166,8 +172,9 @@ def render_github(results: Sequence[FileResult], options: RenderOptions) -> str:
                 continue
             command = "error" if d.severity is Severity.ERROR else "warning"
             props = [f"line={d.line}", f"col={d.column}", f"title={_escape_property(d.rule)}"]
-            if not _is_pseudo(r.path):  # standard input has no file to annotate
-                props.insert(0, f"file={_escape_property(relative_path(r.path))}")
+            where = located_in(r.path, d)
+            if not _is_pseudo(where):  # standard input has no file to annotate
+                props.insert(0, f"file={_escape_property(relative_path(where))}")
             lines.append(f"::{command} {','.join(props)}::{_escape_data(d.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 

@@ -26,6 +26,7 @@ from manifest_tools.report.findings import (
     render_github,
     render_sarif,
 )
+from manifest_tools.report.reporters import renderer
 from manifest_tools.rules import RULES
 from tests import cputime
 from tests.conftest import RunCli
@@ -379,3 +380,10 @@ def test_a_finding_in_another_input_says_so_in_text_json_and_sarif() -> None:
     assert location["logicalLocations"] == [{"fullyQualifiedName": "photos/a.jpg",
                                              "kind": "resource"}]
     assert location["properties"] == {"devicePath": "photos/a.jpg"}
+    # The CI formats annotate the same file.
+    assert render_github(results, RenderOptions()).startswith(
+        "::error file=job/manifest.yaml,line=11,col=14,")
+    gitlab = json.loads(renderer("gitlab")(results, RenderOptions()))
+    assert gitlab[0]["location"] == {"path": "job/manifest.yaml", "lines": {"begin": 11}}
+    junit = renderer("junit")(results, RenderOptions())
+    assert 'file="job/manifest.yaml"' in junit and "job/manifest.yaml:11:14: error" in junit
