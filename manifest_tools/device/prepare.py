@@ -57,8 +57,8 @@ if TYPE_CHECKING:
     from .preflight import Preflight
     from .signature import WriteResult
 
-__all__ = ["ATTEMPTS", "CHUNK", "TEMP_NAME", "Hooks", "PrepareCounts", "PrepareResult",
-           "prepare"]
+__all__ = ["ATTEMPTS", "BATCH_BYTES", "BATCH_FILES", "CHUNK", "TEMP_NAME", "Hooks",
+           "PrepareCounts", "PrepareResult", "prepare"]
 
 CHUNK = 1024 * 1024
 # Bytes written to a device copy before their write-back is started (``_start_writeback``).
@@ -72,6 +72,10 @@ ATTEMPTS = 3
 # Files at least this large are fsynced on their own even in group mode: a syncfs waits for
 # every dirty page of the file system, other writers' too, and buys nothing for one file.
 GROUP_LIMIT = 16 * 1024 * 1024
+# A batch of small files made durable together in group mode (``_Batch``): at most this
+# many files or bytes (what a kill can cost a resume to copy again).
+BATCH_FILES = 128
+BATCH_BYTES = 256 * 1024 * 1024
 # Buffers in flight between reading and hashing a large file (``_Copier._pump``).
 PIPELINE = 4
 # Temporaries on the device: '.mtprep-' + 16 hex digits + '.tmp' in the file's own folder
@@ -787,16 +791,13 @@ class _Batch:
     """Copied files on their way into the journal. A row is written only once its file and
     its name are durable: per file (fsync, rename, folder fsync: the row comes with the
     file), or, in group mode, for a batch of temporaries at once: syncfs, rename each,
-    syncfs, then the rows (two syncs for up to ``FILES`` files or ``BYTES`` bytes, instead
-    of a journal commit per file).
+    syncfs, then the rows (two syncs for up to ``BATCH_FILES`` files or ``BATCH_BYTES``
+    bytes, instead of a journal commit per file).
 
     A batch is made durable by a thread of its own while the next one is copied (a syncfs
     waits for the disk, and for every other writer's dirty pages of that file system: the
     copy would stand still for it); one batch at a time, so batches reach the journal in
     order. ``lock`` guards what both threads change (the journal, counts, findings)."""
-
-    FILES = 128
-    BYTES = 256 * 1024 * 1024
 
     def __init__(self, device: str, writer: JournalWriter, counts: PrepareCounts,
                  findings: Findings, result: PrepareResult, hooks: Hooks) -> None:
@@ -822,7 +823,7 @@ class _Batch:
                     self.bytes += d.row.size
                 elif d.failure is not None:
                     self._failed(*d.failure)
-        if len(self.staged) >= self.FILES or self.bytes >= self.BYTES:
+        if len(self.staged) >= BATCH_FILES or self.bytes >= BATCH_BYTES:
             self.flush(wait=False)
 
     def flush(self, wait: bool = True) -> None:

@@ -289,7 +289,7 @@ def test_batches_made_durable_while_the_next_is_copied(job: tuple[Path, Path, Pa
     for rel, data in files.items():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_bytes(data)
-    monkeypatch.setattr(module._Batch, "FILES", 3)
+    monkeypatch.setattr(module, "BATCH_FILES", 3)
     assert module.group_durability("ext4")
     in_place: list[bool] = []
     threads: set[str] = set()
