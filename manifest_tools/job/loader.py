@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..aws import SIGNATURE_NAME
 from ..errors import DeviceError, FindingsError, MissingKeyError, StatusFormatError
 from ..inputs import MANIFEST_LIMIT, SIGNATURE_LIMIT, STATUS_LIMIT, read_source
-from ..sniff import Kind, sniff, wrong_kind
+from ..sniff import Kind, kind_hint, sniff, wrong_kind
 
 if TYPE_CHECKING:
     from ..credentials import SecretKey
@@ -53,8 +53,7 @@ class ManifestInput:
     @cached_property
     def wrong_kind(self) -> str | None:
         """'this looks like X, not a manifest; use Y', or None."""
-        return wrong_kind(self.data, "manifest") if self.kind not in (None, "manifest") \
-            else None
+        return kind_hint(self.kind, "manifest")
 
     @cached_property
     def parsed(self) -> Manifest:
@@ -238,12 +237,13 @@ def read_status(path: str, *, list_jobs: bool = False,
             from ..status.jobs import read_list_jobs
 
             return StatusInput(path, data, None, read_list_jobs(data))
-        raise FindingsError(f"{path}: MT510 {wrong_kind(data, 'get-status')}")
+        raise FindingsError(f"{path}: MT510 {kind_hint(kind, 'get-status')}")
     try:
         reading = read(data)
     except StatusFormatError as exc:
-        if kind not in (None, "get-status"):
-            raise FindingsError(f"{path}: MT510 {wrong_kind(data, 'get-status')}") from None
+        hint = kind_hint(kind, "get-status")
+        if hint is not None:
+            raise FindingsError(f"{path}: MT510 {hint}") from None
         d = exc.diagnostics[0]
         # One located line (main prints it), not the finding and then the error again.
         raise FindingsError(f"{path}:{d.line}:{d.column}: {d.rule} {d.message}") from None
