@@ -12,7 +12,6 @@ the median of the per-round ratios (this tree / peer).
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import subprocess
@@ -21,13 +20,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from manifest_tools.signature import render_signature_file, sign  # noqa: E402
-from tests.manifests import IMPORT  # noqa: E402
-
-KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-IGNORE = "ignore:\n  - '\\.bak$'\n  - '^backup/'\n  - '.*~$'\n"
+from preflight_status_work import write_job  # noqa: E402
 
 
 def _cpu(tree: Path, argv: list[str]) -> float:
@@ -48,24 +43,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        manifest = (IMPORT + IGNORE).encode()
-        current = (IMPORT.replace(": ", ":") + "acl:private\n" + IGNORE).encode()
-        (root / "m.yaml").write_bytes(manifest)
-        sig = sign(current, "EX1ID", KEY)
-        contents = render_signature_file(sig).decode()
-        (root / "s.json").write_text(json.dumps({
-            "JobId": "EX1ID", "JobType": "Import", "LocationCode": "NotReceived",
-            "ProgressCode": "Pending", "Signature": sig.signature,
-            "SignatureFileContents": contents, "CurrentManifest": current.decode()}))
-        dev = root / "dev"
-        dev.mkdir()
-        (dev / "SIGNATURE").write_text(contents)
+        dev = write_job(root, "compact")
         for n in range(args.files):
             folder = dev / f"d{n // 50:04d}"
             folder.mkdir(exist_ok=True)
             (folder / f"IMG_{n:06d}.jpg").write_bytes(b"x")
         argv = ["preflight", str(dev), "--manifest", str(root / "m.yaml"), "--status",
-                str(root / "s.json"), "--format", "json", "--no-progress"]
+                str(root / "status.json"), "--format", "json", "--no-progress"]
         ours: list[float] = []
         peer: list[float] = []
         for _ in range(args.rounds):

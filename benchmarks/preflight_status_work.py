@@ -27,6 +27,26 @@ PATTERNS = ["\\.bak$", "^backup/", ".*~$"]
 KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
+def write_job(root: Path, current_form: str) -> Path:
+    """m.yaml (with the ignore patterns), status.json and the device folder dev/ holding
+    the job's SIGNATURE, under ``root``; the device folder."""
+    ignore = "ignore:\n" + "".join(f"  - '{p}'\n" for p in PATTERNS)
+    manifest = (IMPORT + ignore).encode()
+    current = manifest if current_form == "same" else (
+        IMPORT.replace(": ", ":") + "acl:private\n" + ignore).encode()
+    (root / "m.yaml").write_bytes(manifest)
+    sig = sign(current, "EX1ID", KEY)
+    contents = render_signature_file(sig).decode()
+    (root / "status.json").write_text(json.dumps({
+        "JobId": "EX1ID", "JobType": "Import", "LocationCode": "NotReceived",
+        "ProgressCode": "Pending", "Signature": sig.signature,
+        "SignatureFileContents": contents, "CurrentManifest": current.decode()}))
+    dev = root / "dev"
+    dev.mkdir()
+    (dev / "SIGNATURE").write_text(contents)
+    return dev
+
+
 def run(current_form: str) -> Counter[str]:
     """One ``preflight --status`` run; ``current_form``: CurrentManifest as given ("same")
     or in AWS's compact form with its defaults filled in ("compact": same fields, other
@@ -52,27 +72,13 @@ def run(current_form: str) -> Counter[str]:
     counting("KeyRules.read", keys.KeyRules, "read")
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            ignore = "ignore:\n" + "".join(f"  - '{p}'\n" for p in PATTERNS)
-            manifest = (IMPORT + ignore).encode()
-            current = manifest if current_form == "same" else (
-                IMPORT.replace(": ", ":") + "acl:private\n" + ignore).encode()
-            (root / "m.yaml").write_bytes(manifest)
-            sig = sign(current, "EX1ID", KEY)
-            contents = render_signature_file(sig).decode()
-            (root / "status.json").write_text(json.dumps({
-                "JobId": "EX1ID", "JobType": "Import", "LocationCode": "NotReceived",
-                "ProgressCode": "Pending", "Signature": sig.signature,
-                "SignatureFileContents": contents, "CurrentManifest": current.decode()}))
-            dev = root / "dev"
-            dev.mkdir()
-            (dev / "SIGNATURE").write_text(contents)
+            dev = write_job(Path(tmp), current_form)
             (dev / "a.txt").write_text("a")
             from manifest_tools.cli.app import main as cli
 
             with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
-                cli(["preflight", str(dev), "--manifest", str(root / "m.yaml"), "--status",
-                     str(root / "status.json"), "--format", "json"])
+                cli(["preflight", str(dev), "--manifest", str(Path(tmp) / "m.yaml"),
+                     "--status", str(Path(tmp) / "status.json"), "--format", "json"])
         info = getattr(real_translate, "cache_info", None)
         # Without the cache every call translates; with it, only the misses do.
         counts["patterns translated"] = info().misses if info else counts[
