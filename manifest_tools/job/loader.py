@@ -14,7 +14,7 @@ used raises from the one exception tree (:mod:`..errors`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -245,8 +245,9 @@ def read_status(path: str, *, list_jobs: bool = False,
         if hint is not None:
             raise FindingsError(f"{path}: MT510 {hint}") from None
         d = exc.diagnostics[0]
-        # One located line (main prints it), not the finding and then the error again.
-        raise FindingsError(f"{path}:{d.line}:{d.column}: {d.rule} {d.message}") from None
+        # One located line (main prints the place from the finding), not the finding and
+        # then the error again.
+        raise FindingsError(f"{d.rule} {d.message}", [replace(d, source=path)]) from None
     return StatusInput(path, data, reading)
 
 

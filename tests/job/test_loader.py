@@ -125,3 +125,19 @@ def test_status_findings_point_at_what_they_are_about(tmp_path: Path) -> None:
     found = [(d.path, d.message.split(":")[0]) for d in preflight_job(root, job).findings
              if d.rule == "MT619"]
     assert found == [(None, "manifest-matches"), ("SIGNATURE", "device-file-matches")]
+
+
+def test_unreadable_status_is_one_finding_located_by_its_source(tmp_path: Path,
+                                                                run_cli: RunCli) -> None:
+    """The place is the finding's (``source``, line, column), printed by the one helper;
+    the message holds no location."""
+    path = tmp_path / "status.out"
+    path.write_bytes(b"garbage\n")
+    with pytest.raises(FindingsError) as caught:
+        load_job(status=str(path))
+    [d] = caught.value.diagnostics
+    assert (d.rule, d.source, d.line, d.column) == ("MT501", str(path), 1, 1)
+    assert str(path) not in str(caught.value)
+    r = run_cli("status", str(path))
+    assert r.code == 1
+    assert r.err.startswith(f"manifest-tools: error: {path}:1:1: MT501 "), r.err
