@@ -61,8 +61,15 @@ def err(message: str) -> None:
 
 
 def err_diagnostic(origin: str, d: Diagnostic) -> None:
-    """One located finding on stderr, ``file:line:column: severity RULE message``."""
-    err(f"{origin}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}")
+    """One located finding on stderr, ``file:line:column: severity RULE message``; the
+    place printed by the one helper (``diagnostics.location``), the finding's own source
+    when it has one, else ``origin``."""
+    from dataclasses import replace
+
+    from ..diagnostics import location
+
+    where = location(d if d.source is not None else replace(d, source=origin))
+    err(f"{where}: {d.severity.value} {d.rule} {d.message}")
 
 
 JobTypeOption = Annotated[JobType | None, typer.Option(
