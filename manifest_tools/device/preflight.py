@@ -1,11 +1,12 @@
 """Preflight: check a device before it ships, and say which S3 key every file will get.
 
-``run_preflight(root, manifest_bytes)`` walks the device read-only (:mod:`.walk`), applies
-the manifest's key rules (:mod:`.keys`) and returns a :class:`Preflight` whose ``findings``
-are :class:`Diagnostic` objects with ``path`` set (rule ids MT6xx, see ``rules.py``). It
-never writes: the caller gets one :data:`KeyRow` per non-folder entry through ``on_rows``
-(lists of about ``ROWS_BATCH`` rows in walk order, reused after the call, for the ``--keys``
-CSV: one call per batch, since a call per file costs as much as the file's checks) and may
+``run_preflight(root, manifest)`` (bytes, or the job loader's parse) walks the device
+read-only (:mod:`.walk`), applies the manifest's key rules (:mod:`.keys`) and returns a
+:class:`Preflight` whose ``findings`` are :class:`Diagnostic` objects with ``path`` set
+(rule ids MT6xx, see ``rules.py``). It never writes: the caller gets one :data:`KeyRow` per
+non-folder entry through ``on_rows`` (lists of about ``ROWS_BATCH`` rows in walk order,
+reused after the call, for the ``--keys`` CSV: one call per batch, since a call per file
+costs as much as the file's checks) and may
 pass ``progress`` to be told every ``PROGRESS_EVERY`` entries.
 
 Memory stays bounded on large devices: key collisions are found with a set of hashes of the
@@ -516,6 +517,7 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes | Manifest,
     for d in manifest_findings:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
+    substitutions = rules.substitutions  # an export's folder names (export_checks)
     if job_type is not JobType.IMPORT:
         rules = KeyRules()
     scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
@@ -534,7 +536,7 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes | Manifest,
         findings.error("MT608", f"{scan.more_suspects:,} more keys are each shared by several "
                        "files (not named: fix the ones listed and run again)", None)
     if job_type is JobType.EXPORT:
-        notes.extend(export_checks(root, data, filesystem, findings))
+        notes.extend(export_checks(root, data, substitutions, filesystem, findings))
     for d in extra_findings:
         findings.add(d)
     return Preflight(root, manifest_label, job_type, filesystem, mount_root, scan.summary,
