@@ -6,8 +6,8 @@ read-only (:mod:`.walk`), applies the manifest's key rules (:mod:`.keys`) and re
 (rule ids MT6xx, see ``rules.py``). It never writes: the caller gets one :data:`KeyRow` per
 non-folder entry through ``on_rows`` (lists of about ``ROWS_BATCH`` rows in walk order,
 reused after the call, for the ``--keys`` CSV: one call per batch, since a call per file
-costs as much as the file's checks) and may
-pass ``progress`` to be told every ``PROGRESS_EVERY`` entries.
+costs as much as the file's checks) and may pass ``progress`` to be told every
+``PROGRESS_EVERY`` entries.
 
 Memory stays bounded on large devices: key collisions are found with a set of hashes of the
 lower-cased keys (an int per file, never the paths); only when a hash repeats does a second
