@@ -64,8 +64,9 @@ def prepare_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only the preflight and what "
                                           "would be copied; nothing written.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", metavar="N", min=1, max=64,
-                                             help="Files copied at once (default: the "
-                                             "number of CPUs, at most 8).")] = None,
+                                             help="Files copied at once (default: 8; the "
+                                             "copy waits on the disks more than on the "
+                                             "CPU).")] = None,
     output_format: FormatOption = ReportFormat.TEXT,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display "
                                               "on stderr (off anyway when stderr is not a "
