@@ -1,0 +1,171 @@
+"""Children forked from a warm interpreter: a real process per run, without paying each time
+for the interpreter's start and the imports (~0.5 CPU s for ``python -m manifest_tools``,
+~1 CPU s for ``aws``, most of a short run).
+
+``Warm(["manifest_tools.cli.app"])`` starts one helper process (tests/warm_helper.py) that
+imports those modules once and then forks a child per ``start(...)``. Each child is its own
+process, as under ``subprocess``: its own environment (exactly ``env``), working folder,
+stdin (a file or /dev/null), stdout and stderr (files), ``RLIMIT_CPU``/``RLIMIT_AS`` set in
+the child itself (its CPU time counts from the fork), and it runs the module or script as
+``__main__`` with ``sys.argv`` as ``python -m MODULE ARGS`` or ``python SCRIPT ARGS`` would
+(``runpy``). The helper reaps it and reports its exit status and its own rusage (user +
+system CPU seconds), so ``start(...).wait()`` gives the same ``cputime.Finished`` as
+``cputime.run``, with the same wall-clock backstop against a hang.
+
+What a fork does not repeat: the interpreter's start-up and the preloaded imports (their
+module-level code ran once, in the helper). Environment variables those imports set in the
+helper (awscli sets ``AWS_DATA_PATH``) are set in each child too unless its ``env`` names
+them. Tests of start-up itself (``--help`` without typer, the installed command) keep using
+``cputime.run`` or ``subprocess``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.cputime import BACKSTOP, Finished
+
+HELPER = Path(__file__).with_name("warm_helper.py")
+
+
+class Warm:
+    """The helper process; ``start`` children from it, ``close`` it (or use ``with``)."""
+
+    def __init__(self, preload: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        self._proc = subprocess.Popen([sys.executable, str(HELPER), *preload],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._lock = threading.Condition()
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._pids: dict[int, int] = {}
+        self._next = 0
+        self._closed = False
+        self._folder = tempfile.TemporaryDirectory(prefix="mt-warm-")
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            reply = json.loads(line)
+            with self._lock:
+                if "pid" in reply:
+                    self._pids[reply["id"]] = reply["pid"]
+                else:
+                    self._replies[reply["id"]] = reply
+                self._lock.notify_all()
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+
+    def _send(self, request: dict[str, Any]) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+        self._proc.stdin.flush()
+
+    def start(self, argv: Sequence[str], *, module: str | None = None,
+              script: str | Path | None = None, cpu_seconds: float | None,
+              memory: int | None = None, env: Mapping[str, str], cwd: str | Path,
+              stdin: str | Path | None = None, backstop: float = BACKSTOP) -> WarmChild:
+        """Run ``module`` (as ``-m``) or ``script`` with ``argv`` (without the program)."""
+        assert (module is None) != (script is None), "a module or a script"
+        with self._lock:
+            ident = self._next
+            self._next += 1
+        out = os.path.join(self._folder.name, f"{ident}.out")
+        err = os.path.join(self._folder.name, f"{ident}.err")
+        self._send({"id": ident, "module": module, "script": None if script is None else
+                    str(script), "argv": list(argv), "env": dict(env), "cwd": str(cwd),
+                    "stdin": None if stdin is None else str(stdin), "out": out, "err": err,
+                    "cpu": cpu_seconds, "memory": memory})
+        shown = ("-m", module) if module is not None else (str(script),)
+        return WarmChild(self, ident, (sys.executable, *shown, *argv), cpu_seconds, backstop,
+                         time.monotonic() + backstop, out, err)
+
+    def _result(self, ident: int) -> dict[str, Any] | None:
+        with self._lock:
+            if self._closed and ident not in self._replies:
+                raise AssertionError(f"the warm helper ended (exit {self._proc.poll()})")
+            return self._replies.pop(ident, None)
+
+    def _wait_result(self, ident: int, timeout: float) -> dict[str, Any] | None:
+        with self._lock:
+            self._lock.wait_for(lambda: ident in self._replies or self._closed, timeout)
+        return self._result(ident)
+
+    def _kill(self, ident: int) -> None:
+        self._send({"kill": ident})
+
+    def close(self) -> None:
+        if self._proc.stdin is not None and not self._proc.stdin.closed:
+            self._proc.stdin.close()  # the helper kills what still runs and exits
+        self._proc.wait(BACKSTOP)
+        self._reader.join(BACKSTOP)
+        self._folder.cleanup()
+
+    def __enter__(self) -> Warm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class WarmChild:
+    """A started child; ``poll()`` until it returns a Finished, or ``wait()``."""
+
+    warm: Warm
+    ident: int
+    argv: tuple[str, ...]
+    cpu_limit: float | None
+    backstop: float
+    deadline: float
+    out: str
+    err: str
+    _done: Finished | None = field(default=None, init=False)
+
+    @property
+    def pid(self) -> int:
+        with self.warm._lock:
+            self.warm._lock.wait_for(lambda: self.ident in self.warm._pids or self.warm._closed)
+            return self.warm._pids[self.ident]
+
+    def _finish(self, reply: dict[str, Any], hung: bool) -> Finished:
+        data = []
+        for path in (self.out, self.err):
+            data.append(Path(path).read_bytes())
+            os.unlink(path)
+        self._done = Finished(self.argv, None if hung else reply["code"], data[0], data[1],
+                              reply["cpu"], self.cpu_limit, self.backstop)
+        return self._done
+
+    def poll(self) -> Finished | None:
+        if self._done is not None:
+            return self._done
+        reply = self.warm._result(self.ident)
+        if reply is not None:
+            return self._finish(reply, hung=False)
+        if time.monotonic() < self.deadline:
+            return None
+        self.warm._kill(self.ident)  # a hang: SIGKILL, then the helper reports its end
+        reply = self.warm._wait_result(self.ident, BACKSTOP)
+        assert reply is not None, "the warm helper did not report a killed child"
+        return self._finish(reply, hung=True)
+
+    def wait(self) -> Finished:
+        while self._done is None:
+            reply = self.warm._wait_result(self.ident, max(0.0, self.deadline - time.monotonic()))
+            if reply is not None:
+                return self._finish(reply, hung=False)
+            if time.monotonic() >= self.deadline:
+                return self.poll() or self.wait()
+        return self._done
