@@ -3,7 +3,10 @@
 ``service`` starts ``manifest-tools service run --port 0`` as a child process with its own
 data folder and credentials file, reads the ``listening on`` line, and stops it with
 SIGTERM afterwards (the test fails if it does not stop cleanly). ``aws`` runs the real AWS
-CLI with a private HOME and config, so nothing of the machine's own AWS setup leaks in.
+CLI with a private HOME and config, so nothing of the machine's own AWS setup leaks in: each
+call is its own process running the ``aws`` script, forked from one warm interpreter per worker
+that imported ``awscli.clidriver`` once (tests/warm.py; a fresh ``aws`` process spent ~1 CPU
+second on start-up and imports, most of each call).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests import cputime
+from tests import cputime, warm
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "samples"
@@ -98,24 +101,36 @@ class AwsResult:
 AwsRunner = Callable[..., AwsResult]
 
 
+def _no_aws_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+
+@pytest.fixture(scope="session")
+def warm_aws() -> Iterator[warm.Warm]:
+    with warm.Warm(["awscli.clidriver"], env=_no_aws_env()) as helper:
+        yield helper
+
+
 @pytest.fixture
-def aws(service: Service, tmp_path: Path) -> AwsRunner:
+def aws(service: Service, tmp_path: Path, warm_aws: warm.Warm) -> AwsRunner:
     """Run ``aws importexport ARGS --endpoint-url URL`` as the default (or another) account."""
     home = tmp_path / "aws-home"
     home.mkdir()
 
     def _run(*args: str, access: str = ACCESS, secret: str = SECRET,
              env: Mapping[str, str] | None = None, cwd: Path | None = None) -> AwsResult:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        base = _no_aws_env()
         base.update({"HOME": str(home), "AWS_CONFIG_FILE": str(home / "config"),
                      "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
                      "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret,
                      "AWS_DEFAULT_REGION": REGION, "AWS_PAGER": "",
                      "AWS_MAX_ATTEMPTS": "1", **(env or {})})
-        proc = subprocess.run([AWS, "importexport", *args, "--endpoint-url", service.url],
-                              capture_output=True, text=True, env=base, timeout=cputime.BACKSTOP,
-                              check=False, cwd=cwd)
-        return AwsResult(proc.returncode, proc.stdout, proc.stderr)
+        run = warm_aws.start(["importexport", *args, "--endpoint-url", service.url],
+                             script=AWS, cpu_seconds=None, env=base,
+                             cwd=cwd or Path.cwd()).wait()
+        assert not run.hung, run.problem()
+        assert run.returncode is not None
+        return AwsResult(run.returncode, run.out, run.err)
 
     return _run
 
