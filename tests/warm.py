@@ -21,8 +21,10 @@ them. Tests of start-up itself (``--help`` without typer, the installed command)
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from tests.cputime import BACKSTOP, Finished
 
@@ -48,6 +50,7 @@ class Warm:
         self._replies: dict[int, dict[str, Any]] = {}
         self._pids: dict[int, int] = {}
         self._next = 0
+        self._names = itertools.count()
         self._closed = False
         self._folder = tempfile.TemporaryDirectory(prefix="mt-warm-")
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -72,24 +75,53 @@ class Warm:
         self._proc.stdin.write(json.dumps(request).encode() + b"\n")
         self._proc.stdin.flush()
 
-    def start(self, argv: Sequence[str], *, module: str | None = None,
-              script: str | Path | None = None, cpu_seconds: float | None,
-              memory: int | None = None, env: Mapping[str, str], cwd: str | Path,
-              stdin: str | Path | None = None, backstop: float = BACKSTOP) -> WarmChild:
-        """Run ``module`` (as ``-m``) or ``script`` with ``argv`` (without the program)."""
+    def _request(self, argv: Sequence[str], module: str | None, script: str | Path | None,
+                 **fields: Any) -> tuple[int, tuple[str, ...]]:
         assert (module is None) != (script is None), "a module or a script"
         with self._lock:
             ident = self._next
             self._next += 1
-        out = os.path.join(self._folder.name, f"{ident}.out")
-        err = os.path.join(self._folder.name, f"{ident}.err")
         self._send({"id": ident, "module": module, "script": None if script is None else
-                    str(script), "argv": list(argv), "env": dict(env), "cwd": str(cwd),
-                    "stdin": None if stdin is None else str(stdin), "out": out, "err": err,
-                    "cpu": cpu_seconds, "memory": memory})
+                    str(script), "argv": list(argv), **fields})
         shown = ("-m", module) if module is not None else (str(script),)
-        return WarmChild(self, ident, (sys.executable, *shown, *argv), cpu_seconds, backstop,
+        return ident, (sys.executable, *shown, *argv)
+
+    def start(self, argv: Sequence[str], *, module: str | None = None,
+              script: str | Path | None = None, cpu_seconds: float | None,
+              memory: int | None = None, env: Mapping[str, str], cwd: str | Path,
+              stdin: str | Path | None = None, backstop: float = BACKSTOP) -> WarmChild:
+        """Run ``module`` (as ``-m``) or ``script`` with ``argv`` (without the program);
+        its stdout and stderr go to files, read when it has ended."""
+        name = next(self._names)
+        out = os.path.join(self._folder.name, f"{name}.out")
+        err = os.path.join(self._folder.name, f"{name}.err")
+        ident, shown = self._request(
+            argv, module, script, env=dict(env), cwd=str(cwd),
+            stdin=None if stdin is None else str(stdin), out=out, err=err, pipes=False,
+            cpu=cpu_seconds, memory=memory)
+        return WarmChild(self, ident, shown, cpu_seconds, backstop,
                          time.monotonic() + backstop, out, err)
+
+    def popen(self, argv: Sequence[str], *, module: str, env: Mapping[str, str],
+              cwd: str | Path) -> WarmPopen:
+        """A long-running child (a server) with stdout and stderr pipes, as ``Popen(...,
+        stdout=PIPE, stderr=PIPE, text=True)``: no CPU limit, no backstop (the caller stops
+        it)."""
+        ends = [os.pipe(), os.pipe()]
+        try:
+            # The helper opens our write ends through /proc before it forks (then we close them).
+            out, err = (f"/proc/{os.getpid()}/fd/{w}" for _, w in ends)
+            ident, shown = self._request(argv, module, None, env=dict(env), cwd=str(cwd),
+                                         stdin=None, out=out, err=err, pipes=True, cpu=None,
+                                         memory=None)
+            child = WarmPopen(self, ident, shown,
+                              open(ends[0][0], encoding="utf-8"),  # noqa: SIM115
+                              open(ends[1][0], encoding="utf-8"))  # noqa: SIM115
+            child.pid  # noqa: B018  (reported once the helper holds the write ends)
+        finally:
+            for _, w in ends:
+                os.close(w)
+        return child
 
     def _result(self, ident: int) -> dict[str, Any] | None:
         with self._lock:
@@ -101,6 +133,11 @@ class Warm:
         with self._lock:
             self._lock.wait_for(lambda: ident in self._replies or self._closed, timeout)
         return self._result(ident)
+
+    def _pid(self, ident: int) -> int:
+        with self._lock:
+            self._lock.wait_for(lambda: ident in self._pids or self._closed)
+            return self._pids[ident]
 
     def _kill(self, ident: int) -> None:
         self._send({"kill": ident})
@@ -135,9 +172,7 @@ class WarmChild:
 
     @property
     def pid(self) -> int:
-        with self.warm._lock:
-            self.warm._lock.wait_for(lambda: self.ident in self.warm._pids or self.warm._closed)
-            return self.warm._pids[self.ident]
+        return self.warm._pid(self.ident)
 
     def _finish(self, reply: dict[str, Any], hung: bool) -> Finished:
         data = []
@@ -169,3 +204,45 @@ class WarmChild:
             if time.monotonic() >= self.deadline:
                 return self.poll() or self.wait()
         return self._done
+
+
+class WarmPopen:
+    """What the tests use of ``subprocess.Popen`` for a server started by ``Warm.popen``."""
+
+    def __init__(self, warm: Warm, ident: int, args: tuple[str, ...], stdout: TextIO,
+                 stderr: TextIO) -> None:
+        self.warm = warm
+        self.ident = ident
+        self.args = args
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode: int | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.warm._pid(self.ident)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            reply = self.warm._result(self.ident)
+            if reply is not None:
+                self.returncode = reply["code"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            reply = self.warm._wait_result(self.ident, BACKSTOP if timeout is None else timeout)
+            if reply is None:
+                raise subprocess.TimeoutExpired(list(self.args), timeout or BACKSTOP)
+            self.returncode = reply["code"]
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)

@@ -1,6 +1,6 @@
 """The helper process of tests/warm.py: ``python warm_helper.py MODULE...`` imports the
 modules, then reads one JSON request a line on stdin (``{"id", "module" or "script", "argv",
-"env", "cwd", "stdin", "out", "err", "cpu", "memory"}`` or ``{"kill": id}``), forks a child
+"env", "cwd", "stdin", "out", "err", "pipes", "cpu", "memory"}`` or ``{"kill": id}``), forks a child
 for each, and writes ``{"id", "pid"}`` when it started and ``{"id", "code", "cpu"}`` when it
 ended (its exit code as ``subprocess`` gives it; its own user + system CPU seconds). At the
 end of stdin it kills what still runs, reaps it and exits. No threads: it forks.
@@ -24,7 +24,7 @@ def _exit_code(code: object) -> int:
     return 1
 
 
-def _child(request: dict[str, Any], added: dict[str, str]) -> None:
+def _child(request: dict[str, Any], added: dict[str, str], stdio: list[int]) -> None:
     """In the forked child: set up as a fresh process would be, run, exit. Never returns."""
     import resource
     import runpy
@@ -41,10 +41,7 @@ def _child(request: dict[str, Any], added: dict[str, str]) -> None:
             resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
         if request["memory"] is not None:
             resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
-        fd = os.open(request["stdin"] or os.devnull, os.O_RDONLY)
-        os.dup2(fd, 0)
-        for target, path in ((1, request["out"]), (2, request["err"])):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        for target, fd in enumerate(stdio):
             os.dup2(fd, target)
             os.close(fd)
         os.chdir(request["cwd"])
@@ -77,6 +74,14 @@ def _child(request: dict[str, Any], added: dict[str, str]) -> None:
                 code = 120
     finally:
         os._exit(code)
+
+
+def _open_stdio(request: dict[str, Any]) -> list[int]:
+    """stdin, stdout, stderr of the child, opened here before the fork: once the start is
+    reported, the tests may close their ends of a pipe given as /proc/PID/fd/N."""
+    write = os.O_WRONLY if request["pipes"] else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    return [os.open(request["stdin"] or os.devnull, os.O_RDONLY),
+            os.open(request["out"], write, 0o600), os.open(request["err"], write, 0o600)]
 
 
 def _reply(message: dict[str, Any]) -> None:
@@ -116,11 +121,14 @@ class _Server:
         if "kill" in request:
             self.kill(request["kill"])
             return
+        stdio = _open_stdio(request)
         pid = os.fork()
         if pid == 0:
             os.close(self.wake_r)
             os.close(self.wake_w)
-            _child(request, self.added)
+            _child(request, self.added, stdio)
+        for fd in stdio:
+            os.close(fd)
         self.children[pid] = request["id"]
         _reply({"id": request["id"], "pid": pid})
 
