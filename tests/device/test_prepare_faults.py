@@ -13,8 +13,6 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from hypothesis import strategies as st
 
 from manifest_tools.device.journal import JournalRow, read_journal
 from manifest_tools.device.prepare import TEMP_NAME, Hooks, prepare
+from tests import warm
 from tests.device.test_filesystems import real_device
 from tests.device.test_preflight import SIGNATURE
 from tests.manifests import IMPORT
@@ -83,12 +82,18 @@ def reference() -> Iterator[tuple[Path, dict[str, tuple[bytes, int]], dict[str, 
     shutil.rmtree(work)
 
 
+@pytest.fixture(scope="module")
+def warm_cli() -> Iterator[warm.Warm]:
+    with warm.Warm(["manifest_tools.cli.app"]) as helper:
+        yield helper
+
+
 @settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.integers(0, 41), extra=st.sampled_from([0.0, 0.001, 0.003, 0.01, 0.03]))
 def test_sigkill_at_any_point_then_resume(
         reference: tuple[Path, dict[str, tuple[bytes, int]], dict[str, JournalRow]],
-        rows: int, extra: float) -> None:
+        warm_cli: warm.Warm, rows: int, extra: float) -> None:
     src, ref_tree, ref_rows = reference
     work = Path(tempfile.mkdtemp(prefix="prepare-kill-run-"))
     try:
@@ -96,19 +101,21 @@ def test_sigkill_at_any_point_then_resume(
         dev.mkdir()
         status = work / "status.json"
         status.write_bytes(STATUS.read_bytes())
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "manifest_tools", "prepare", str(src), str(dev),
-             "--manifest", str(work / "m.yaml"), "--status", str(status), "--journal",
-             str(journal), "--jobs", "2", "--no-progress"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         (work / "m.yaml").write_bytes(MANIFEST)
+        # Its own process, forked from a warm interpreter (tests/warm.py: no interpreter
+        # start and CLI import per example).
+        proc = warm_cli.start(
+            ["prepare", str(src), str(dev), "--manifest", str(work / "m.yaml"), "--status",
+             str(status), "--journal", str(journal), "--jobs", "2", "--no-progress"],
+            module="manifest_tools", cpu_seconds=None, env=dict(os.environ), cwd=work)
         # A backstop against a hang only: the kill point is the row count, not a time.
         backstop = time.monotonic() + 120
         while proc.poll() is None and _journal_rows(journal) < rows and \
                 time.monotonic() < backstop:
             time.sleep(0.0005)
         time.sleep(extra)
-        proc.send_signal(signal.SIGKILL)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         # At the instant of the kill: every row the journal holds is true of the device.
         if journal.exists():
