@@ -323,8 +323,3 @@ def translate_java_regex(pattern: str) -> str:
         raise PatternError(f"not a valid regular expression: {exc.msg}", pattern,
                            0) from None
     return translated
-
-
-def compile_java_regex(pattern: str) -> re.Pattern[str]:
-    """``translate_java_regex`` compiled; raises :class:`PatternError` the same way."""
-    return re.compile(translate_java_regex(pattern))
