@@ -59,11 +59,20 @@ _WARM: list[warm.Warm] = []
 def _warm_cli() -> warm.Warm:
     """This worker's warm interpreter for service processes (the CLI and the service's
     modules imported once: a fresh ``python -m manifest_tools service run`` spent ~0.6 CPU s
-    starting); it ends with the worker (its stdin closes, it kills what still runs)."""
+    starting); started by the first service, closed after the last test (below)."""
     if not _WARM:
         _WARM.append(warm.Warm(["manifest_tools.cli.app", "manifest_tools.cli.service",
                                 "manifest_tools.service.server"], env=_no_aws_env()))
     return _WARM[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_warm_cli() -> Iterator[None]:
+    # start_service is a plain function (tests call it directly); its helper ends here, so it
+    # never outlives the run (and its children's CPU seconds are counted in the run's rusage).
+    yield
+    while _WARM:
+        _WARM.pop().close()
 
 
 def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = ()
