@@ -162,23 +162,25 @@ Checked = list[tuple["FileResult", bytes | None]]
 def _check_all(paths: list[str], choice: Choice) -> tuple[Checked, ExitCode]:
     """Every file's result and bytes; a file that cannot be read is an MT123 result (and
     exit 2)."""
-    from ..inputs import MANIFEST_LIMIT, read_source
+    from ..job.loader import read_manifest
     from ..manifest.validate import unreadable
 
     checked: Checked = []
     code = ExitCode.OK
     for path in paths:
         try:
-            source = read_source(path, MANIFEST_LIMIT)
+            source = read_manifest(path)
         except InputError as exc:
             err(str(exc))
             code = max(code, exit_code_for(exc))
             checked.append((unreadable(path, str(exc)), None))
             continue
-        name = choice.stdin_name if path == STDIN and choice.stdin_name else source.name
+        name = choice.stdin_name if path == STDIN and choice.stdin_name else source.label
         # Another kind of file (get-status output, a SIGNATURE) is the result's own finding
         # (MT127), in every output format; no separate hint on stderr.
-        checked.append((_check(source.data, name, path, choice), source.data))
+        where = name if path == STDIN else path
+        result = source.validation(choice.job_type, choice.disabled_for(where), name)
+        checked.append((result, source.data))
     return checked, code
 
 

@@ -23,6 +23,7 @@ from ..aws import SECRET_FIELDS
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .fastcheck import FastChecker, Unsupported
 from .jobtype import JobType
+from .parse import HiddenKey
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -173,7 +174,7 @@ def _shown(path: list[str | int], value: Any) -> str:
 
 
 def _is_hidden(token: str) -> bool:
-    return token.startswith("(hidden line ")
+    return isinstance(token, HiddenKey)
 
 
 def _kind(value: Any) -> str:
