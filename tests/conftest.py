@@ -27,6 +27,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+def grouping_lost(item: pytest.Item) -> bool:
+    """True for an item marked ``xdist_group`` whose node id lacks the ``@group`` suffix on
+    an xdist worker under ``--dist loadgroup`` (xdist sets ``config.option.loadgroup`` there).
+
+    loadgroup sends a group to one worker only through that suffix, which pytest-xdist's
+    worker appends to ``item._nodeid`` at collection. pytest 9.2 keeps node ids elsewhere
+    (``Node._id``), so the suffix silently vanished and each group's module fixture (the
+    hostile inputs: ~70 CPU s) was built on both workers at once (pytest-dev/pytest-xdist#1386).
+    pyproject caps pytest below 9.2; this check fails the grouped tests on the next such break
+    instead of leaving a suite that is merely slower."""
+    return (bool(getattr(item.config.option, "loadgroup", False))
+            and item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before the item's fixtures: a lost group must not start its expensive fixture twice.
+    if grouping_lost(item):
+        pytest.fail(f"--dist loadgroup: {item.nodeid} is marked xdist_group but has no @group "
+                    "suffix, so its group is spread over the workers (pytest-xdist cannot group "
+                    "with this pytest: pytest-dev/pytest-xdist#1386); install the versions "
+                    "pyproject.toml names", pytrace=False)
+
+
 @dataclass(frozen=True)
 class Run:
     code: int

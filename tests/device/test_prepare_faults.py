@@ -13,8 +13,6 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from hypothesis import strategies as st
 
 from manifest_tools.device.journal import JournalRow, read_journal
 from manifest_tools.device.prepare import TEMP_NAME, Hooks, prepare
+from tests import warm
 from tests.device.test_filesystems import real_device
 from tests.device.test_preflight import SIGNATURE
 from tests.manifests import IMPORT
@@ -35,9 +34,9 @@ MANIFEST = (IMPORT + "prefix: in/\n").encode()
 STATUS = ROOT / "samples" / "status" / "get-status.json"
 
 
-SMALL_BATCHES = ("import sys; from manifest_tools.device import prepare; "
-                 "prepare.BATCH_FILES = 8; from manifest_tools.cli.entry import main; "
-                 "sys.argv[0] = 'manifest-tools'; main()")
+SMALL_BATCHES = ("import sys\nfrom manifest_tools.device import prepare\n"
+                 "prepare.BATCH_FILES = 8\nfrom manifest_tools.cli.entry import main\n"
+                 "sys.argv[0] = 'manifest-tools'\nmain()\n")
 
 
 def _source(root: Path) -> None:
@@ -88,12 +87,18 @@ def reference() -> Iterator[tuple[Path, dict[str, tuple[bytes, int]], dict[str, 
     shutil.rmtree(work)
 
 
+@pytest.fixture(scope="module")
+def warm_cli() -> Iterator[warm.Warm]:
+    with warm.Warm(["manifest_tools.cli.app"]) as helper:
+        yield helper
+
+
 @settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.integers(0, 41), extra=st.sampled_from([0.0, 0.001, 0.003, 0.01, 0.03]))
 def test_sigkill_at_any_point_then_resume(
         reference: tuple[Path, dict[str, tuple[bytes, int]], dict[str, JournalRow]],
-        rows: int, extra: float) -> None:
+        warm_cli: warm.Warm, rows: int, extra: float) -> None:
     src, ref_tree, ref_rows = reference
     work = Path(tempfile.mkdtemp(prefix="prepare-kill-run-"))
     try:
@@ -101,23 +106,27 @@ def test_sigkill_at_any_point_then_resume(
         dev.mkdir()
         status = work / "status.json"
         status.write_bytes(STATUS.read_bytes())
-        proc = subprocess.Popen(
-            # Batches of 8 files (not 128): the kill also lands while a batch is being made
-            # durable in the background and the next one is copied.
-            [sys.executable, "-c", SMALL_BATCHES, "prepare", str(src), str(dev),
-             "--manifest", str(work / "m.yaml"), "--status", str(status), "--journal",
-             str(journal), "--jobs", "2", "--no-progress"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         (work / "m.yaml").write_bytes(MANIFEST)
+        # Its own process, forked from a warm interpreter (tests/warm.py: no interpreter
+        # start and CLI import per example).
+        # Batches of 8 files (not 128): the kill also lands while a batch is being made
+        # durable in the background and the next one is copied.
+        script = work / "small_batches.py"
+        script.write_text(SMALL_BATCHES)
+        proc = warm_cli.start(
+            ["prepare", str(src), str(dev), "--manifest", str(work / "m.yaml"), "--status",
+             str(status), "--journal", str(journal), "--jobs", "2", "--no-progress"],
+            script=script, cpu_seconds=None, env=dict(os.environ), cwd=work)
         # A backstop against a hang only: the kill point is the row count, not a time.
         backstop = time.monotonic() + 120
         while proc.poll() is None and _journal_rows(journal) < rows and \
                 time.monotonic() < backstop:
             time.sleep(0.0005)
         time.sleep(extra)
-        proc.send_signal(signal.SIGKILL)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
         # Killed, or done before the kill: never a run that failed on its own.
-        assert proc.wait() in (-signal.SIGKILL, 0)
+        assert proc.wait().returncode in (-signal.SIGKILL, 0)
         # At the instant of the kill: every row the journal holds is true of the device.
         if journal.exists():
             _rows_true_of_device(journal, dev)

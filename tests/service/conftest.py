@@ -3,14 +3,16 @@
 ``service`` starts ``manifest-tools service run --port 0`` as a child process with its own
 data folder and credentials file, reads the ``listening on`` line, and stops it with
 SIGTERM afterwards (the test fails if it does not stop cleanly). ``aws`` runs the real AWS
-CLI with a private HOME and config, so nothing of the machine's own AWS setup leaks in.
+CLI with a private HOME and config, so nothing of the machine's own AWS setup leaks in: each
+call is its own process running the ``aws`` script, forked from one warm interpreter per worker
+that imported ``awscli.clidriver`` once (tests/warm.py; a fresh ``aws`` process spent ~1 CPU
+second on start-up and imports, most of each call).
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests import cputime
+from tests import cputime, warm
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "samples"
@@ -35,16 +37,42 @@ CREDENTIALS = (f"[default]\naws_access_key_id = {ACCESS}\naws_secret_access_key 
                f"aws_secret_access_key = {OTHER_SECRET}\n")
 
 
+def _no_aws_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+
 @dataclass
 class Service:
     url: str
     data: Path
-    proc: subprocess.Popen[str]
+    proc: warm.WarmPopen
     log: list[str] = field(default_factory=list)
 
     @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
+
+
+_WARM: list[warm.Warm] = []
+
+
+def _warm_cli() -> warm.Warm:
+    """This worker's warm interpreter for service processes (the CLI and the service's
+    modules imported once: a fresh ``python -m manifest_tools service run`` spent ~0.6 CPU s
+    starting); started by the first service, closed after the last test (below)."""
+    if not _WARM:
+        _WARM.append(warm.Warm(["manifest_tools.cli.app", "manifest_tools.cli.service",
+                                "manifest_tools.service.server"], env=_no_aws_env()))
+    return _WARM[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_warm_cli() -> Iterator[None]:
+    # start_service is a plain function (tests call it directly); its helper ends here, so it
+    # never outlives the run (and its children's CPU seconds are counted in the run's rusage).
+    yield
+    while _WARM:
+        _WARM.pop().close()
 
 
 def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = ()
@@ -53,22 +81,18 @@ def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = 
     creds = tmp / "service-credentials"
     creds.write_text(CREDENTIALS)
     data = data or tmp / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "manifest_tools", "service", "run", "--port", "0", "--data",
-         str(data), "--credentials", str(creds), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None and proc.stderr is not None
+    proc = _warm_cli().popen(
+        ["service", "run", "--port", "0", "--data", str(data), "--credentials", str(creds),
+         *extra], module="manifest_tools", env=_no_aws_env(), cwd=Path.cwd())
     line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()  # type: ignore[union-attr]
-                                                         ), daemon=True)
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
     reader.start()
     reader.join(cputime.BACKSTOP)
     if not line or not line[0].startswith("manifest-tools service: listening on http://"):
         proc.kill()
         raise AssertionError(f"service did not start: {line!r} {proc.stderr.read()!r}")
     service = Service(line[0].strip().rsplit(" ", 1)[1], data, proc)
-    threading.Thread(target=lambda: service.log.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
+    threading.Thread(target=lambda: service.log.extend(proc.stderr), daemon=True).start()
     return service
 
 
@@ -98,24 +122,32 @@ class AwsResult:
 AwsRunner = Callable[..., AwsResult]
 
 
+@pytest.fixture(scope="session")
+def warm_aws() -> Iterator[warm.Warm]:
+    with warm.Warm(["awscli.clidriver"], env=_no_aws_env()) as helper:
+        yield helper
+
+
 @pytest.fixture
-def aws(service: Service, tmp_path: Path) -> AwsRunner:
+def aws(service: Service, tmp_path: Path, warm_aws: warm.Warm) -> AwsRunner:
     """Run ``aws importexport ARGS --endpoint-url URL`` as the default (or another) account."""
     home = tmp_path / "aws-home"
     home.mkdir()
 
     def _run(*args: str, access: str = ACCESS, secret: str = SECRET,
              env: Mapping[str, str] | None = None, cwd: Path | None = None) -> AwsResult:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        base = _no_aws_env()
         base.update({"HOME": str(home), "AWS_CONFIG_FILE": str(home / "config"),
                      "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
                      "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret,
                      "AWS_DEFAULT_REGION": REGION, "AWS_PAGER": "",
                      "AWS_MAX_ATTEMPTS": "1", **(env or {})})
-        proc = subprocess.run([AWS, "importexport", *args, "--endpoint-url", service.url],
-                              capture_output=True, text=True, env=base, timeout=cputime.BACKSTOP,
-                              check=False, cwd=cwd)
-        return AwsResult(proc.returncode, proc.stdout, proc.stderr)
+        run = warm_aws.start(["importexport", *args, "--endpoint-url", service.url],
+                             script=AWS, cpu_seconds=None, env=base,
+                             cwd=cwd or Path.cwd()).wait()
+        assert not run.hung, run.problem()
+        assert run.returncode is not None
+        return AwsResult(run.returncode, run.out, run.err)
 
     return _run
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from manifest_tools.testing import mock_importexport
+from tests import warm
 
 pytestmark = pytest.mark.slow  # pytest runs a user's suite in a subprocess
 
@@ -20,23 +21,47 @@ ROOT = Path(__file__).parents[2]
 USER_SUITE = ROOT / "tests" / "fixtures" / "user_suite.py"
 
 
-def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "PYTEST_", "PYTHONPATH"))}
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "PYTEST_", "PYTHONPATH"))}
+
+
+@pytest.fixture(scope="module")
+def helper() -> Iterator[warm.Warm]:
+    """pytest runs forked from a warm interpreter that imported pytest, boto3 and the
+    toolkit's testing module once (tests/warm.py): each run is still its own process that
+    starts pytest, loads the plugins from their entry points and collects the suite; a fresh
+    one spent ~2 CPU s on the interpreter and those imports."""
+    with warm.Warm(["pytest", "boto3", "botocore.exceptions", "manifest_tools.testing"],
+                   env=_env()) as started:
+        yield started
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int | None
+    stdout: str
+    stderr: str
+
+
+def _pytest(helper: warm.Warm, folder: Path, *args: str) -> Ran:
+    env = _env()
     env["HOME"] = str(folder)  # no ~/.aws of the machine's
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           *args], cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    run = helper.start(["-q", "-p", "no:cacheprovider", *args], module="pytest",
+                       cpu_seconds=None, env=env, cwd=folder, backstop=300).wait()
+    assert not run.hung, run.problem()
+    return Ran(run.returncode, run.out, run.err)
 
 
-def test_a_users_own_suite_passes_with_the_fixture_and_the_mock(tmp_path: Path) -> None:
+def test_a_users_own_suite_passes_with_the_fixture_and_the_mock(helper: warm.Warm,
+                                                                tmp_path: Path) -> None:
     shutil.copy(USER_SUITE, tmp_path / "test_user.py")
-    run = _pytest(tmp_path)
+    run = _pytest(helper, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^9 passed", run.stdout, re.MULTILINE), run.stdout
 
 
-def test_the_readmes_examples_run_as_printed(tmp_path: Path) -> None:
+def test_the_readmes_examples_run_as_printed(helper: warm.Warm, tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Testing your own code"):
                      readme.index("## CI, pre-commit and the shell")]
@@ -48,16 +73,16 @@ def test_the_readmes_examples_run_as_printed(tmp_path: Path) -> None:
     (tmp_path / "manifest.yaml").write_text((ROOT / "samples" / "valid" / "s3-import.yaml")
                                             .read_text().replace("AKIA2E0A8F3B244C9986",
                                                                  "ACCESS_KEY_ID"))
-    run = _pytest(tmp_path)
+    run = _pytest(helper, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^4 passed", run.stdout, re.MULTILINE), run.stdout
 
 
-def test_the_fixture_comes_from_the_plugin(tmp_path: Path) -> None:
+def test_the_fixture_comes_from_the_plugin(helper: warm.Warm, tmp_path: Path) -> None:
     (tmp_path / "test_fixture.py").write_text(
         "def test_it(importexport_server):\n    assert importexport_server.url\n")
-    assert _pytest(tmp_path).returncode == 0
-    without = _pytest(tmp_path, "-p", "no:manifest_tools")
+    assert _pytest(helper, tmp_path).returncode == 0
+    without = _pytest(helper, tmp_path, "-p", "no:manifest_tools")
     assert without.returncode == 1 and "fixture 'importexport_server' not found" in \
         without.stdout
 
