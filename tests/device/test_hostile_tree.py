@@ -4,7 +4,8 @@
 are not UTF-8, a symlink loop and a symlink to '/': ``manifest-tools preflight`` runs as a
 real process under RLIMIT_AS = 300 MB and RLIMIT_CPU = 60 s (tests/cputime.py: CPU seconds,
 so a busy machine cannot fail it; the run takes a few). The tree lives in its own temp dir
-and is removed without recursion (rmtree recurses once per level).
+(its own tmpfs where the tests may mount: tests/mounts.scratch_tmpfs), removed by an unmount
+or without recursion (rmtree recurses once per level).
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pytest
 from tests import cputime
 from tests.device.test_preflight import BASE, SIGNATURE
 from tests.device.test_walk import remove_chain
+from tests.mounts import scratch_tmpfs
 
 # Slow (make check skips it); one worker builds the tree once for the module.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile-tree")]
@@ -58,26 +58,27 @@ def _wide(folder: Path, count: int) -> None:
 
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[Path]:
-    where = Path(tempfile.mkdtemp(prefix="mt-hostile-"))
-    root = where / "dev"
-    root.mkdir()
-    try:
-        (root / "SIGNATURE").write_bytes(SIGNATURE)
-        _deep(root, "d", DEPTH)
-        _wide(root / "wide", WIDE)
-        raw = os.fsencode(root)
-        for name in (b"new\nline", b"bad\xff\xfe", b"\x1b[31mred", b"tab\there"):
-            with open(raw + b"/" + name, "wb") as f:
-                f.write(b"x")
-        (root / "loop").symlink_to("loop")
-        (root / "a").symlink_to("b")
-        (root / "b").symlink_to("a")
-        (root / "up").symlink_to("/")
-        (where / "m.yaml").write_text(BASE)
-        yield where
-    finally:
-        remove_chain(root, "d")
-        shutil.rmtree(where, ignore_errors=True)
+    with scratch_tmpfs("mt-hostile-") as folder:
+        where = Path(folder)
+        root = where / "dev"
+        root.mkdir()
+        try:
+            (root / "SIGNATURE").write_bytes(SIGNATURE)
+            _deep(root, "d", DEPTH)
+            _wide(root / "wide", WIDE)
+            raw = os.fsencode(root)
+            for name in (b"new\nline", b"bad\xff\xfe", b"\x1b[31mred", b"tab\there"):
+                with open(raw + b"/" + name, "wb") as f:
+                    f.write(b"x")
+            (root / "loop").symlink_to("loop")
+            (root / "a").symlink_to("b")
+            (root / "b").symlink_to("a")
+            (root / "up").symlink_to("/")
+            (where / "m.yaml").write_text(BASE)
+            yield where
+        finally:
+            if not os.path.ismount(where):  # rmtree recurses once per level
+                remove_chain(root, "d")
 
 
 def _preflight(where: Path, *extra: str) -> cputime.Finished:
