@@ -1,0 +1,182 @@
+"""The typer-free fast path of `validate` (cli/fastpath.py): its table is what typer builds
+(regenerate: UPDATE_ARGTABLE=1 pytest this file), whatever it accepts typer accepts with
+the same values, everything else goes to typer, and a run gives typer's output and exit
+code byte for byte without importing typer."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import io
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer import _click as click
+
+from manifest_tools.cli import argtable, fastpath, typerless
+from manifest_tools.cli.validate import validate
+from tests import cputime
+
+ROOT = Path(__file__).resolve().parents[2]
+VALID = ROOT / "samples" / "valid" / "s3-import.yaml"
+INVALID = sorted((ROOT / "samples" / "invalid").glob("MT2*.yaml"))[0]
+
+
+def test_stored_table_is_what_typer_builds() -> None:
+    live = fastpath.table_text(fastpath.describe(tuple(argtable.COMMANDS)))
+    stored = Path(argtable.__file__)
+    if os.environ.get("UPDATE_ARGTABLE"):
+        stored.write_text(live, encoding="utf-8")
+        importlib.reload(argtable)
+    assert live == stored.read_text(encoding="utf-8"), "stale: run UPDATE_ARGTABLE=1 pytest"
+
+
+def _typer_values(args: list[str]) -> dict[str, Any] | None:
+    """What typer passes to `validate` for ``args``, or None if it refuses them."""
+    seen: list[dict[str, Any]] = []
+
+    @functools.wraps(validate)
+    def record(**kwargs: Any) -> int:
+        seen.append(kwargs)
+        return 0
+
+    app = typer.Typer(add_completion=False, rich_markup_mode=None,
+                      context_settings={"help_option_names": ["-h", "--help"]})
+    app.command("validate")(record)
+    command = typer.main.get_command(app)
+    try:
+        command.main(args, prog_name="validate", standalone_mode=False)
+    except click.exceptions.ClickException:
+        return None
+    return seen[0] if seen else None  # --help prints and records nothing
+
+
+def _fast_values(args: list[str]) -> dict[str, Any] | None:
+    given = fastpath.parse("validate", args)
+    if given is None:
+        return None
+    try:
+        return fastpath.python_values("validate", given)
+    finally:
+        typerless.CONTEXT.color = None
+
+
+WORDS = ["a.yaml", "b.yaml", "-", "--", "--job-type", "import", "EBS", "Glacier", "s3",
+         "--format", "json", "SARIF", "xml", "--format=github", "--format=", "-o", "out.txt",
+         "--output-file", "--output-file=r.json", "--strict", "--strict=1", "-q", "--quiet",
+         "-qs", "-oout", "--color", "always", "NEVER", "auto", "--color=always", "--exclude",
+         "*.bak", "--disable", "MT3", "--enable", "MT311,MT2", "--config", "c.toml",
+         "--isolated", "--stdin-filename", "x.yaml", "--statistics", "--exit-zero", "--fix",
+         "--diff", "--help", "-h", "--nope", "-x", "--jobs", "--Format", "--job-type=ebs"]
+
+
+def _argument_lists() -> list[list[str]]:
+    rng = random.Random(24)
+    lists = [[rng.choice(WORDS) for _ in range(rng.randint(0, 7))] for _ in range(2500)]
+    return [
+        *lists, ["a.yaml"], ["-q", "a.yaml", "b.yaml"], ["a.yaml", "--format", "json", "-o", "-q"],
+        ["--", "--help"], ["--", "-q"], ["-o", "--", "a.yaml"], ["--exclude", "-", "a"],
+        ["--strict", "--strict", "a"], ["--format", "json", "--format", "text", "a"],
+        ["--color", "always", "a"], ["--job-type", "EBS", "-"], [], ["--strict"],
+        ["a", "--format"], ["a", "-o"], ["--disable", "MT3", "--disable", "MT4", "a"],
+    ]
+
+
+def test_whatever_the_fast_parser_accepts_typer_accepts_alike() -> None:
+    accepted = refused = 0
+    for args in _argument_lists():
+        fast = _fast_values(args)
+        slow = _typer_values(args)
+        if fast is None:
+            refused += 1
+            continue
+        accepted += 1
+        assert slow is not None, args
+        assert fast == slow, args
+        assert [type(v) for v in fast.values()] == [type(v) for v in slow.values()], args
+    assert accepted > 300 and refused > 300, (accepted, refused)
+
+
+def test_common_command_lines_take_the_fast_path() -> None:
+    for args in (["a.yaml"], ["-q", "a", "b"], ["--format", "sarif", "-o", "r.sarif", "a"],
+                 ["--strict", "--color", "never", "--exclude", "*.bak", "dir"], ["-"],
+                 ["--disable", "MT3,MT4", "--config", "c.toml", "a", "--exit-zero"]):
+        assert fastpath.parse("validate", args) is not None, args
+
+
+class _Stream(io.TextIOWrapper):
+    def __init__(self, tty: bool, encoding: str = "utf-8") -> None:
+        super().__init__(io.BytesIO(), encoding=encoding, errors="strict")
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def text(self) -> str:
+        self.flush()
+        raw = self.buffer
+        assert isinstance(raw, io.BytesIO)
+        return raw.getvalue().decode("utf-8")
+
+
+@pytest.mark.parametrize("tty", [True, False])
+@pytest.mark.parametrize("color", [None, True, False])
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_echo_writes_what_click_writes(monkeypatch: pytest.MonkeyPatch, tty: bool,
+                                       color: bool | None, encoding: str) -> None:
+    messages: list[tuple[object, bool]] = [
+        ("\x1b[31merror\x1b[0m MT201 x", True), ("plain", False), ("", True), ("", False),
+        (None, True), (3, True), ("caf\u00e9 \x1b[1mbold\x1b[0m\n", False)]
+    for err in (False, True):
+        ours, theirs = _Stream(tty, encoding), _Stream(tty, encoding)
+        for stream, write in ((ours, typerless.echo), (theirs, None)):
+            monkeypatch.setattr(sys, "stderr" if err else "stdout", stream)
+            for message, nl in messages:
+                if write is None:
+                    click.echo(message, nl=nl, err=err, color=color)
+                else:
+                    monkeypatch.setattr(typerless.CONTEXT, "color", color)
+                    write(message, nl=nl, err=err)
+        assert ours.text() == theirs.text()
+
+
+def _run(code: str, stdin: str = "") -> tuple[int, str, str, set[str]]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], input=stdin,
+                          capture_output=True, text=True, check=False,
+                          timeout=cputime.BACKSTOP, cwd=ROOT)
+    lines = proc.stderr.splitlines()
+    imported = {line.split("|")[-1].strip() for line in lines if line.startswith("import time")}
+    err = "".join(f"{line}\n" for line in lines if not line.startswith("import time"))
+    return proc.returncode, proc.stdout, err, imported
+
+
+@pytest.mark.parametrize("args", [
+    [str(VALID)], ["-q", str(VALID), str(INVALID)], ["--format", "json", str(INVALID)],
+    ["--color", "always", str(INVALID)], ["--statistics", str(INVALID)],
+    ["--strict", "--format", "sarif", str(VALID)], [str(ROOT / "no-such-file.yaml")],
+    ["--disable", "MT9x", str(VALID)], ["-"], ["--diff", str(INVALID)],
+    ["--job-type", "ebs", "--format=github", str(VALID), "--exit-zero", str(INVALID)],
+])
+def test_a_run_is_typer_run_without_typer(args: list[str]) -> None:
+    stdin = VALID.read_text(encoding="utf-8")
+    fast = _run("from manifest_tools.cli.entry import main; "
+                f"main({['validate', *args]!r})", stdin)
+    slow = _run(f"from manifest_tools.cli.app import main; main({['validate', *args]!r})",
+                stdin)
+    assert fast[:3] == slow[:3]
+    assert "typer" not in fast[3] and "typer._click" not in fast[3], fast[3]
+    assert "typer" in slow[3]
+
+
+def test_what_the_fast_path_leaves_goes_to_typer() -> None:
+    for args in (["validate", "--nope", str(VALID)], ["validate", "-h"], ["validate"]):
+        fast = _run(f"from manifest_tools.cli.entry import main; main({args!r})")
+        slow = _run(f"from manifest_tools.cli.app import main; main({args!r})")
+        assert fast[:3] == slow[:3]
+        assert "typer" in fast[3]
