@@ -134,9 +134,7 @@ class LinePass:
     """Step 2 of the parser (see ``parse``): one instance per file."""
 
     def __init__(self, text: str, diags: list[Diagnostic], positions: Positions) -> None:
-        self.raw = [m.group() for m in LINE.finditer(text)]
-        if self.raw and not self.raw[-1]:
-            self.raw.pop()
+        self.raw = _lines(text)
         self.findings = Findings(diags)
         self.diags = diags
         self.positions = positions
@@ -365,6 +363,21 @@ class LinePass:
         for spot in spots:
             chars[start + spot] = ";"
         return "".join(chars)
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each line break (LINE), the last line without one if it has none.
+    With LF the only break (the common case) ``str.split`` does it, ~8x faster."""
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        lines = [m.group() for m in LINE.finditer(text)]
+        if lines and not lines[-1]:
+            lines.pop()
+        return lines
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def _is_json(lines: list[str]) -> bool:

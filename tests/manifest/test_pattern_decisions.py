@@ -1,0 +1,60 @@
+"""An ignore pattern is decided once per run (javaregex._decide), refusals included: a
+batch of manifests with the same patterns translates each pattern once, and the findings
+are those of a fresh decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from manifest_tools import javaregex
+from manifest_tools.errors import PatternError
+from manifest_tools.manifest.validate import validate_bytes
+
+MANIFEST = b"""manifestVersion: 2.0
+accessKeyId: AKIAIOSFODNN7EXAMPLE
+deviceId: ABCDE
+eraseDevice: yes
+bucket: my-bucket
+notificationEmail: a@example.com
+returnAddress:
+  name: A
+  street1: 1 Main St
+  city: Seattle
+  stateOrProvince: WA
+  postalCode: "98101"
+  country: USA
+  phoneNumber: 206-555-0100
+ignore:
+  - ^backup/
+  - '[a-z&&[^e]]'
+  - '['
+  - \\.psd$
+"""
+
+
+def test_each_pattern_is_translated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    javaregex._decide.cache_clear()
+    runs: list[str] = []
+    original = javaregex._Translator.run
+
+    def counting(self: javaregex._Translator) -> str:
+        runs.append(self.src)
+        return original(self)
+
+    monkeypatch.setattr(javaregex._Translator, "run", counting)
+    results = [validate_bytes(MANIFEST, f"m{n}.yaml") for n in range(50)]
+    assert sorted(runs) == sorted(["^backup/", "[a-z&&[^e]]", "[", "\\.psd$"])
+    first = [(d.rule, d.message, d.line) for d in results[0].diagnostics]
+    assert [line for rule, _, line in first if rule == "MT611"] == [17, 18]
+    assert all([(d.rule, d.message, d.line) for d in r.diagnostics] == first
+               for r in results)
+
+
+def test_a_refusal_is_a_fresh_error_each_time() -> None:
+    one = javaregex.java_regex_error("[a-z&&[^e]]")
+    two = javaregex.java_regex_error("[a-z&&[^e]]")
+    assert one is not None and two is not None and one is not two
+    assert (str(one), one.offset, one.translatable) == (str(two), two.offset, False)
+    with pytest.raises(PatternError):
+        javaregex.translate_java_regex("[")
+    assert javaregex.compile_java_regex("^a") is javaregex.compile_java_regex("^a")
