@@ -1,4 +1,5 @@
-"""``validate`` without typer: the common command lines parsed from typer's own table.
+"""``validate`` and ``log`` without typer: the common command lines parsed from typer's own
+table.
 
 Importing typer (and the click it vendors) is about a third of a one-file ``validate``.
 The options stay declared once, in the command's typer annotations; :func:`describe`
@@ -7,11 +8,12 @@ turns the click command typer builds from them into a plain table, stored in
 
 :func:`parse` reads an argument list with that table, click's way, for the forms people
 type: long options with a separate or ``=`` value, single short options, flags, repeated
-options, ``--``, ``-`` as a path. It returns ``None`` for anything else — help, an unknown
-or combined option, a missing value, a choice not in the list, no path — and
-:func:`run` then leaves the run to typer, which prints its usual message. So every
-argument list is rejected by typer itself, and tests/cli/test_fastpath.py checks that
-whatever this parser accepts, typer accepts with the same values.
+options, ``--``, ``-`` as a path, integers within their range. It returns ``None`` for
+anything else — help, an unknown or combined option, a missing value, a choice not in the
+list, no path — and :func:`run` then leaves the run to typer, which prints its usual
+message. So every argument list is rejected by typer itself, and
+tests/cli/test_fastpath.py checks that whatever this parser accepts, typer accepts with the
+same values.
 
 A parsed run binds the name ``typer`` to :mod:`.typerless` (the command module's
 annotations are never read), calls the command and maps its outcome to the exit code as
@@ -40,6 +42,18 @@ def _choice(param: dict[str, Any], value: str) -> str | None:
     return next((c for c in choices if c.casefold() == folded), None)
 
 
+def _integer(bounds: list[int | None], value: str) -> int | None:
+    """click's int conversion (``int(value)``) within an IntRange's closed bounds."""
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    low, high = bounds
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
+
+
 def parse(command: str, args: list[str]) -> dict[str, Any] | None:
     """The click-level values (strings, lists, booleans) of ``args`` for ``command``, or
     ``None`` if this parser leaves the list to typer."""
@@ -60,6 +74,11 @@ def parse(command: str, args: list[str]) -> dict[str, Any] | None:
     argument = next((p for p in params if p["kind"] == "argument"), None)
     if argument is None:
         return None if rest else given
+    if argument["nargs"] == 1:
+        if len(rest) != 1:
+            return None
+        given[argument["name"]] = rest[0]
+        return given
     if argument["required"] and not rest:
         return None
     given[argument["name"]] = rest
@@ -78,13 +97,16 @@ def _option(by_opt: dict[str, dict[str, Any]], token: str, tokens: Iterator[str]
     if param["kind"] == "flag":
         given[param["name"]] = True
         return not eq
-    value = attached if eq else next(tokens, None)
-    if value is None or value in HELP:
+    text = attached if eq else next(tokens, None)
+    if text is None or text in HELP:
         return False
+    value: str | int | None = text
     if param["choices"] is not None:
-        value = _choice(param, value)
-        if value is None:
-            return False
+        value = _choice(param, text)
+    elif param["integer"] is not None:
+        value = _integer(param["integer"], text)
+    if value is None:
+        return False
     if param["multiple"]:
         given.setdefault(param["name"], []).append(value)
     else:
@@ -109,7 +131,9 @@ def python_values(command: str, given: dict[str, Any]) -> dict[str, Any]:
     for param in COMMANDS[command]["params"]:
         name = param["name"]
         value = given.get(name, param["default"])
-        if param["kind"] == "argument" or param["multiple"]:
+        if param["kind"] == "argument" and param["nargs"] == 1:
+            pass
+        elif param["kind"] == "argument" or param["multiple"]:
             value = list(value) if value else param["empty"]
         elif param["enum"] is not None and value is not None:
             value = _load(param["enum"])(value)
@@ -192,18 +216,23 @@ def describe(commands: tuple[str, ...]) -> dict[str, dict[str, Any]]:
             assert not getattr(p, "count", False) and not p.secondary_opts and not p.is_eager
             kind = ("argument" if p.param_type_name == "argument"
                     else "flag" if getattr(p, "is_flag", False) else "value")
-            assert (kind == "argument") == (p.nargs == -1) and p.type.name in (
-                "str", "text", "boolean", "choice"), (name, p.name)
+            assert p.nargs in ((-1, 1) if kind == "argument" else (1,)) and p.type.name in (
+                "str", "text", "boolean", "choice", "integer", "int range"), (name, p.name)
+            assert not getattr(p.type, "min_open", False) and not getattr(p.type, "max_open",
+                                                                          False)
+            assert not getattr(p.type, "clamp", False)
             if callback := meta.callback:
                 ctx, _value = inspect.signature(callback).parameters.values()
                 assert "Context" in str(ctx.annotation), (name, p.name)
             default = p.default.value if isinstance(p.default, Enum) else p.default
             params.append({
                 "name": p.name, "kind": kind, "opts": list(p.opts),
-                "multiple": bool(p.multiple), "required": bool(p.required),
+                "multiple": bool(p.multiple), "required": bool(p.required), "nargs": p.nargs,
                 "default": default, "empty": None if defaults[p.name] is None else [],
                 "choices": list(p.type.choices) if p.type.name == "choice" else None,
                 "case_sensitive": getattr(p.type, "case_sensitive", True),
+                "integer": [getattr(p.type, "min", None), getattr(p.type, "max", None)]
+                if p.type.name in ("integer", "int range") else None,
                 "enum": None if enum is None else f"{enum.__module__}:{enum.__qualname__}",
                 "callback": None if callback is None
                 else f"{callback.__module__}:{callback.__qualname__}",

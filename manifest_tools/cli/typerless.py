@@ -1,6 +1,6 @@
 """What a command module gets for the name ``typer`` in a run the fast path parsed.
 
-:mod:`.fastpath` parses a common ``validate`` command line from the table typer itself
+:mod:`.fastpath` parses a common ``validate`` or ``log`` command line from the table typer itself
 generates (:mod:`.argtable`), so nothing in that process reads the ``typer.Option`` and
 ``typer.Argument`` declarations of the command's annotations: they only have to be
 evaluable. Binding ``typer`` to this module for such a run saves importing typer (and its

@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ import typer
 from typer import _click as click
 
 from manifest_tools.cli import argtable, fastpath, typerless
+from manifest_tools.cli.log import log_command
 from manifest_tools.cli.validate import validate
+from manifest_tools.logs.write import LogWriter
 from tests import cputime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +32,7 @@ INVALID = sorted((ROOT / "samples" / "invalid").glob("MT2*.yaml"))[0]
 
 
 def test_stored_table_is_what_typer_builds() -> None:
-    live = fastpath.table_text(fastpath.describe(tuple(argtable.COMMANDS)))
+    live = fastpath.table_text(fastpath.describe(("validate", "log")))
     stored = Path(argtable.__file__)
     if os.environ.get("UPDATE_ARGTABLE"):
         stored.write_text(live, encoding="utf-8")
@@ -37,37 +40,43 @@ def test_stored_table_is_what_typer_builds() -> None:
     assert live == stored.read_text(encoding="utf-8"), "stale: run UPDATE_ARGTABLE=1 pytest"
 
 
-def _typer_values(args: list[str]) -> dict[str, Any] | None:
-    """What typer passes to `validate` for ``args``, or None if it refuses them."""
+FUNCTIONS: dict[str, Callable[..., Any]] = {"validate": validate, "log": log_command}
+
+
+def _typer_values(command: str, args: list[str]) -> dict[str, Any] | None:
+    """What typer passes to the command for ``args``, or None if it refuses them."""
     seen: list[dict[str, Any]] = []
 
-    @functools.wraps(validate)
+    @functools.wraps(FUNCTIONS[command])
     def record(**kwargs: Any) -> int:
         seen.append(kwargs)
         return 0
 
     app = typer.Typer(add_completion=False, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]})
-    app.command("validate")(record)
-    command = typer.main.get_command(app)
+    app.command(command)(record)
+    built = typer.main.get_command(app)
     try:
-        command.main(args, prog_name="validate", standalone_mode=False)
+        built.main(args, prog_name=command, standalone_mode=False)
     except click.exceptions.ClickException:
         return None
     return seen[0] if seen else None  # --help prints and records nothing
 
 
-def _fast_values(args: list[str]) -> dict[str, Any] | None:
-    given = fastpath.parse("validate", args)
+def _fast_values(command: str, args: list[str]) -> dict[str, Any] | None:
+    given = fastpath.parse(command, args)
     if given is None:
         return None
     try:
-        return fastpath.python_values("validate", given)
+        return fastpath.python_values(command, given)
     finally:
         typerless.CONTEXT.color = None
 
 
-WORDS = ["a.yaml", "b.yaml", "-", "--", "--job-type", "import", "EBS", "Glacier", "s3",
+WORDS = ["import-log-X", "--device", "dev", "--journal", "j", "--manifest", "m.yaml",
+         "--status", "s.json", "--retry", "r.txt", "--null", "--jobs", "2", "0", "257", "x",
+         "+3", " 4", "--jobs=256", "--jobs=1", "--no-progress", "--format=JSON", "TEXT",
+         "a.yaml", "b.yaml", "-", "--", "--job-type", "import", "EBS", "Glacier", "s3",
          "--format", "json", "SARIF", "xml", "--format=github", "--format=", "-o", "out.txt",
          "--output-file", "--output-file=r.json", "--strict", "--strict=1", "-q", "--quiet",
          "-qs", "-oout", "--color", "always", "NEVER", "auto", "--color=always", "--exclude",
@@ -76,11 +85,19 @@ WORDS = ["a.yaml", "b.yaml", "-", "--", "--job-type", "import", "EBS", "Glacier"
          "--diff", "--help", "-h", "--nope", "-x", "--jobs", "--Format", "--job-type=ebs"]
 
 
+LOG_WORDS = WORDS[:25]
+
+
 def _argument_lists() -> list[list[str]]:
     rng = random.Random(24)
+    # Lists of mostly log's words, one log file among them.
+    log = [[*(rng.choice(LOG_WORDS) for _ in range(rng.randint(0, 5))), "import-log-X",
+            *(rng.choice(LOG_WORDS[1:]) for _ in range(rng.randint(0, 3)))]
+           for _ in range(1000)]
     lists = [[rng.choice(WORDS) for _ in range(rng.randint(0, 7))] for _ in range(2500)]
     return [
-        *lists, ["a.yaml"], ["-q", "a.yaml", "b.yaml"], ["a.yaml", "--format", "json", "-o", "-q"],
+        *lists, *log, ["a.yaml"], ["-q", "a.yaml", "b.yaml"],
+        ["a.yaml", "--format", "json", "-o", "-q"],
         ["--", "--help"], ["--", "-q"], ["-o", "--", "a.yaml"], ["--exclude", "-", "a"],
         ["--strict", "--strict", "a"], ["--format", "json", "--format", "text", "a"],
         ["--color", "always", "a"], ["--job-type", "EBS", "-"], [], ["--strict"],
@@ -88,11 +105,13 @@ def _argument_lists() -> list[list[str]]:
     ]
 
 
-def test_whatever_the_fast_parser_accepts_typer_accepts_alike() -> None:
+@pytest.mark.parametrize("command", ["validate", "log"])
+def test_whatever_the_fast_parser_accepts_typer_accepts_alike(command: str) -> None:
+    assert set(argtable.COMMANDS) == set(FUNCTIONS)
     accepted = refused = 0
     for args in _argument_lists():
-        fast = _fast_values(args)
-        slow = _typer_values(args)
+        fast = _fast_values(command, args)
+        slow = _typer_values(command, args)
         if fast is None:
             refused += 1
             continue
@@ -180,3 +199,29 @@ def test_what_the_fast_path_leaves_goes_to_typer() -> None:
         slow = _run(f"from manifest_tools.cli.app import main; main({args!r})")
         assert fast[:3] == slow[:3]
         assert "typer" in fast[3]
+
+
+def test_a_log_run_is_typer_run_without_typer(tmp_path: Path) -> None:
+    import hashlib
+
+    device = tmp_path / "dev"
+    device.mkdir()
+    rows = []
+    for n in range(3):
+        data = f"file {n}\n".encode()
+        (device / f"f{n}.txt").write_bytes(data)
+        md5 = hashlib.md5(data if n else b"other").hexdigest()  # f0's MD5 differs
+        rows.append((f"f{n}.txt", md5, len(data)))
+    log = tmp_path / "import-log-ABCDE"
+    with log.open("w", newline="", encoding="utf-8") as f:
+        writer = LogWriter(f)
+        for rel, md5, size in rows:
+            writer.loaded(rel, f"bucket/{rel}", md5, size)
+    for args in ([str(log)], [str(log), "--device", str(device), "--no-progress"],
+                 ["--format", "json", str(log), "--device", str(device), "--jobs", "1"],
+                 [str(log), "--null"], [str(log), "--jobs", "0"]):
+        argv = ["log", *args]
+        fast = _run(f"from manifest_tools.cli.entry import main; main({argv!r})")
+        slow = _run(f"from manifest_tools.cli.app import main; main({argv!r})")
+        assert fast[:3] == slow[:3], args
+        assert ("typer" in fast[3]) == (args[-1] == "0"), args  # --jobs 0: typer's error

@@ -1,8 +1,12 @@
-"""An ignore pattern is decided once per run (javaregex._decide), refusals included: a
-batch of manifests with the same patterns translates each pattern once, and the findings
-are those of a fresh decision."""
+"""An ignore pattern is decided once per run (javaregex), refusals included: a batch of
+manifests with the same patterns compiles each pattern once, and the findings are those of
+a fresh decision."""
 
 from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
 
 import pytest
 
@@ -10,7 +14,9 @@ from manifest_tools import javaregex
 from manifest_tools.errors import PatternError
 from manifest_tools.manifest.validate import validate_bytes
 
-MANIFEST = b"""manifestVersion: 2.0
+
+def _manifest(tag: str) -> bytes:
+    return f"""manifestVersion: 2.0
 accessKeyId: AKIAIOSFODNN7EXAMPLE
 deviceId: ABCDE
 eraseDevice: yes
@@ -25,25 +31,27 @@ returnAddress:
   country: USA
   phoneNumber: 206-555-0100
 ignore:
-  - ^backup/
-  - '[a-z&&[^e]]'
-  - '['
-  - \\.psd$
-"""
+  - ^backup{tag}/
+  - '[a-z&&[^e]]{tag}'
+  - 'x{tag}**'
+  - {tag}\\.psd$
+""".encode()
 
 
-def test_each_pattern_is_translated_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    javaregex._decide.cache_clear()
-    runs: list[str] = []
-    original = javaregex._Translator.run
+def test_each_pattern_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    tag = uuid.uuid4().hex  # patterns no earlier test decided
+    compiled: list[str] = []
+    original = re.compile
 
-    def counting(self: javaregex._Translator) -> str:
-        runs.append(self.src)
-        return original(self)
+    def counting(pattern: Any, flags: int = 0) -> Any:
+        if isinstance(pattern, str) and tag in pattern:
+            compiled.append(pattern)
+        return original(pattern, flags)
 
-    monkeypatch.setattr(javaregex._Translator, "run", counting)
-    results = [validate_bytes(MANIFEST, f"m{n}.yaml") for n in range(50)]
-    assert sorted(runs) == sorted(["^backup/", "[a-z&&[^e]]", "[", "\\.psd$"])
+    monkeypatch.setattr(re, "compile", counting)
+    results = [validate_bytes(_manifest(tag), f"m{n}.yaml") for n in range(50)]
+    # ^backup.../, x...** (refused by re) and ....psd$; '[a-z&&...' is refused before.
+    assert len(compiled) == 3
     first = [(d.rule, d.message, d.line) for d in results[0].diagnostics]
     assert [line for rule, _, line in first if rule == "MT611"] == [17, 18]
     assert all([(d.rule, d.message, d.line) for d in r.diagnostics] == first
