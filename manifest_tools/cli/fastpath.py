@@ -1,5 +1,5 @@
-"""``validate`` and ``log`` without typer: the common command lines parsed from typer's own
-table.
+"""``validate``, ``log`` and ``preflight`` without typer: the common command lines
+parsed from typer's own table.
 
 Importing typer (and the click it vendors) is about a third of a one-file ``validate``.
 The options stay declared once, in the command's typer annotations; :func:`describe`
@@ -71,6 +71,9 @@ def parse(command: str, args: list[str]) -> dict[str, Any] | None:
             rest.append(token)
         elif not _option(by_opt, token, tokens, given):
             return None
+    if any(p["required"] and p["kind"] != "argument" and p["name"] not in given
+           for p in params):
+        return None  # a required option left out: typer's message
     argument = next((p for p in params if p["kind"] == "argument"), None)
     if argument is None:
         return None if rest else given

@@ -1,10 +1,11 @@
 """What a command module gets for the name ``typer`` in a run the fast path parsed.
 
-:mod:`.fastpath` parses a common ``validate`` or ``log`` command line from the table typer itself
-generates (:mod:`.argtable`), so nothing in that process reads the ``typer.Option`` and
-``typer.Argument`` declarations of the command's annotations: they only have to be
-evaluable. Binding ``typer`` to this module for such a run saves importing typer (and its
-vendored click): ~110 M instructions, about a third of a one-file ``validate``.
+:mod:`.fastpath` parses a common ``validate``, ``log`` or ``preflight`` command line
+from the table typer itself generates (:mod:`.argtable`), so nothing in that process
+reads the ``typer.Option`` and ``typer.Argument`` declarations of the command's
+annotations: they only have to be evaluable. Binding ``typer`` to this module for such a
+run saves importing typer (and its vendored click): ~110 M instructions, about a third of
+a one-file ``validate``.
 
 - ``Option`` and ``Argument`` record their arguments and are never read;
 - ``echo`` is click's ``echo`` for text on a standard stream (ANSI codes removed unless
