@@ -101,7 +101,8 @@ SIGNATURE_FAILURES = frozenset({"MissingSignature", "InvalidSignature"})
 NEXT_STEPS = {
     "Pending": "AWS has the job but not the device yet: write the SIGNATURE file "
     "(manifest-tools write-signature {device} --status {status}) and ship the device.",
-    # The device comes back unprocessed and this job is over (domain.md section 1, step 4):
+    # The device comes back unprocessed and this job is over (Developer Guide:
+    # a device without the job's SIGNATURE file is returned unprocessed):
     # rewriting its SIGNATURE cannot help; a new job can.
     "MissingSignature": "AWS found no SIGNATURE file in the root of the device; {returned} "
     "this job is over. Create a new job ('aws importexport create-job'), save its output "
@@ -268,7 +269,6 @@ IGNORED_CODE = "Ignored"
 # "Objects created by Multipart Upload have ETags that are not MD5 digests" (Log File Fields):
 # S3 writes them as the MD5 of the parts' MD5s, '-', the number of parts.
 MULTIPART_ETAG = re.compile(r"[0-9a-fA-F]{32}-[1-9][0-9]{0,4}")
-MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 
 # (Status, Code) pairs a log can hold, with what they mean in words. Status is "an AWS
 # Import/Export status or one of the standard Amazon S3 REST web server HTTP status codes";

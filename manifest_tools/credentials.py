@@ -117,7 +117,8 @@ def _env_text(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-# The AWS Import/Export Web Service Tool's AWSCredentials.properties (domain.md section 9):
+# The AWS Import/Export Web Service Tool's AWSCredentials.properties (the
+# Developer Guide has every user create it for that tool):
 # 'accessKeyId:<id>' and 'secretKey:<key>' lines, '#' comments; Java properties also allow
 # '=' or spaces as the separator and '!' comments.
 _PROPERTY = re.compile(r"[ \t]*(?P<name>accessKeyId|secretKey)[ \t]*[:=][ \t]*(?P<value>\S*)"

@@ -346,9 +346,3 @@ def translate_java_regex(pattern: str) -> str:
     translation).
     """
     return _decided(pattern)[0]
-
-
-def compile_java_regex(pattern: str) -> re.Pattern[str]:
-    """``translate_java_regex`` compiled (once per pattern); raises :class:`PatternError`
-    the same way."""
-    return _decided(pattern)[1]

@@ -48,7 +48,7 @@ from .aws import JOB_ID_ALPHABET, JOB_ID_LENGTH
 from .credentials import SecretKey
 from .service.app import ServiceApp
 from .service.dock import Receipt, receive, return_device
-from .service.jobs import Context
+from .service.operations import Context
 from .service.store import Job, Store
 
 __all__ = ["Account", "ImportExportMock", "ImportExportServer", "LocalImportExport",

@@ -3,7 +3,7 @@
 Windows PowerShell 5.1's ``>`` writes UTF-16LE with a BOM (and CRLF line ends); PowerShell
 7 and ``Out-File -Encoding utf8`` write UTF-8, 5.1 with a BOM. A Windows console turns every
 ``\\n`` a program prints into ``\\r\\n``. These helpers undo exactly that, once, and say what
-they undid, so readers can hand the user the bytes AWS sent (domain.md section 5).
+they undid, so readers can hand the user the bytes AWS sent.
 """
 
 from __future__ import annotations

@@ -174,7 +174,7 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
            KEY)
 
 
-# --- issue 11: inputs of the wrong kind say what to pass ------------------------------------
+# --- inputs of the wrong kind say what to pass ------------------------------------
 
 
 @pytest.mark.parametrize(("function", "args"), [

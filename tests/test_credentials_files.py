@@ -1,4 +1,4 @@
-"""Credentials files users already have (issue 20): the AWS Import/Export Web Service Tool's
+"""Credentials files users already have: the AWS Import/Export Web Service Tool's
 AWSCredentials.properties, static keys in the AWS CLI's config file, a profile that is not
 there. The inputs follow the guide's and the AWS CLI's documented layouts."""
 

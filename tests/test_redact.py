@@ -14,7 +14,7 @@ from manifest_tools.manifest.redact import redact_manifest_text
     ("- pinCode: 1234\n", "- pinCode: ****\n"),
     ("pinCode: 1234", "pinCode: ****"),
     ("pinCode:\n", "pinCode:\n"),  # nothing to hide, nothing invented
-    # Issue 11: a value a web form wrapped onto the next line is masked there too.
+    # A value a web form wrapped onto the next line is masked there too.
     ("trueCryptPassword:\nS3cr3t returnAddress:\n  name: x\n",
      "trueCryptPassword:\n****\n  name: x\n"),
     ("pinCode:\n  1234\nbucket: b\n", "pinCode:\n  ****\nbucket: b\n"),

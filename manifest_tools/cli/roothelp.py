@@ -29,6 +29,6 @@ ROOT_HELP = (
     '  preflight        Check a device before shipping: SIGNATURE, file...\n'
     '  prepare          Copy files onto the device with a journal; resume;...\n'
     "  log              Read a job's log: failures, totals; with --device...\n"
-    '  service          A local AWS Import/Export web service for rehearsing...\n'
+    '  service          Rehearse whole jobs on a local Import/Export service.\n'
     '  rules            List every rule (id, name, level, source), or explain...\n'
 )

@@ -22,6 +22,8 @@ app = typer.Typer(
     name="service",
     help="A local AWS Import/Export web service for rehearsing whole jobs with the real AWS "
     "CLI or boto3 (--endpoint-url), and its receiving dock.",
+    # The root --help's one line (click would cut the help above at 45 characters, "...").
+    short_help="Rehearse whole jobs on a local Import/Export service.",
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -89,7 +91,7 @@ def jobs_command(
 
     from ..report.service import jobs_text
     from ..service.control import all_jobs, state
-    from ..service.jobs import Context
+    from ..service.operations import Context
 
     if output not in ("text", "json"):
         raise UsageError(f"--format must be text or json, not {output!r}")

@@ -2,7 +2,8 @@
 
 AWS's later guides require ``eraseDevice: yes`` for imports, so the disk usually comes back
 blank and the log can only be checked against a record taken while copying (Azure's
-WAImportExport keeps such a "journal file" per drive for the same reason; domain.md §9).
+WAImportExport keeps such a "journal file" per drive for the same reason:
+``PrepImport``, ``/ResumeSession``, ``RepairImport``).
 
 Format (version 1): bytes, one record per line (``\\n``), fields separated by TAB, every line
 ending with the CRC-32 of everything before its last TAB, as 8 lower-case hex digits::

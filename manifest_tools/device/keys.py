@@ -1,7 +1,7 @@
 """The S3 key AWS gives each file of an import device, and the files it ignores.
 
 AWS's rules (Developer Guide, "Manifest File Options Reference" and "Storage device
-requirements"; domain.md section 7):
+requirements"):
 
 - key = ``prefix`` + the path relative to the device root with ``/`` (no ``/`` added after
   the prefix: ``images`` + ``sample.jpg`` = ``imagessample.jpg``);

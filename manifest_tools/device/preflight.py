@@ -76,7 +76,6 @@ class Summary:
     keys: int = 0
     ignored: int = 0
     skipped: int = 0
-    folders: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,15 +154,12 @@ class _Scan:
         if e.kind == "file":
             self.summary.files += 1
             self.summary.bytes += e.size
-        elif e.kind == "dir":
-            self.summary.folders += 1
         if e.relpath == SIGNATURE_NAME:
             self.signature = e
         elif e.error is not None:
             self.findings.error("MT618", f"cannot be read ({e.error})", display_path(e.relpath))
 
     def folder(self, e: Entry) -> None:
-        self.summary.folders += 1
         shown = display_path(e.relpath)
         if e.error is not None:
             self.findings.error("MT618", f"{e.error}; nothing below it was checked",

@@ -18,13 +18,13 @@ from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
 from ..device.journal import JournalRow, JournalSummary, compared, read_journal
 from ..device.walk import Entry
 from ..diagnostics import Diagnostic, Severity, clip
-from .model import LogRow, Outcome
+from .model import LogRow, Outcome, row_finding
 
 __all__ = ["JournalCheck"]
 
 
-def _error(rule: str, message: str, path: str, hint: str | None, line: int = 1) -> Diagnostic:
-    return Diagnostic(rule, Severity.ERROR, message, line, 1, hint=hint, path=path)
+def _error(rule: str, message: str, path: str, hint: str | None) -> Diagnostic:
+    return Diagnostic(rule, Severity.ERROR, message, 1, 1, hint=hint, path=path)
 
 
 class JournalCheck:
@@ -45,6 +45,7 @@ class JournalCheck:
         self.retry: set[str] = set()
         self.not_compared = 0
         self.loaded = 0
+        self.log = "<log>"  # the log's name: the source of the findings about its rows
 
     @property
     def source(self) -> str:
@@ -70,9 +71,11 @@ class JournalCheck:
         if entry.kind == "file" and entry.relpath != SIGNATURE_NAME:
             self.device[entry.relpath] = entry.size
 
-    def finish(self, device: bool) -> list[str]:
+    def finish(self, device: bool, log: str = "<log>") -> list[str]:
         """The findings of the rows that did not agree and of what was never seen, and the
-        source paths to send again (sorted)."""
+        source paths to send again (sorted). Findings about a row of the log point into
+        ``log`` (their ``source``)."""
+        self.log = log
         j = self.journal
         unmatched = j.expected
         odd_paths = {row.relpath for row in self.odd}
@@ -90,7 +93,7 @@ class JournalCheck:
                 self._unknown(row)
                 continue
             seen.add(row.relpath)
-            self._row(row, journaled)
+            self._compare(row, journaled)
         for path, journaled in sorted(rows.items()):
             if path in seen or compared(journaled.path, journaled.key, journaled.size,
                                         journaled.md5) not in unmatched:
@@ -105,50 +108,54 @@ class JournalCheck:
 
     def _unknown(self, row: LogRow) -> None:
         if row.outcome is Outcome.LOADED:
-            self.found.append(Diagnostic(
-                "MT722", Severity.WARNING, f"{clip(row.relpath)!r} was loaded by AWS but is "
-                "not in the journal: prepare did not copy it", row.line, 1, hint="a file put "
-                "on the device by hand, or the journal of another device", path=row.relpath))
+            self.found.append(self._row(
+                Severity.WARNING, "MT722", row, f"{clip(row.relpath)!r} was loaded by AWS but "
+                "is not in the journal: prepare did not copy it", "a file put on the device "
+                "by hand, or the journal of another device"))
 
-    def _row(self, row: LogRow, journaled: JournalRow) -> None:
+    def _row(self, severity: Severity, rule: str, row: LogRow, message: str,
+             hint: str | None) -> Diagnostic:
+        """A finding about a row of the log: at its line, with the device path it names."""
+        return row_finding(severity, rule, message, row.relpath, hint, row.line, self.log)
+
+    def _compare(self, row: LogRow, journaled: JournalRow) -> None:
         outcome = row.outcome
         if outcome is Outcome.FAILED:
             self.retry.add(row.relpath)  # MT705 says why
             return
         if outcome is Outcome.IGNORED:
-            self.found.append(_error("MT721", f"{clip(row.relpath)!r} was copied by prepare "
-                                     "but AWS ignored it (103 Ignored)", row.relpath,
-                                     "check the manifest AWS used; send it again (it is in "
-                                     "--retry)", row.line))
+            self.found.append(self._row(
+                Severity.ERROR, "MT721", row, f"{clip(row.relpath)!r} was copied by prepare "
+                "but AWS ignored it (103 Ignored)", "check the manifest AWS used; send it "
+                "again (it is in --retry)"))
             self.retry.add(row.relpath)
             return
         self.loaded += 1
         if row.key and row.object_key != journaled.key:
-            self.found.append(_error("MT723", f"{clip(row.relpath)!r} was loaded as "
-                                     f"{clip(row.object_key)!r}, not as "
-                                     f"{clip(journaled.key)!r} as the journal recorded",
-                                     row.relpath, "the manifest AWS used may differ from the "
-                                     "one prepare was given", row.line))
+            self.found.append(self._row(
+                Severity.ERROR, "MT723", row, f"{clip(row.relpath)!r} was loaded as "
+                f"{clip(row.object_key)!r}, not as {clip(journaled.key)!r} as the journal "
+                "recorded", "the manifest AWS used may differ from the one prepare was given"))
             self.retry.add(row.relpath)
         if row.size is not None and row.size != journaled.size:
-            self.found.append(_error("MT724", f"{clip(row.relpath)!r} is {row.size} bytes in "
-                                     f"the log but {journaled.size} in the journal",
-                                     row.relpath, "send it again (it is in --retry)",
-                                     row.line))
+            self.found.append(self._row(
+                Severity.ERROR, "MT724", row, f"{clip(row.relpath)!r} is {row.size} bytes in "
+                f"the log but {journaled.size} in the journal", "send it again (it is in "
+                "--retry)"))
             self.retry.add(row.relpath)
             return
         md5 = row.md5
         if not md5 or MULTIPART_ETAG.fullmatch(md5):
             self.not_compared += 1
             why = "a multipart upload ETag" if md5 else "missing"
-            self.found.append(Diagnostic("MT715", Severity.WARNING, f"{clip(row.relpath)!r}: "
-                                         f"the log's MD5 is {why}; compared with the journal "
-                                         "by size only", row.line, 1, path=row.relpath))
+            self.found.append(self._row(
+                Severity.WARNING, "MT715", row, f"{clip(row.relpath)!r}: the log's MD5 is "
+                f"{why}; compared with the journal by size only", None))
         elif md5.lower() != journaled.md5:
-            self.found.append(_error("MT725", f"{clip(row.relpath)!r}: MD5 {md5} in the log, "
-                                     f"{journaled.md5} in the journal (the bytes prepare "
-                                     "wrote)", row.relpath, "send it again (it is in "
-                                     "--retry)", row.line))
+            self.found.append(self._row(
+                Severity.ERROR, "MT725", row, f"{clip(row.relpath)!r}: MD5 {md5} in the log, "
+                f"{journaled.md5} in the journal (the bytes prepare wrote)", "send it again "
+                "(it is in --retry)"))
             self.retry.add(row.relpath)
 
     def _device(self) -> None:

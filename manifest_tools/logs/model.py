@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from ..aws import IGNORED_CODE, IGNORED_STATUS, LOG_CODES
+from ..diagnostics import Diagnostic, Severity
 
 
 class Outcome(StrEnum):
@@ -87,3 +88,11 @@ class GlacierRecord(NamedTuple):
     account_id: str
     archive_id: str
     comment: str
+
+
+def row_finding(severity: Severity, rule: str, message: str, path: str, hint: str | None,
+                line: int | None, log: str) -> Diagnostic:
+    """A finding about the device file ``path``; with ``line``, also located at that line
+    of the log named ``log`` (its ``source``), else about the file alone."""
+    return Diagnostic(rule, severity, message, line or 1, 1, hint=hint, path=path,
+                      source=None if line is None else log)

@@ -114,7 +114,7 @@ class LogReader:
         self._counts[rule] = count
         if count <= MAX_REPEATS:
             self._found.append(Diagnostic(rule, severity, message, line, column, hint=hint,
-                                          path=path))
+                                          path=path, source=self.name))
 
     def _finish(self) -> None:
         if self._finished:
@@ -127,7 +127,8 @@ class LogReader:
                 f"status {clip(status, 20)!r} code {clip(code, 40)!r} is not one this tool "
                 f"knows{times}; kept as written and counted as "
                 f"{_outcome_words(status, code)}", line, 1,
-                hint="check the AWS documentation for the code; the row is still reported"))
+                hint="check the AWS documentation for the code; the row is still reported",
+                source=self.name))
         if self._replaced_lines:
             lines = self._replaced_lines
             more = "" if len(lines) == 1 else f" (and {len(lines) - 1} more lines)"
@@ -135,12 +136,12 @@ class LogReader:
                 "MT707", Severity.WARNING,
                 f"bytes that are not {self.encoding} were read as U+FFFD{more}", lines[0], 1,
                 hint="a file name that is not valid UTF-8 cannot be an S3 key; compare these "
-                "rows by hand"))
+                "rows by hand", source=self.name))
         for rule, count in self._counts.items():
             if count > MAX_REPEATS:
                 self._found.append(Diagnostic(
                     rule, Severity.WARNING, overflow_message(rule, count, MAX_REPEATS),
-                    self._lineno, 1))
+                    self._lineno, 1, source=self.name))
 
     # --- lines ------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from ..device.walk import Entry, walk
 from ..diagnostics import Capped, Diagnostic, Severity, clip
 from ..errors import InputError
 from .hashing import HashProgress, hash_files
-from .model import GlacierRecord, LogKind, LogRow, Outcome
+from .model import GlacierRecord, LogKind, LogRow, Outcome, row_finding
 from .read import MAX_REPEATS, LogReader, Tally
 from .summary import LogSummary, error_count_finding, failed_finding
 
@@ -86,7 +86,8 @@ def _object_key(row: LogRow) -> str:
 class _Index:
     """The log's rows by device path, by object key and by NFC-normalised path."""
 
-    def __init__(self, found: Capped) -> None:
+    def __init__(self, found: Capped, log: str) -> None:
+        self.log = log
         self.by_path: dict[str, LogRow] = {}
         self.by_key: dict[str, str] = {}
         self.by_nfc: dict[str, str] = {}
@@ -96,9 +97,9 @@ class _Index:
     def add(self, row: LogRow) -> None:
         path = row.relpath
         if path in self.by_path:
-            self._found.add(Diagnostic(
-                "MT719", Severity.WARNING, f"{_quoted(path)} has more than one row; the last "
-                f"one (line {row.line}) is used", row.line, path=path))
+            self._found.add(row_finding(
+                Severity.WARNING, "MT719", f"{_quoted(path)} has more than one row; the last "
+                f"one (line {row.line}) is used", path, None, row.line, self.log))
         self.by_path[path] = row
         if row.key:
             self.by_key.setdefault(_object_key(row), path)
@@ -116,15 +117,6 @@ class _Index:
         return self.by_path[path]
 
 
-def _error(rule: str, message: str, path: str, hint: str, line: int = 1) -> Diagnostic:
-    return Diagnostic(rule, Severity.ERROR, message, line, 1, hint=hint, path=path)
-
-
-def _warning(rule: str, message: str, path: str, hint: str | None = None,
-             line: int = 1) -> Diagnostic:
-    return Diagnostic(rule, Severity.WARNING, message, line, 1, hint=hint, path=path)
-
-
 class _Reconciler:
     def __init__(self, result: Reconciliation, rules: KeyRules | None,
                  index: _Index, found: Capped) -> None:
@@ -139,6 +131,14 @@ class _Reconciler:
 
             self.outcome_of = file_outcome
         self.idents: dict[bytes, tuple[int, int]] = {}
+
+    def err(self, rule: str, message: str, path: str, hint: str,
+            line: int | None = None) -> Diagnostic:
+        return row_finding(Severity.ERROR, rule, message, path, hint, line, self.index.log)
+
+    def warn(self, rule: str, message: str, path: str, hint: str | None = None,
+             line: int | None = None) -> Diagnostic:
+        return row_finding(Severity.WARNING, rule, message, path, hint, line, self.index.log)
 
     def entry(self, entry: Entry) -> None:
         counts = self.result.device
@@ -177,15 +177,15 @@ class _Reconciler:
         if entry.error is None and row is not None and row.outcome is Outcome.IGNORED:
             return  # never followed: 103 Ignored is the outcome (device.outcome, MT617)
         what = entry.error or f"a {entry.kind}, not a regular file"
-        self.found.add(_error("MT718", f"{_quoted(entry.relpath)}: {what}; not compared",
+        self.found.add(self.err("MT718", f"{_quoted(entry.relpath)}: {what}; not compared",
                               entry.relpath, "check the device; the file cannot be compared "
-                              "with the log", row.line if row else 1))
+                              "with the log", row.line if row else None))
 
     def _missing_row(self, entry: Entry) -> None:
         if entry.relpath == SIGNATURE_NAME:
             return  # the job's own SIGNATURE: 103 Ignored when present; nothing to send
         what = "imported" if self.result.kind is LogKind.IMPORT else "written by the export"
-        self.found.add(_error("MT711", f"{_quoted(entry.relpath)} is on the device but not in "
+        self.found.add(self.err("MT711", f"{_quoted(entry.relpath)} is on the device but not in "
                               f"the log: it was not {what}", entry.relpath,
                               "send it again (it is in --retry), or check that this is the "
                               "device and the log of one job"))
@@ -194,7 +194,7 @@ class _Reconciler:
     def _ignored(self, entry: Entry, row: LogRow, outcome: EntryOutcome | None) -> None:
         if outcome is None or outcome.action == "ignored":
             return
-        self.found.add(_error("MT716", f"{_quoted(entry.relpath)} was ignored by AWS "
+        self.found.add(self.err("MT716", f"{_quoted(entry.relpath)} was ignored by AWS "
                               "(103 Ignored) but no ignore pattern of the manifest "
                               "matches it", entry.relpath, "send it again (it is in "
                               "--retry); check the manifest AWS used (CurrentManifest)",
@@ -205,7 +205,7 @@ class _Reconciler:
         if outcome is not None:
             self._check_rules(entry, row, outcome)
         if row.size is not None and row.size != entry.size:
-            self.found.add(_error("MT713", f"{_quoted(entry.relpath)} is {entry.size} bytes "
+            self.found.add(self.err("MT713", f"{_quoted(entry.relpath)} is {entry.size} bytes "
                                   f"on the device but {row.size} in the log", entry.relpath,
                                   "the file changed after the copy (or the copy was cut): "
                                   "send it again (it is in --retry)", row.line))
@@ -220,19 +220,19 @@ class _Reconciler:
 
     def _check_rules(self, entry: Entry, row: LogRow, outcome: EntryOutcome) -> None:
         if outcome.pattern is not None:
-            self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} matches the ignore "
+            self.found.add(self.warn("MT717", f"{_quoted(entry.relpath)} matches the ignore "
                                     f"pattern {clip(outcome.pattern, 40)!r} but AWS loaded "
                                     "it", entry.relpath, "the manifest AWS used may differ "
                                     "from this one", row.line))
         elif outcome.action == "refused":
-            self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} was loaded, but the "
+            self.found.add(self.warn("MT717", f"{_quoted(entry.relpath)} was loaded, but the "
                                     f"manifest's rules refuse it ({outcome.status} "
                                     f"{outcome.code}, {outcome.rule})", entry.relpath,
                                     "the manifest AWS used may differ from this one",
                                     row.line))
         elif row.key and _object_key(row) != outcome.key and \
                 self.result.kind is LogKind.IMPORT:
-            self.found.add(_warning("MT717", f"{_quoted(entry.relpath)} was loaded as "
+            self.found.add(self.warn("MT717", f"{_quoted(entry.relpath)} was loaded as "
                                     f"{clip(_object_key(row))!r}, but the manifest's rules "
                                     f"give {clip(outcome.key)!r}", entry.relpath, "the "
                                     "manifest AWS used may differ from this one", row.line))
@@ -242,7 +242,7 @@ class _Reconciler:
         self.result.device.not_compared += 1
         why = (f"the log's MD5 {row.md5!r} is a multipart upload ETag, not the file's MD5"
                if row.md5 else "the log has no MD5 for it")
-        self.found.add(_warning("MT715", f"{_quoted(entry.relpath)}: {why}; the size matches, "
+        self.found.add(self.warn("MT715", f"{_quoted(entry.relpath)}: {why}; the size matches, "
                                 "the content was not compared", entry.relpath,
                                 "compare it with the object in S3 (aws s3api head-object, "
                                 "or download it)", row.line))
@@ -253,7 +253,7 @@ class _Reconciler:
                 continue
             if path == SIGNATURE_NAME:
                 continue
-            self.found.add(_error("MT712", f"{_quoted(path)} is in the log "
+            self.found.add(self.err("MT712", f"{_quoted(path)} is in the log "
                                   f"({row.outcome.value}) but not on the device", path,
                                   "the file was removed or renamed since the job, or the "
                                   "root is not the device's root", row.line))
@@ -275,7 +275,7 @@ class _Reconciler:
         for digest in digests:
             path, row = self.to_hash[digest.raw]
             if digest.md5 is None:
-                late.append(_error("MT718", f"{_quoted(path)}: cannot read: {digest.error}",
+                late.append(self.err("MT718", f"{_quoted(path)}: cannot read: {digest.error}",
                                    path, "check the device", row.line))
                 continue
             counts.hashed += 1
@@ -283,7 +283,7 @@ class _Reconciler:
             if digest.md5 == row.md5.lower() and digest.size == (row.size or digest.size):
                 counts.md5_equal += 1
                 continue
-            late.append(_error("MT714", f"{_quoted(path)}: MD5 {digest.md5} on the device, "
+            late.append(self.err("MT714", f"{_quoted(path)}: MD5 {digest.md5} on the device, "
                                f"{row.md5} in the log", path, "the bytes differ: send it "
                                "again (it is in --retry)", row.line))
             self.retry.add(path)
@@ -305,7 +305,7 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     summary = LogSummary()
     # One capped collector for every finding after the reader's (MT719 of the index too).
     found = Capped(MAX_REPEATS)
-    index = _Index(found)
+    index = _Index(found, reader.name)
     # Without a device, blocks of loaded rows are only counted (Tally), never made.
     for batch in reader.counted(tallies=device is None and journal is None):
         if isinstance(batch, Tally):
@@ -320,7 +320,7 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     kind = reader.kind or LogKind.IMPORT
     result = Reconciliation(kind, summary, reader.diagnostics, glacier=list(reader.glacier))
     for row in summary.failed:
-        found.add(failed_finding(row))
+        found.add(failed_finding(row, reader.name))
     count = error_count_finding(summary, error_count)
     if count is not None:
         found.add(count)
@@ -333,7 +333,7 @@ def reconcile(reader: LogReader, *, device: str | None = None,
         _compare_device(device, result, reconciler, journal, jobs, progress)
     result.retry = sorted(reconciler.retry)
     if journal is not None:
-        _journal_findings(journal, result, found)
+        _journal_findings(journal, result, found, reader.name)
     result.findings.extend(found.kept + found.overflow())
     return result
 
@@ -350,10 +350,11 @@ def _compare_device(device: str, result: Reconciliation, reconciler: _Reconciler
     reconciler.hash(device, jobs, progress)
 
 
-def _journal_findings(journal: JournalCheck, result: Reconciliation, found: Capped) -> None:
+def _journal_findings(journal: JournalCheck, result: Reconciliation, found: Capped,
+                      log: str) -> None:
     """The journal's findings; the files to send again become its source paths (the log's
     own failures among them)."""
-    result.retry = journal.finish(result.device is not None)
+    result.retry = journal.finish(result.device is not None, log)
     for d in journal.found:
         found.add(d)
     result.journal = JournalCounts(journal.journal.rows, journal.loaded,

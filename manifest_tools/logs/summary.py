@@ -120,12 +120,14 @@ def summarize(rows: Iterable[LogRow] | LogReader) -> LogSummary:
     return summary
 
 
-def failed_finding(row: LogRow) -> Diagnostic:
-    """MT705: the log says this file was not loaded, and why."""
+def failed_finding(row: LogRow, log: str | None = None) -> Diagnostic:
+    """MT705: the log (named ``log``: the finding's source) says this file was not loaded,
+    and why."""
     return Diagnostic("MT705", Severity.ERROR,
                       f"{clip(row.relpath)!r} was not loaded: {row.reason} "
                       f"(status {row.status} {row.code})", row.line, 1, path=row.relpath,
-                      hint="fix the cause and send the file again (it is in --retry)")
+                      hint="fix the cause and send the file again (it is in --retry)",
+                      source=log)
 
 
 def error_count_finding(summary: LogSummary, error_count: int | None) -> Diagnostic | None:

@@ -31,7 +31,7 @@ from .customs import check_customs
 from .jobtype import JobType
 from .parse import Manifest
 
-Check = Callable[[Manifest, JobType], Iterator[Diagnostic]]
+CrossFieldCheck = Callable[[Manifest, JobType], Iterator[Diagnostic]]
 
 _PO_BOX = re.compile(r"\b(p\.?\s*o\.?\s*box|post\s+office\s+box)\b", re.IGNORECASE)
 
@@ -318,7 +318,7 @@ def check_ignore_patterns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic
                         *m.position(pointer), pointer)
 
 
-CHECKS: list[Check] = [
+CHECKS: list[CrossFieldCheck] = [
     check_log_prefix,
     check_export_password,
     check_expedited,

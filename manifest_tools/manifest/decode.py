@@ -34,7 +34,7 @@ class LineIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class DecodedText:
+class ManifestText:
     text: str
     had_bom: bool
     diagnostics: tuple[Diagnostic, ...]
@@ -95,7 +95,7 @@ def _legacy_hint(data: bytes, start: int, end: int) -> str | None:
             "as UTF-8")
 
 
-def decode(data: bytes) -> DecodedText:
+def decode(data: bytes) -> ManifestText:
     """Decode UTF-8 (a leading BOM tolerated); every undecodable byte run becomes MT101.
 
     Undecodable runs are replaced by U+FFFD so that the rest of the file can still be read
@@ -104,7 +104,7 @@ def decode(data: bytes) -> DecodedText:
     diagnostics: list[Diagnostic] = []
     wide = wide_encoding(data)
     if wide is not None:
-        return DecodedText("", False, (error(
+        return ManifestText("", False, (error(
             "MT115", f"the file is {wide}, not UTF-8: AWS reads manifests as UTF-8 text",
             1, 1, hint=WIDE_FIX),), readable=False)
     had_bom = data.startswith(BOM)
@@ -153,4 +153,4 @@ def decode(data: bytes) -> DecodedText:
             diagnostics.append(error("MT101", "byte sequence that is not valid UTF-8 "
                                      f"(manifests are UTF-8 text){tail}", line, column,
                                      hint=hint or "save the file as UTF-8"))
-    return DecodedText(text, had_bom, tuple(diagnostics))
+    return ManifestText(text, had_bom, tuple(diagnostics))

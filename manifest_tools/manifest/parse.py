@@ -168,7 +168,6 @@ class _Builder:
         self.documents = 0
         self.skip_depth = 0  # >0 while ignoring a complex key or a second document
         self.too_deep = False
-        self.hidden_lines: set[int] = set()
         # See Manifest.secret_spans; ``skip_secret``: the node being skipped is (in) one.
         self.secret_spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self.skip_secret = False
@@ -337,7 +336,6 @@ class _Builder:
             return name
         head, _, tail = name.rpartition(" ")
         line = position[0]
-        self.hidden_lines.add(line)
         self.secret_spans.append((position, (line, SPAN_LINE_END)))
         pointer = pointer_join("", last_name) if len(self.stack) == 1 else ""
         self.diags.append(error(

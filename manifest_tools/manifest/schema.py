@@ -228,7 +228,8 @@ def _is_secret(path: list[str | int]) -> bool:
                if isinstance(token, str))
 
 
-# Why a manifestVersion is not the one a job type takes (domain.md section 3).
+# Why a manifestVersion is not the one a job type takes (Developer Guide, "Manifest File
+# Options Reference": manifestVersion 2.0 for S3, 3.0 for EBS and Glacier).
 VERSION_HINT = ("manifestVersion is 2.0 for S3 import and export, 3.0 for EBS and Glacier "
                 "import; pass --job-type if the type was detected wrongly")
 

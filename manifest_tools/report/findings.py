@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .._version import __version__
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity, location
 from ..manifest.validate import FileResult
 from ..rules import RULES
 from .terminal import escape_controls
@@ -95,22 +95,40 @@ def render_text(results: Sequence[FileResult], options: RenderOptions) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def located_in(path: str, d: Diagnostic) -> str:
+    """The file a finding's line and column point into: its source, else the file read.
+    Every format of ``validate`` names that one file."""
+    return path if d.source is None else d.source
+
+
 def _text_lines(path: str, d: Diagnostic, color: bool) -> list[str]:
     severity = d.severity.value
-    location = escape_controls(f"{path}:{d.line}:{d.column}:")
+    # The input the line and column point into: the finding's source, else the file read.
+    where = location(d) or f"{path}:{d.line}:{d.column}"
+    if d.path is not None:  # a file on a device
+        where += f": {d.path}"
+    location_ = escape_controls(f"{where}:")
     if color:
         severity = f"{_COLORS[d.severity]}{severity}{_RESET}"
-        location = f"{_BOLD}{location}{_RESET}"
-    found = [f"{location} {severity} {d.rule} {escape_controls(d.message)}"]
+        location_ = f"{_BOLD}{location_}{_RESET}"
+    found = [f"{location_} {severity} {d.rule} {escape_controls(d.message)}"]
     if d.hint:
         found.append(f"    hint: {escape_controls(d.hint)}")
     return found
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, object]:
-    """One diagnostic as the stable JSON object of ``--format json``."""
-    return {"rule": d.rule, "severity": d.severity.value, "message": d.message,
-            "line": d.line, "column": d.column, "pointer": d.pointer, "hint": d.hint}
+    """One diagnostic as the stable JSON object of ``--format json``: ``line`` and
+    ``column`` point into the file's own bytes, or into ``source`` when the finding has one;
+    ``path`` (when present) is a file on a device."""
+    found: dict[str, object] = {
+        "rule": d.rule, "severity": d.severity.value, "message": d.message,
+        "line": d.line, "column": d.column, "pointer": d.pointer, "hint": d.hint}
+    if d.source is not None:
+        found["source"] = d.source
+    if d.path is not None:
+        found["path"] = d.path
+    return found
 
 
 def render_json(results: Sequence[FileResult], options: RenderOptions) -> str:
@@ -154,8 +172,9 @@ def render_github(results: Sequence[FileResult], options: RenderOptions) -> str:
                 continue
             command = "error" if d.severity is Severity.ERROR else "warning"
             props = [f"line={d.line}", f"col={d.column}", f"title={_escape_property(d.rule)}"]
-            if not _is_pseudo(r.path):  # standard input has no file to annotate
-                props.insert(0, f"file={_escape_property(relative_path(r.path))}")
+            where = located_in(r.path, d)
+            if not _is_pseudo(where):  # standard input has no file to annotate
+                props.insert(0, f"file={_escape_property(relative_path(where))}")
             lines.append(f"::{command} {','.join(props)}::{_escape_data(d.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -212,6 +231,20 @@ def sarif_rule(rule_id: str) -> dict[str, object]:
     }
 
 
+def _sarif_location(d: Diagnostic, artifact: object) -> dict[str, object]:
+    """The physicalLocation is the file the line and column point into (the finding's
+    source, else the file read); a device file the finding is about is a logical location
+    (kind "resource") and the ``devicePath`` property, never the artifact."""
+    if d.source is not None:
+        artifact = _artifact_location(d.source)
+    found: dict[str, object] = {"physicalLocation": {"artifactLocation": artifact,
+                                                     "region": _region(d)}}
+    if d.path is not None:
+        found["logicalLocations"] = [{"fullyQualifiedName": d.path, "kind": "resource"}]
+        found["properties"] = {"devicePath": d.path}
+    return found
+
+
 def _sarif_result(d: Diagnostic, index: dict[str, int], artifact: object
                   ) -> dict[str, object]:
     return {
@@ -219,8 +252,7 @@ def _sarif_result(d: Diagnostic, index: dict[str, int], artifact: object
         "ruleIndex": index[d.rule],
         "level": "error" if d.severity is Severity.ERROR else "warning",
         "message": {"text": d.message},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact,
-                                            "region": _region(d)}}],
+        "locations": [_sarif_location(d, artifact)],
     }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from ..diagnostics import Diagnostic
 from ..manifest.validate import FileResult
-from .findings import RenderOptions, relative_path
+from .findings import RenderOptions, located_in, relative_path
 
 
 def _issue(path: str, d: Diagnostic, seen: dict[str, int], severity: str
@@ -27,7 +27,8 @@ def _issue(path: str, d: Diagnostic, seen: dict[str, int], severity: str
     fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()
     return {"type": "issue", "description": f"{d.rule} {d.message}", "check_name": d.rule,
             "fingerprint": fingerprint, "severity": severity,
-            "location": {"path": path, "lines": {"begin": d.line}}}
+            "location": {"path": relative_path(located_in(path, d)),
+                         "lines": {"begin": d.line}}}
 
 
 def render_gitlab(results: Sequence[FileResult], options: RenderOptions) -> str:

@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from ..diagnostics import Diagnostic
 from ..manifest.validate import FileResult
-from .findings import RenderOptions
+from .findings import RenderOptions, located_in
 
 # Characters XML 1.0 cannot hold at all (a message quoting a strange file name could).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -26,13 +26,15 @@ def _xml(text: str) -> str:
 
 
 def _case(suite: ET.Element, path: str, d: Diagnostic) -> ET.Element:
+    where = located_in(path, d)
     return ET.SubElement(suite, "testcase", {
-        "name": _xml(f"{d.rule} {path}:{d.line}:{d.column}"), "classname": _xml(path),
-        "file": _xml(path), "line": str(d.line)})
+        "name": _xml(f"{d.rule} {where}:{d.line}:{d.column}"), "classname": _xml(path),
+        "file": _xml(where), "line": str(d.line)})
 
 
 def _text(path: str, d: Diagnostic) -> str:
-    found = f"{path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}"
+    found = f"{located_in(path, d)}:{d.line}:{d.column}: {d.severity.value} {d.rule} " \
+        f"{d.message}"
     return _xml(found + (f"\nhint: {d.hint}" if d.hint else ""))
 
 

@@ -1,6 +1,7 @@
 """The output of ``log``: a summary then the findings (text), or one JSON object, in the same
 shape as ``preflight``'s (``summary``, ``findings`` with rule, severity, message, path, hint;
-findings about a log row also carry its ``line``).
+a finding located in an input also carries that input as ``source`` with ``line`` and
+``column``: the log for a finding about one of its rows, the manifest for a manifest's).
 
 Pure functions of a :class:`~manifest_tools.logs.reconcile.Reconciliation`.
 """
@@ -18,12 +19,6 @@ from ..logs.reconcile import Reconciliation
 from .terminal import escape_controls
 
 __all__ = ["RENDERERS", "render_json", "render_text", "show", "to_json"]
-
-# Findings located in the log file (the rest are about device files or the whole job).
-_LOG_RULES = frozenset({"MT702", "MT703", "MT704", "MT705", "MT707", "MT712", "MT713", "MT714",
-                        "MT715", "MT716", "MT717", "MT719", "MT721", "MT722", "MT723", "MT724",
-                        "MT725"})
-
 
 def show(path: str | None) -> str | None:
     """A device path for output: a name that is not UTF-8 (kept with surrogateescape by the
@@ -61,15 +56,15 @@ def _summary_lines(r: Reconciliation) -> list[str]:
 
 
 def _where(d: Diagnostic, log: str) -> str:
+    """Where a finding points, from its own fields (``source``, ``path``): ``source:line:col``
+    in an input, a device path (with the log line of its row), or the whole log."""
     where = location(d)
-    if where is not None:  # located in another input (the manifest)
-        return where
-    if d.path is not None:
-        at = f" (log line {d.line})" if d.rule in _LOG_RULES and d.line > 1 else ""
-        return f"{show(d.path)}{at}"
-    if d.rule.startswith("MT7"):
-        return f"{log}:{d.line}:{d.column}"
-    return log
+    if d.path is None:
+        return where or log
+    if where is None:
+        return show(d.path) or ""
+    at = f"log line {d.line}" if d.source == log else where
+    return f"{show(d.path)} ({at})"
 
 
 def render_text(r: Reconciliation, log: str) -> str:
@@ -88,9 +83,6 @@ def _finding(d: Diagnostic) -> dict[str, Any]:
                            "message": d.message, "path": show(d.path), "hint": d.hint}
     if d.source is not None:
         out.update(source=d.source, line=d.line, column=d.column)
-    elif d.rule in _LOG_RULES or d.path is None:
-        out["line"] = d.line
-        out["column"] = d.column
     return out
 
 

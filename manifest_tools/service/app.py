@@ -19,8 +19,8 @@ from typing import Any
 from .auth import Request, authenticate
 from .control import route
 from .errors import ServiceError
-from .jobs import OPERATIONS, Context, label_for
 from .label import render_label
+from .operations import OPERATIONS, Context, label_for
 from .protocol import check_version, clean, error_document, parse_form, response_document
 
 # A manifest is at most 1 MiB (inputs.MANIFEST_LIMIT); percent-encoded it may triple.
@@ -41,7 +41,7 @@ _NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 def loggable(text: str, limit: int = 40) -> str:
     """A client's text as one piece of one log line: every control character (CR, LF and
     TAB included) escaped, so an authenticated Action with a newline cannot forge a line
-    of the service's log (issue 18); at most ``limit`` characters before escaping."""
+    of the service's log; at most ``limit`` characters before escaping."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}")
                         if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)

@@ -92,7 +92,7 @@ def _canonical_query(query: str) -> str:
 def _payload_hash(req: Request, signed: list[str]) -> str:
     """The SHA-256 of the body as received, always. An ``x-amz-content-sha256`` header
     (S3's; botocore sends none to this service) is only accepted signed and equal to it:
-    trusting it would let a captured request be replayed with another body (issue 18),
+    trusting it would let a captured request be replayed with another body,
     and ``UNSIGNED-PAYLOAD`` would leave the body unsigned."""
     payload = hashlib.sha256(req.body).hexdigest()
     claimed = req.headers.get("x-amz-content-sha256")

@@ -1,7 +1,7 @@
 """The dock's only way to write under ``DATA/buckets``: every path proven to lie inside it.
 
 A bucket name and an object key come from a client's manifest and a device's file names, so
-they are hostile input (issue 18: ``bucket: ../../x`` once overwrote a ``.bashrc``). Whatever
+they are hostile input (``bucket: ../../x`` once overwrote a ``.bashrc``). Whatever
 the validator let through, this module proves each write itself:
 
 - a bucket is one folder name some bucket rule allowed (:data:`aws.POSSIBLE_BUCKET`), so no

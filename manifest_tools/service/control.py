@@ -22,8 +22,8 @@ from .._version import __version__
 from ..aws import IMPORTEXPORT_API_VERSION
 from ..manifest.redact import redact_manifest_text
 from ..signature import canonical_manifest
-from .jobs import Context
-from .store import COLUMNS, Job, Store
+from .operations import Context, label_url
+from .store import STATUS_MEMBERS, Job, Store
 
 PREFIX = "/_manifest-tools/"
 JSON = "application/json"
@@ -39,25 +39,19 @@ HTML_HEADERS = [("Content-Type", HTML),
 
 
 def all_jobs(store: Store) -> list[Job]:
-    """Every account's jobs, oldest first (the operator's view, as ``service receive``)."""
-    return store.read(f"SELECT {', '.join(COLUMNS)} FROM jobs ORDER BY seq")
+    """Every account's jobs, oldest first (the operator's view, as ``service jobs``)."""
+    return store.all_jobs()
 
 
 def job_state(ctx: Context, job: Job) -> dict[str, Any]:
-    """One job as JSON: what get-status says, the owner, and the manifest with its
-    secret values masked (redact.py, by field name)."""
+    """One job as JSON: what get-status says (its members, named in camelCase), the owner,
+    the kind of job, and the manifest with its secret values masked (redact.py)."""
     manifest = canonical_manifest(job.manifest).decode("utf-8", "replace")
-    return {
-        "jobId": job.job_id, "account": job.account, "jobType": job.job_type,
-        "creationDate": job.creation_date, "isCanceled": bool(job.canceled),
-        "locationCode": job.location_code, "locationMessage": job.location_message,
-        "progressCode": job.progress_code, "progressMessage": job.progress_message,
-        "carrier": job.carrier, "trackingNumber": job.tracking_number,
-        "logBucket": job.log_bucket, "logKey": job.log_key, "errorCount": job.error_count,
-        "signature": job.signature, "signatureFileContents": job.signature_file,
-        "labelUrl": f"{ctx.base_url}/labels/{job.label_token}",
-        "manifest": redact_manifest_text(manifest),
-    }
+    state: dict[str, Any] = {"account": job.account, "kind": str(job.kind),
+                             "isCanceled": bool(job.canceled)}
+    state.update((name[0].lower() + name[1:], getattr(job, column))
+                 for name, column in STATUS_MEMBERS)
+    return {**state, "labelUrl": label_url(ctx, job), "manifest": redact_manifest_text(manifest)}
 
 
 def state(ctx: Context) -> dict[str, Any]:
@@ -67,7 +61,7 @@ def state(ctx: Context) -> dict[str, Any]:
 
 def health(ctx: Context) -> dict[str, Any]:
     """``GET /_manifest-tools/health``: answers only once the database can be read."""
-    count = len(all_jobs(ctx.store))
+    count = ctx.store.count()
     return {"status": "ok", "service": "manifest-tools", "version": __version__,
             "apiVersion": IMPORTEXPORT_API_VERSION, "jobs": count}
 
@@ -77,11 +71,7 @@ def reset(ctx: Context) -> dict[str, Any]:
 
     The folders under ``buckets/`` (logs, imported objects) are left alone: they stand for
     S3, which a job's end does not empty either."""
-    with ctx.store.write() as db:
-        removed = int(db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
-        db.execute("DELETE FROM jobs")
-        db.execute("DELETE FROM labels")
-    return {"status": "ok", "removed": removed}
+    return {"status": "ok", "removed": ctx.store.reset()}
 
 
 # --- guards ---------------------------------------------------------------------------------

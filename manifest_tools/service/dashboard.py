@@ -18,8 +18,8 @@ from ..logs.model import LogKind, LogRow
 from ..manifest.redact import redact_manifest_text
 from ..signature import canonical_manifest
 from .dock import bucket_path
-from .jobs import Context
-from .store import Job
+from .operations import Context
+from .store import STATUS_MEMBERS, Job
 
 # A device of a million files has a million log rows; a page shows the first ones.
 LOG_ROWS_SHOWN = 1000
@@ -91,15 +91,11 @@ def overview_page(jobs: Iterable[Job]) -> bytes:
 
 
 def _details(job: Job) -> str:
+    # GetStatus's members (the store's one table) but the SIGNATURE file, shown below.
     fields: list[tuple[str, object]] = [
-        ("JobId", job.job_id), ("Account", job.account), ("JobType", job.job_type),
-        ("CreationDate", job.creation_date), ("IsCanceled", bool(job.canceled)),
-        ("LocationCode", job.location_code), ("LocationMessage", job.location_message),
-        ("ProgressCode", job.progress_code), ("ProgressMessage", job.progress_message),
-        ("Carrier", job.carrier), ("TrackingNumber", job.tracking_number),
-        ("LogBucket", job.log_bucket), ("LogKey", job.log_key),
-        ("ErrorCount", job.error_count), ("Signature", job.signature),
-    ]
+        ("Account", job.account), ("Kind", job.kind.described), ("IsCanceled", bool(job.canceled)),
+        *((name, getattr(job, column)) for name, column in STATUS_MEMBERS
+          if column != "signature_file")]
     rows = "".join(f'<tr><th scope="row">{escape(name)}</th>{_cell(value)}</tr>'
                    for name, value in fields if value is not None)
     return f"<table>{rows}</table>"

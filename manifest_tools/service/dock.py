@@ -29,13 +29,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..aws import (
-    IMPORT_LOG_NAME,
-    NEW_JOB_LOCATION,
-    NEW_JOB_PROGRESS,
-)
+from ..aws import IMPORT_LOG_NAME
 from ..device.opening import Listed
 from ..errors import DeviceError, InputError, UsageError
+from ..manifest.jobtype import JobType
 from ..signature import device_signature_verdict
 from .buckets import (
     NO_SPACE,
@@ -55,19 +52,6 @@ __all__ = ["Receipt", "bucket_path", "receive", "return_device"]
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 CHUNK = 1024 * 1024
-MESSAGES = {
-    "AtAWS": "AWS has received the device.",
-    "NotReceived": "The specified job has not been received.",
-    "Pending": "The specified job has not started.",
-    "InProgress": "AWS is loading the data on the device.",
-    "Returned": "The device has been returned.",
-    "Success": "The job completed: every file was imported.",
-    "SuccessWithErrors": "The job completed with errors: see the log.",
-    "MissingSignature": "The device had no SIGNATURE file in its root directory; it was not "
-    "processed.",
-    "InvalidSignature": "The device's SIGNATURE file does not match the job; it was not "
-    "processed.",
-}
 
 
 @dataclass
@@ -134,14 +118,13 @@ def read_chunks(file: Listed) -> Iterator[bytes]:
 class _Importer:
     """Imports one device: one log row per entry, objects copied when asked."""
 
-    def __init__(self, job: Job, root: str, staging: Staging, copy: bool, log: Any) -> None:
+    def __init__(self, job: Job, manifest: Mapping[str, Any], root: str, staging: Staging,
+                 copy: bool, log: Any) -> None:
         from ..device.keys import KeyRules
         from ..device.outcome import entry_outcome
-        from ..manifest.parse import parse_manifest
 
         self.outcome = entry_outcome
-
-        self.manifest = parse_manifest(job.manifest).data
+        self.manifest = manifest
         self.rules = KeyRules.from_manifest(self.manifest)
         self.bucket = str(self.manifest.get("bucket", ""))
         self.root, self.staging, self.copy, self.log = root, staging, copy, log
@@ -165,7 +148,7 @@ class _Importer:
         self.receipt.progress_code = "SuccessWithErrors" if self.receipt.errors else "Success"
         return self.receipt
 
-    def _fail(self, relpath: str, status: str, code: str, key: str = "",
+    def _failed(self, relpath: str, status: str, code: str, key: str = "",
               size: int | None = None) -> None:
         self.log.failed(relpath, status, code, key, size)
         self.receipt.errors += 1
@@ -189,7 +172,7 @@ class _Importer:
             # A name that is not UTF-8 is logged with U+FFFD for its bad bytes.
             name = relpath if entry.utf8 else relpath.encode(
                 "utf-8", "surrogateescape").decode("utf-8", "replace")
-            self._fail(name, outcome.status, outcome.code,
+            self._failed(name, outcome.status, outcome.code,
                        f"{self.bucket}/{outcome.key}" if outcome.key else "",
                        None if outcome.rule == "MT618" else entry.size)
         else:
@@ -201,7 +184,7 @@ class _Importer:
             md5, read = self._read(Listed(self.root_fd, relpath, ident), key)
         except OSError:
             # Reading the device failed (our side's write errors are raised, see _read).
-            self._fail(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
+            self._failed(relpath, "400", "IncompleteBody", f"{self.bucket}/{key}", size)
             return
         self.log.loaded(relpath, f"{self.bucket}/{key}", md5, read,
                         _content_type(self.manifest, relpath))
@@ -262,26 +245,30 @@ def _close(stream: BinaryIO, what: str) -> None:
         raise write_error(exc, f"a copy of {what!r}") from None
 
 
-def import_device(job: Job, root: str, staging: Staging, copy: bool, log: Any) -> Receipt:
-    """Import the device at ``root`` for ``job``: one ``log`` row per entry (the log
-    writer's ``loaded``/``failed``/``ignored``/``signature``), objects staged and published
-    when ``copy``."""
-    return _Importer(job, root, staging, copy, log).run()
+def import_device(job: Job, root: str, staging: Staging, copy: bool, log: Any,
+                  manifest: Mapping[str, Any] | None = None) -> Receipt:
+    """Import the device at ``root`` for ``job`` (its ``manifest`` as parsed by the
+    caller, else parsed here): one ``log`` row per entry (the log writer's
+    ``loaded``/``failed``/``ignored``/``signature``), objects staged and published when
+    ``copy``."""
+    if manifest is None:
+        from ..manifest.parse import parse_manifest
+
+        manifest = parse_manifest(job.manifest).data
+    return _Importer(job, manifest, root, staging, copy, log).run()
 
 
-def _write_log(staging: Staging, job: Job, root: str, copy: bool
-               ) -> tuple[Receipt, str, str, str]:
+def _write_log(staging: Staging, job: Job, manifest: Mapping[str, Any], root: str,
+               copy: bool) -> tuple[Receipt, str, str, str]:
     from ..logs.write import LogWriter
-    from ..manifest.parse import parse_manifest
 
-    manifest = parse_manifest(job.manifest).data
     log_bucket = str(manifest.get("logBucket") or manifest.get("bucket"))
     log_key = str(manifest.get("logPrefix") or "") + IMPORT_LOG_NAME + job.job_id
     parts = object_parts(log_bucket, log_key)  # refuses a name no bucket can have
     name, raw = staging.new_file()
     try:
         with io.TextIOWrapper(raw, encoding="utf-8", newline="") as stream:
-            receipt = import_device(job, root, staging, copy, LogWriter(stream))
+            receipt = import_device(job, root, staging, copy, LogWriter(stream), manifest)
             stream.flush()
             os.fsync(stream.fileno())
         staging.publish(name, parts)
@@ -293,18 +280,14 @@ def _write_log(staging: Staging, job: Job, root: str, copy: bool
 
 
 def _claim(store: Store, job_id: str) -> Job:
-    """Take the job for this receive in one conditional write (NotReceived and not
-    canceled -> AtAWS/InProgress), so CancelJob and UpdateJob from then on answer
-    UnableTo...JobIdException and a second receive is refused. A job left InProgress by a
-    receive that died (its staging lock is free: we hold it now) is taken over."""
+    """Take the job for this receive in one conditional write (``Store.claim``), so
+    CancelJob and UpdateJob from then on answer UnableTo...JobIdException and a second
+    receive is refused. A job left InProgress by a receive that died (its staging lock is
+    free: we hold it now) is taken over."""
     job = _job(store, job_id)
     if job.canceled:
         raise UsageError(f"job {job_id} was canceled; AWS would return the device unopened")
-    claimed = store.update_if(job_id, {"location_code": NEW_JOB_LOCATION, "canceled": 0},
-                              location_code="AtAWS", location_message=MESSAGES["AtAWS"],
-                              progress_code="InProgress",
-                              progress_message=MESSAGES["InProgress"])
-    if not claimed:
+    if not store.claim(job_id):
         job = _job(store, job_id)
         if job.canceled:
             raise UsageError(f"job {job_id} was canceled; AWS would return the device "
@@ -314,32 +297,21 @@ def _claim(store: Store, job_id: str) -> Job:
     return _job(store, job_id)  # read after the claim: no UpdateJob can change it now
 
 
-def _release(store: Store, job_id: str) -> None:
-    """Undo the claim of a receive that did not finish: the device was not processed."""
-    store.update_if(job_id, {"location_code": "AtAWS", "progress_code": "InProgress"},
-                    location_code=NEW_JOB_LOCATION,
-                    location_message=MESSAGES[NEW_JOB_LOCATION],
-                    progress_code=NEW_JOB_PROGRESS, progress_message=MESSAGES[NEW_JOB_PROGRESS])
-
-
 def receive(store: Store, job_id: str, device_root: str, copy: bool = False) -> Receipt:
     """Receive the device of ``job_id`` (an S3 import job) from ``device_root``.
 
     Nothing partial is left behind in any path: files are staged in DATA/receiving/<JOBID>/
     and published whole; an error, an interrupt or a full disk empties the staging folder
     and gives the job back (NotReceived); a killed receive's leftovers are swept by the next
-    receive, which takes the job over."""
-    from ..manifest.parse import parse_manifest
-
+    receive, which takes the job over. The stored manifest is parsed once (again only if
+    an UpdateJob replaced it before the claim)."""
     job = _job(store, job_id)
     if job.canceled:
         raise UsageError(f"job {job_id} was canceled; AWS would return the device unopened")
-    manifest = parse_manifest(job.manifest).data
-    if job.job_type != "Import" or "bucket" not in manifest:
-        raise UsageError(f"job {job_id} is not an S3 import job: only those can be received")
-    # A job stored before MT316 refused path-like names: refused here before anything runs.
-    check_bucket(str(manifest["bucket"]))
-    check_bucket(str(manifest.get("logBucket") or manifest["bucket"]))
+    if job.kind is not JobType.IMPORT:
+        raise UsageError(f"job {job_id} is {job.kind.described}, not an S3 import job: "
+                         "only those can be received")
+    manifest = _manifest(job)
     root = device_root.rstrip("/") or "/"
     if not os.path.isdir(root) or os.path.islink(root):
         raise InputError(f"device root {root} is not a folder", root)
@@ -347,29 +319,42 @@ def receive(store: Store, job_id: str, device_root: str, copy: bool = False) -> 
         pass
     staging = Staging(store.data_dir, job.job_id)
     try:
-        job = _claim(store, job_id)
+        claimed = _claim(store, job_id)
         try:
-            receipt = _receive(store, job, root, staging, copy)
+            if claimed.manifest != job.manifest:
+                manifest = _manifest(claimed)
+            receipt = _receive(store, claimed, manifest, root, staging, copy)
         except BaseException:
-            _release(store, job.job_id)
+            store.release(claimed.job_id)
             raise
     finally:
         staging.close()
     return receipt
 
 
-def _receive(store: Store, job: Job, root: str, staging: Staging, copy: bool) -> Receipt:
-    claimed = {"location_code": "AtAWS", "progress_code": "InProgress"}
+def _manifest(job: Job) -> Mapping[str, Any]:
+    """The job's manifest, parsed (once per receive), with names a bucket can have."""
+    from ..manifest.parse import parse_manifest
+
+    manifest = parse_manifest(job.manifest).data
+    if "bucket" not in manifest:  # a manifest edited by hand in the database
+        raise UsageError(f"job {job.job_id} is not an S3 import job: only those can be "
+                         "received")
+    # A job stored before MT316 refused path-like names: refused before anything runs.
+    check_bucket(str(manifest["bucket"]))
+    check_bucket(str(manifest.get("logBucket") or manifest["bucket"]))
+    return manifest
+
+
+def _receive(store: Store, job: Job, manifest: Mapping[str, Any], root: str,
+             staging: Staging, copy: bool) -> Receipt:
     failure = _check_signature(job, root)
     if failure is not None:
-        store.update_if(job.job_id, claimed, progress_code=failure,
-                        progress_message=MESSAGES[failure])
+        store.finish(job.job_id, failure)
         return Receipt(job.job_id, failure)
-    receipt, log_bucket, log_key, path = _write_log(staging, job, root, copy)
+    receipt, log_bucket, log_key, path = _write_log(staging, job, manifest, root, copy)
     receipt.log_bucket, receipt.log_key, receipt.log_path = log_bucket, log_key, path
-    store.update_if(job.job_id, claimed, progress_code=receipt.progress_code,
-                    progress_message=MESSAGES[receipt.progress_code], log_bucket=log_bucket,
-                    log_key=log_key, error_count=receipt.errors)
+    store.finish(job.job_id, receipt.progress_code, log_bucket, log_key, receipt.errors)
     return receipt
 
 
@@ -377,16 +362,13 @@ def return_device(store: Store, job_id: str, carrier: str = "UPS",
                   tracking_number: str | None = None) -> Job:
     """Ship a received device back: LocationCode Returned, with carrier and tracking."""
     job = _job(store, job_id)
-    if job.location_code == NEW_JOB_LOCATION:
+    if not job.received:
         raise UsageError(f"job {job_id}: the device has not been received")
     if job.location_code == "Returned":
         raise UsageError(f"job {job_id}: the device has already been returned")
     if job.progress_code == "InProgress":
         raise UsageError(f"job {job_id}: the device is being received")
-    if not store.update_if(job.job_id, {"location_code": job.location_code,
-                                        "progress_code": job.progress_code},
-                           location_code="Returned", location_message=MESSAGES["Returned"],
-                           carrier=carrier, tracking_number=tracking_number):
+    if not store.ship_back(job, carrier, tracking_number):
         raise UsageError(f"job {job_id} changed meanwhile (another receive or return); "
                          "try again")
     return _job(store, job_id)

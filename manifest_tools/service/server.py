@@ -36,7 +36,7 @@ THREADS = 8
 # Idle keep-alive connections are closed after this long; a request must arrive meanwhile.
 CHANNEL_TIMEOUT = 30
 LOOP_TIMEOUT = 0.2
-# Slowloris (issue 18): waitress's channel_timeout only closes *idle* connections, so one
+# Slowloris: waitress's channel_timeout only closes *idle* connections, so one
 # header line every few seconds kept a connection forever. A request (headers and body,
 # 4 MiB at most) must be complete within REQUEST_SECONDS of its first byte; one client
 # address holds at most PER_CLIENT connections (more are closed at once), all clients
@@ -96,7 +96,7 @@ def build(host: str, port: int, data_dir: str | None, credentials: str | None,
           log: Log = stderr_log) -> Server:
     """Keys, store, app and a bound server, ready to :meth:`Server.run`."""
     from ..credentials import load_key_pairs
-    from .jobs import Context
+    from .operations import Context
     from .store import Store
 
     if host == "localhost":

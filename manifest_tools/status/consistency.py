@@ -1,6 +1,7 @@
 """What a reading of a copy must still be: AWS's bytes, and consistent with itself.
 
-``SignatureFileContents`` has a fixed grammar (four ``key:value`` lines, domain.md section 4),
+``SignatureFileContents`` has a fixed grammar (four ``key:value`` lines, Developer
+Guide "SIGNATURE File Parameters"),
 so what a copy adds to it - trailing spaces, indentation, CRs, non-breaking spaces - is
 stripped on that grammar, with a warning, and no line AWS did not send is ever invented.
 The members that repeat one another are compared: ``Signature`` is the ``signature:`` line,
@@ -18,7 +19,7 @@ from ..textcodec import ODD_SPACES
 from .model import StatusReading
 
 SIGNATURE_KEYS = SIGNATURE_FILE_KEYS
-# 20 bytes of HMAC-SHA1 in base64 (domain.md section 4).
+# 20 bytes of HMAC-SHA1 in base64 (Developer Guide, "SIGNATURE File Parameters").
 _STRIP = " \t\r" + ODD_SPACES
 _LINE = re.compile(r"(version|signingMethod|jobId|signature):(.*)")
 

@@ -2,8 +2,8 @@
 
 A reply quotes every line with ``> `` (``>> `` or ``> > `` a level deeper); a mail client
 re-wraps long lines at 72-78 columns, which inside a JSON string puts a raw line break where
-JSON can hold none. Both are undone here, once, and said (domain.md section 5: "a parser
-that users can trust handles that too, and says when it had to guess").
+JSON can hold none. Both are undone here, once, and said: a reader users can trust handles
+that too, and says when it had to guess.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """AWS Tools for PowerShell: ``Get-IEStatus`` as its list layout and ``ConvertTo-Json``.
 
-``Get-IEStatus -JobId X > status.txt`` writes the response object as PowerShell's list
-layout (domain.md section 9): one ``Name : Value`` line per property, names padded to one
+``Get-IEStatus -JobId X > status.txt`` (AWS Tools for PowerShell) writes the response object
+as PowerShell's list layout: one ``Name : Value`` line per property, names padded to one
 column, a value's further lines indented to the value column, empty members printed empty,
 then the .NET response's own properties (``ResponseMetadata``, ``ContentLength``,
 ``HttpStatusCode``). Windows PowerShell 5.1 writes it as UTF-16LE with CR LF (undone

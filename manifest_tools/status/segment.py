@@ -62,7 +62,7 @@ _LOG_KEY = re.compile(r"\S*(?:import|export)-log-\S+")
 # A manifest names its buckets; a LogBucket equal to one is a strong anchor.
 _MANIFEST_BUCKET = re.compile(r"^[ \t]*(?:logBucket|bucket)[ \t]*:[ \t]*(\S+)", re.MULTILINE)
 
-MULTILINE = frozenset({"CurrentManifest", "SignatureFileContents"})
+MULTILINE_MEMBERS = frozenset({"CurrentManifest", "SignatureFileContents"})
 # Members whose value may hold TABs (text form) or run over many tokens (documentation).
 _LONG = frozenset({"CurrentManifest", "LocationMessage", "ProgressMessage", "WarningMessage"})
 # Documentation form: short free-text members may hold a few spaces.
@@ -250,8 +250,8 @@ class DocCosts(_Costs):
 
     def absorb(self, member: str, sep: str) -> int | None:
         if "\n" in sep:
-            return 0 if member in MULTILINE else None
-        if member in MULTILINE:
+            return 0 if member in MULTILINE_MEMBERS else None
+        if member in MULTILINE_MEMBERS:
             return 0
         # A run of spaces inside a one-line value was more likely a column boundary.
         return 0 if len(sep) == 1 else 1

@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic, warning
 from ..errors import StatusFormatError
 from ..textcodec import plain_spaces
 from .model import Artifact, JobStatus, StatusForm, StatusReading, fail
-from .segment import MAX_UNITS, MULTILINE, TEXT_ORDER, DocCosts, TextCosts, Units, segment
+from .segment import MAX_UNITS, MULTILINE_MEMBERS, TEXT_ORDER, DocCosts, TextCosts, Units, segment
 
 __all__ = ["TEXT_ORDER", "read_text_status"]
 
@@ -168,7 +168,7 @@ def _read_documentation(text: str) -> StatusReading:
     values: dict[str, str] = {}
     for member, (a, b) in chosen.items():
         value = record[a:b]
-        if member in MULTILINE:
+        if member in MULTILINE_MEMBERS:
             value, unsure = _multiline_tail(record, b, value, member, tail, tail_known)
             if unsure:
                 uncertain.add(member)

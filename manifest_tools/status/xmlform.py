@@ -2,7 +2,8 @@
 
 As saved from a debugging proxy, or cut from ``aws ... --debug`` output, where botocore logs
 the body as a Python bytes literal (``b'<?xml ...>\\n<GetStatusResponse ...'``). One element
-per member, ``ArtifactList`` holding ``<member>`` items (domain.md sections 8 and 9).
+per member, ``ArtifactList`` holding ``<member>`` items (botocore's
+``query`` protocol, ``importexport/2010-06-01/service-2.json``).
 
 Read with the standard library's expat parser, defused by refusing what it would expand: a
 document with a DTD (``<!DOCTYPE``, ``<!ENTITY``) is refused before parsing, so no entity

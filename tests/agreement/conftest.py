@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from manifest_tools.credentials import SecretKey
-from manifest_tools.service.jobs import Context, create_job
+from manifest_tools.service.operations import Context, create_job
 from manifest_tools.service.store import Job, Store
 from tests.manifests import ADDRESS
 

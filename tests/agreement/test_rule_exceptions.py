@@ -19,7 +19,7 @@ from manifest_tools.manifest.validate import check_manifest
 from manifest_tools.report.rules import render_rule
 from manifest_tools.rules import RULES, aws_exception
 from manifest_tools.service.errors import ServiceError
-from manifest_tools.service.jobs import Context, create_job
+from manifest_tools.service.operations import Context, create_job
 from manifest_tools.service.store import Store
 from tests.manifests import ADDRESS, EXPORT, IMPORT, NOTIFY
 

@@ -19,7 +19,14 @@ from jsonschema import Draft4Validator, FormatChecker
 from manifest_tools.diagnostics import Diagnostic, Severity
 from manifest_tools.manifest.jobtype import JobType
 from manifest_tools.manifest.validate import FileResult
-from manifest_tools.report.findings import README_URL, RenderOptions, render_github, render_sarif
+from manifest_tools.report.findings import (
+    README_URL,
+    RENDERERS,
+    RenderOptions,
+    render_github,
+    render_sarif,
+)
+from manifest_tools.report.reporters import renderer
 from manifest_tools.rules import RULES
 from tests import cputime
 from tests.conftest import RunCli
@@ -105,7 +112,7 @@ def test_sarif_for_one_finding(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch)
 
     assert driver["version"] == __version__
     assert run["columnKind"] == "unicodeCodePoints"
-    # Every rule is listed, whatever fired (issue 11), with help text and its default level.
+    # Every rule is listed, whatever fired, with help text and its default level.
     assert [r["id"] for r in driver["rules"]] == sorted(RULES)
     index = sorted(RULES).index("MT303")
     rule = driver["rules"][index]
@@ -186,7 +193,7 @@ def test_sarif_zero_files(run_cli: RunCli, tmp_path: Path) -> None:
 
 def test_missing_file_is_a_complete_sarif_document(run_cli: RunCli, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 11: a missing file still yields a whole SARIF log (an MT123 result, an
+    """A missing file still yields a whole SARIF log (an MT123 result, an
     unsuccessful invocation with a notification) and exit 2."""
     monkeypatch.chdir(ROOT)
     missing = str(tmp_path / "missing.yaml")
@@ -352,3 +359,31 @@ def test_auto_colours_a_terminal_unless_no_color() -> None:
     assert ESC in empty
     never = _run_on_terminal([*args[:1], "--color", "never", *args[1:]], {})
     assert "MT303" in never and ESC not in never
+
+
+def test_a_finding_in_another_input_says_so_in_text_json_and_sarif() -> None:
+    # A finding whose line and column point into another input (its source) and that is
+    # about a file on a device: every format names the same input and the same device file.
+    d = Diagnostic("MT202", Severity.ERROR, "bad value", 11, 14, "/bucket",
+                   path="photos/a.jpg", source="job/manifest.yaml")
+    results = [FileResult("status.txt", JobType.IMPORT, (d,))]
+    text = RENDERERS["text"](results, RenderOptions())
+    assert text.startswith("job/manifest.yaml:11:14: photos/a.jpg: error MT202 bad value")
+    found = json.loads(RENDERERS["json"](results, RenderOptions()))["files"][0]
+    assert found["diagnostics"][0]["source"] == "job/manifest.yaml"
+    assert found["diagnostics"][0]["path"] == "photos/a.jpg"
+    assert (found["diagnostics"][0]["line"], found["diagnostics"][0]["column"]) == (11, 14)
+    doc = _assert_valid_sarif(render_sarif(results, RenderOptions()))
+    location = doc["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"] == {"uri": "job/manifest.yaml"}
+    assert location["physicalLocation"]["region"] == {"startLine": 11, "startColumn": 14}
+    assert location["logicalLocations"] == [{"fullyQualifiedName": "photos/a.jpg",
+                                             "kind": "resource"}]
+    assert location["properties"] == {"devicePath": "photos/a.jpg"}
+    # The CI formats annotate the same file.
+    assert render_github(results, RenderOptions()).startswith(
+        "::error file=job/manifest.yaml,line=11,col=14,")
+    gitlab = json.loads(renderer("gitlab")(results, RenderOptions()))
+    assert gitlab[0]["location"] == {"path": "job/manifest.yaml", "lines": {"begin": 11}}
+    junit = renderer("junit")(results, RenderOptions())
+    assert 'file="job/manifest.yaml"' in junit and "job/manifest.yaml:11:14: error" in junit

@@ -124,7 +124,7 @@ def test_write_signature_on_list_jobs_says_so(run_cli: RunCli, tmp_path: Path) -
 
 
 def test_validate_on_get_status_output_names_the_status_command(run_cli: RunCli) -> None:
-    # The advice is the result itself (issue 20): in the text, JSON and SARIF output, and no
+    # The advice is the result itself: in the text, JSON and SARIF output, and no
     # misleading "pass --job-type" (MT205) beside it.
     result = safe_run(run_cli, "validate", str(STATUS / "get-status.json"))
     assert result.code == 1

@@ -1,4 +1,4 @@
-"""Linter conventions through the CLI (issue 25): suppression comments, rule choice,
+"""Linter conventions through the CLI: suppression comments, rule choice,
 per-file settings, one run for every report (--output-file, --stdin-filename, junit,
 gitlab, --statistics, --exit-zero), SARIF suppressions and automation details."""
 

@@ -1,4 +1,4 @@
-"""Small things users see (issue 20): plurals, articles, one spelling of a non-UTF-8 name,
+"""Small things users see: plurals, articles, one spelling of a non-UTF-8 name,
 one MT105 per file, hints on MT102 and manifestVersion, verify --device alone, init."""
 
 from __future__ import annotations

@@ -170,7 +170,7 @@ def test_signature_problems_print_the_next_step(run_cli: RunCli, tmp_path: Path,
     assert "manifest-tools write-signature" in next_line
     assert "manifest-tools verify" in next_line
     # The job is over (AWS returns the device unprocessed; the dock refuses it again): the
-    # advice is a new job, whose output the SIGNATURE is written from (issue 20).
+    # advice is a new job, whose output the SIGNATURE is written from.
     assert "this job is over. " in next_line or "this job is over. Find" in next_line
     assert "create a new job ('aws importexport create-job')" in next_line.replace(
         "Create", "create")

@@ -38,7 +38,7 @@ def test_findings_are_located_sorted_and_exit_1(run_cli: RunCli, tmp_path: Path)
     path.write_text(BROKEN)
     result = run_cli("validate", "--color", "never", str(path))
     assert result.code == 1
-    # Hints follow their finding on an indented line (issue 11: hints in text output too).
+    # Hints follow their finding on an indented line (hints in text output too).
     lines = [line for line in result.out.splitlines() if not line.startswith("    hint: ")]
     assert f"{path}:4:14: error MT202 eraseDevice: 'maybe'" in result.out
     assert f"{path}:5:1: error MT204 returnAdress: unknown field; did you mean " \
@@ -100,7 +100,7 @@ def test_missing_file_is_exit_2_and_others_still_checked(run_cli: RunCli, tmp_pa
 
 
 def test_directory_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
-    # A folder is searched for manifests (issue 11); one with none in it is exit 2.
+    # A folder is searched for manifests; one with none in it is exit 2.
     result = run_cli("validate", str(tmp_path))
     assert result.code == 2
     assert "is a directory with no manifest files" in result.err

@@ -1,4 +1,4 @@
-"""validate as linters are used (issue 11): folders and --exclude, unreadable files in every
+"""validate as linters are used: folders and --exclude, unreadable files in every
 format, --strict that explains itself, configuration files, and the rules command."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The device changing between the walk listing a file and a reader opening it (issue 18
-item 7): a folder swapped for a symlink is not followed, a file swapped for a FIFO does not
+"""The device changing between the walk listing a file and a reader opening it:
+a folder swapped for a symlink is not followed, a file swapped for a FIFO does not
 hang, another file under the listed name is not read. Both readers, ``log --device``'s
 hashing and ``service receive``'s dock, open files through ``device.opening.open_listed``.
 

@@ -1,4 +1,4 @@
-"""Issue 18, the CLI's half: hostile inputs that ended in 'internal error', hung, grew memory,
+"""Hostile inputs that ended in 'internal error', hung, grew memory,
 overwrote a planted symlink's target, wrote into the device, reached the terminal, or echoed
 the secret key. Each case failed on the code before the fix.
 """
@@ -33,7 +33,7 @@ def _no_internal_error(text: str) -> None:
     assert "internal error" not in text and "Traceback" not in text, text
 
 
-# --- item 11: located errors, never 'internal error' -------------------------------------
+# --- located errors, never 'internal error' -------------------------------------
 
 @pytest.mark.parametrize(("body", "where", "words"), [
     ('{"JobId": "ABCDE",\n "ErrorCount": 1' + "1" * 5000 + "}", ":2:16:", "4,300 digits"),
@@ -140,7 +140,7 @@ def test_non_utf8_secret_in_the_environment_is_a_clear_error(run_cli: RunCli,
     assert "abc" not in result.err
 
 
-# --- item 12: endless inputs -------------------------------------------------------------
+# --- endless inputs -------------------------------------------------------------
 
 def test_credentials_from_dev_zero_are_refused(tmp_path: Path) -> None:
     manifest = tmp_path / "m.yaml"
@@ -169,7 +169,7 @@ def test_log_of_an_endless_device_ends() -> None:
     assert result.returncode == 2 and "is a device, not a log file" in result.stderr, result
 
 
-# --- item 14: no terminal controls in text output ----------------------------------------
+# --- no terminal controls in text output ----------------------------------------
 
 OSC = "\x1b]0;PWNED\x07"
 CLIPBOARD = "\x1b]52;c;ZXZpbA==\x07"
@@ -199,7 +199,7 @@ def test_log_text_escapes_controls_in_names(run_cli: RunCli, tmp_path: Path) -> 
         assert control not in result.out + result.err
 
 
-# --- item 16: the secret key is never echoed ---------------------------------------------
+# --- the secret key is never echoed ---------------------------------------------
 
 @pytest.mark.parametrize("argv", [
     ("--key-file", f"./{KEY}"),

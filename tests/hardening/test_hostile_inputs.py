@@ -75,7 +75,7 @@ CONTENTS: dict[str, bytes | None] = {
     "alias-bomb": alias_bomb(),
     "deep-nesting": b"[" * 10_000,
     "500KB-line": b"bucket: " + b"x" * 500_000 + b"\n",
-    # The line pass's own worst cases (issue 11): invisible spaces, tab-indented lines that
+    # The line pass's own worst cases: invisible spaces, tab-indented lines that
     # look for neighbours, runs of spaces after a key, '=' and ': ' (each was quadratic once).
     "nbsp-run": b"bucket:" + "\u00a0".encode() * 400_000 + b"\n",
     "tab-lines": b"returnAddress:\n" + b"\tname: x\n" * 60_000,

@@ -1,4 +1,4 @@
-"""Every reader is linear in its input (issue 18 item 9): blank-heavy inputs at two sizes,
+"""Every reader is linear in its input: blank-heavy inputs at two sizes,
 CPU time (``time.process_time``, never wall time) must grow about as the size does.
 
 Two adjacent ``[ \\t]*`` in the wrong-kind sniffer made a line of 64 KiB of blanks cost

@@ -1,5 +1,5 @@
-"""Output files are written by the one atomic writer and never into the device (issue 18
-item 8): a symlink planted at the old predictable temporary name (FILE.<pid>.tmp) is not
+"""Output files are written by the one atomic writer and never into the device:
+a symlink planted at the old predictable temporary name (FILE.<pid>.tmp) is not
 followed, a bind mount of the device is recognised by device and inode, and a symlinked
 device root written 'LINK/.' is refused like 'LINK'.
 """

@@ -1,5 +1,5 @@
 """trueCryptPassword and pinCode in every YAML form the reader accepts are masked in every
-output of every command that reads a manifest (issue 18 item 3).
+output of every command that reads a manifest.
 
 A property test: hypothesis picks a secret value (letters and digits, or with a run of
 spaces inside), a field and a form (plain, quoted, block scalars with every indicator,

@@ -47,7 +47,7 @@ HOSTILE_SECRETS = {
     "unterminated-quote": f"pinCode: \"{PIN}\ntrueCryptPassword: '{PASSWORD}\n",
     "empty-and-valid": f"trueCryptPassword:\npinCode: {PIN}\n",
 }
-# Issue 11: values that wrapped or moved off their line (web forms, pastes): whatever text
+# Values that wrapped or moved off their line (web forms, pastes): whatever text
 # may be the secret is never shown either.
 WRAPPED_SECRETS = {
     # `trueCryptPassword:` then `S3cr3t... returnAddress:` on the next line (a web form).

@@ -89,7 +89,7 @@ def test_export_needs_password(line: str, bad: bool) -> None:
 
 @pytest.mark.parametrize("line", ["pinCode:", "trueCryptPassword: ''"])
 def test_empty_password_is_a_bad_value_not_a_missing_one(line: str) -> None:
-    # Issue 11: the field is there with a bad value: say so, at the field, not "needs".
+    # The field is there with a bad value: say so, at the field, not "needs".
     result = run(with_line(EXPORT, "fileSystem", line))
     found = of_rule(result, "MT302")
     assert len(found) == 1 and "empty" in found[0].message
@@ -125,7 +125,7 @@ def test_expedited_only_for_us(level: str, country: str, bad: bool) -> None:
 def test_expedited_without_country() -> None:
     text = with_line(IMPORT, "eraseDevice", "serviceLevel: expeditedShipping")
     result = run(text.replace("  country: USA\n", ""))
-    # The missing country is MT201's finding; MT303 adds nothing (issue 11: no follow-on).
+    # The missing country is MT201's finding; MT303 adds nothing (no follow-on).
     assert of_rule(result, "MT303") == []
     assert [d.pointer for d in of_rule(result, "MT201")] == ["/returnAddress/country"]
 
@@ -162,7 +162,7 @@ def test_bucket_dns(name: str, bad: bool) -> None:
         assert result.valid
 
 
-# --- MT316 names no bucket can have (issue 18: the dock wrote through them) -------------
+# --- MT316 names no bucket can have (the dock wrote through them) -------------
 
 
 @pytest.mark.parametrize("name", [
@@ -300,7 +300,7 @@ def test_job_type_override_resolves_ambiguity() -> None:
     result = run(text, JobType.IMPORT)
     assert result.job_type is JobType.IMPORT
     assert "MT205" not in rules(result)
-    # As an import, fileSystem is a field of another job type: it says which (issue 11).
+    # As an import, fileSystem is a field of another job type: it says which.
     assert [(d.rule, d.pointer) for d in result.diagnostics] == [("MT207", "/fileSystem")]
     assert "S3 export" in result.diagnostics[0].message
 

@@ -1,4 +1,4 @@
-"""One mistake, one finding (issue 20): a comment after a value, a misspelt field, curly
+"""One mistake, one finding: a comment after a value, a misspelt field, curly
 quotes around a value, a placeholder in a secret field, another kind of file."""
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def test_compact_inside_list_items() -> None:
 def test_syntax_error_after_compact_insert_maps_back() -> None:
     # The reader inserts a space after 'name:'; the error column must not include it.
     m = parse("a: b\nname:Mü: x\n")
-    # ': ' inside a value is MT117 (issue 11: a worded finding instead of the engine's).
+    # ': ' inside a value is MT117 (a worded finding instead of the engine's).
     assert ("MT117", 2, 8) in found(m)
     m = parse("a: b\nname:\"M\u00fc\" x\n")
     assert ("MT100", 2, 11) in found(m)

@@ -1,4 +1,4 @@
-"""Manifests as people really write them (issue 11): the right verdict, at the right line,
+"""Manifests as people really write them: the right verdict, at the right line,
 in words that say what to do, one finding per mistake."""
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def test_region_deviceCapacity_and_glacier_fields_of_ebs() -> None:
            "  - destination: ebs-snapshot\n    source: device\n    region: us-east-1 | us-west-1\n"
            "    deviceCapacityGreaterThan1TB: maybe\n    vaultName: v\n") + ADDRESS + NOTIFY
     result = run(ebs)
-    # Values outside the documented Valid Values are errors (issue 20): the template's
+    # Values outside the documented Valid Values are errors: the template's
     # choices left in region and deviceCapacityGreaterThan1TB: maybe.
     assert sorted(d.rule for d in result.diagnostics) == ["MT202", "MT313", "MT314"]
     assert not result.valid

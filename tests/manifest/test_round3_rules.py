@@ -1,4 +1,4 @@
-"""Manifest rules of issue 20: prefix without '/', customs for international shipping (and the
+"""Manifest rules: prefix without '/', customs for international shipping (and the
 guide's flattened customs block), values outside a field's documented Valid Values."""
 
 from __future__ import annotations

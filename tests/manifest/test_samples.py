@@ -145,7 +145,7 @@ def test_rule_table_level_agrees_with_samples(name: str) -> None:
 
 
 def test_non_us_addresses_need_no_state() -> None:
-    # Issue 11: stateOrProvince is "Required for USA and Canada" only.
+    # stateOrProvince is "Required for USA and Canada" only.
     for country in ("uk", "ireland", "germany", "japan"):
         path = SAMPLES / "valid" / f"s3-import-{country}.yaml"
         text = path.read_text(encoding="utf-8")

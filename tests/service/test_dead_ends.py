@@ -1,4 +1,4 @@
-"""The rehearsal's dead ends (issue 20): a manifest path sent without file://, the dock on a
+"""The rehearsal's dead ends: a manifest path sent without file://, the dock on a
 folder with no service data, and what to do after a SIGNATURE failure."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The receiving dock under attack and accident (issue 18, the service half): bucket names
+"""The receiving dock under attack and accident: bucket names
 and symbolic links that lead out of DATA/buckets, receives racing each other and CancelJob/
 UpdateJob, a receive interrupted, killed or out of space, and databases that are not ours."""
 
@@ -21,7 +21,7 @@ from manifest_tools.errors import InputError, UsageError
 from manifest_tools.service import dock
 from manifest_tools.service.dock import receive
 from manifest_tools.service.errors import ServiceError
-from manifest_tools.service.jobs import Context, cancel_job, create_job, update_job
+from manifest_tools.service.operations import Context, cancel_job, create_job, update_job
 from manifest_tools.service.store import Store
 
 from .conftest import ACCESS, SAMPLES, SECRET
@@ -67,7 +67,7 @@ def _partial(data: Path) -> list[Path]:
         (".part.", ".import.", ".log."))]
 
 
-# --- item 1: nothing is written outside DATA/buckets ----------------------------------------
+# --- nothing is written outside DATA/buckets ----------------------------------------
 
 @pytest.mark.parametrize("field", ["bucket", "logBucket"])
 @pytest.mark.parametrize("value", ["../../victim", "/VICTIM", "a/../../../victim"])
@@ -131,7 +131,7 @@ def test_symlinked_log_folder_fails_the_receive_cleanly(tmp_path: Path) -> None:
     assert _state(ctx, job_id) == ("NotReceived", "Pending", 0)
 
 
-# --- item 6: one receive per job; CancelJob/UpdateJob refused while it runs -----------------
+# --- one receive per job; CancelJob/UpdateJob refused while it runs -----------------
 
 def test_cancel_and_update_during_a_receive_are_refused(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,7 +184,7 @@ def test_two_concurrent_receive_processes_import_once(tmp_path: Path) -> None:
     assert _partial(data) == []
 
 
-# --- item 13: interrupted, killed or full: nothing partial, the job given back -------------
+# --- interrupted, killed or full: nothing partial, the job given back -------------
 
 def test_interrupted_receive_leaves_nothing_partial(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,7 +264,7 @@ def test_full_data_disk_is_our_fault_exit_2(tmp_path: Path, small_disk: Path) ->
     assert _state(ctx, job_id) == ("NotReceived", "Pending", 0)
 
 
-# --- item 11: databases that are not ours, hosts that are not addresses --------------------
+# --- databases that are not ours, hosts that are not addresses --------------------
 
 def test_database_with_right_version_and_wrong_schema_is_exit_2(tmp_path: Path) -> None:
     data = tmp_path / "data"

@@ -1,4 +1,4 @@
-"""Hostile requests against a real service process (issue 18, the service half): bucket names
+"""Hostile requests against a real service process: bucket names
 that are paths, replayed and unsigned SigV4 bodies, SigV2 Expires, forged log lines, racing
 CancelJobs, label pages after cancel, oversized manifests, the job quota and ListJobs."""
 
@@ -27,7 +27,7 @@ from manifest_tools.aws import IMPORTEXPORT_NAMESPACE
 from manifest_tools.credentials import SecretKey
 from manifest_tools.service.auth import Request, authenticate
 from manifest_tools.service.errors import ServiceError
-from manifest_tools.service.jobs import Context, create_job, list_jobs
+from manifest_tools.service.operations import Context, create_job, list_jobs
 from manifest_tools.service.protocol import parse_form
 from manifest_tools.service.store import Store
 
@@ -93,7 +93,7 @@ CREATE = urlencode({"Action": "CreateJob", "Version": "2010-06-01", "JobType": "
 LIST = b"Action=ListJobs&Version=2010-06-01"
 
 
-# --- item 1: bucket names that are paths are refused at CreateJob and UpdateJob -------------
+# --- bucket names that are paths are refused at CreateJob and UpdateJob -------------
 
 @pytest.mark.parametrize(("field", "value"), [
     ("bucket", "../../x"), ("bucket", "/abs/path"), ("bucket", "a/../../x"),
@@ -126,7 +126,7 @@ def test_path_bucket_is_refused_by_update_job(service: Service) -> None:
     assert client.get_status(JobId=job_id)["CurrentManifest"] == VALID
 
 
-# --- item 2: SigV4 always hashes the body ---------------------------------------------------
+# --- SigV4 always hashes the body ---------------------------------------------------
 
 def test_replayed_list_jobs_signature_cannot_carry_a_create_job_body(service: Service) -> None:
     listing = hashlib.sha256(LIST).hexdigest()
@@ -162,7 +162,7 @@ def test_content_sha256_must_be_signed_and_true(service: Service, case: str) -> 
     assert _send(service, CREATE, good)[0] == 200
 
 
-# --- item 10: SigV2 Expires is bounded and never overrides Timestamp -------------------------
+# --- SigV2 Expires is bounded and never overrides Timestamp -------------------------
 
 def _v2_signed(extra: dict[str, str]) -> Request:
     """A SigV2 ListJobs signed by hand with ``extra`` time parameters."""
@@ -205,7 +205,7 @@ def test_sigv2_expires_does_not_override_an_old_timestamp() -> None:
     assert expired.value.code == "RequestExpired"
 
 
-# --- item 15: an authenticated Action cannot forge a log line --------------------------------
+# --- an authenticated Action cannot forge a log line --------------------------------
 
 def test_action_with_newlines_cannot_forge_a_log_line(service: Service) -> None:
     forged = "ListJobs\nmanifest-tools service: 0 127.0.0.1 CreateJob AKIAFORGED -> 200\r\t"
@@ -222,7 +222,7 @@ def test_action_with_newlines_cannot_forge_a_log_line(service: Service) -> None:
     assert any("ListJobs\\nmanifest-tools" in line for line in service.log)
 
 
-# --- item 6: two concurrent CancelJob, exactly one Success ----------------------------------
+# --- two concurrent CancelJob, exactly one Success ----------------------------------
 
 def test_concurrent_cancel_job_has_exactly_one_success(service: Service) -> None:
     client = boto_client(service)
@@ -250,7 +250,7 @@ def test_concurrent_cancel_job_has_exactly_one_success(service: Service) -> None
         assert sorted(answers) == ["CanceledJobIdException"] * 5 + ["Success"]
 
 
-# --- item 17: labels of a canceled job stop serving; the database is 0600 -------------------
+# --- labels of a canceled job stop serving; the database is 0600 -------------------
 
 def test_labels_stop_serving_after_cancel_job(service: Service) -> None:
     client = boto_client(service)
@@ -275,7 +275,7 @@ def test_database_and_its_wal_files_are_private(service: Service) -> None:
         assert path.stat().st_mode & 0o777 == 0o600, path
 
 
-# --- item 5: manifest size, job quota, ListJobs reads no manifest ----------------------------
+# --- manifest size, job quota, ListJobs reads no manifest ----------------------------
 
 def test_manifest_over_one_mebibyte_is_malformed(service: Service) -> None:
     client = boto_client(service)

@@ -1,7 +1,7 @@
 """Slowloris against the real HTTP layer (waitress behind :class:`service.server.Server`) on
 loopback sockets: connections that trickle a header line at a time are closed once their
 request is overdue, one address cannot hold more than its share of connections, and a
-client from another address is served all along (issue 18, item 4).
+client from another address is served all along.
 
 Counts and deadlines are small (the server takes them as parameters); wall-clock time is
 only a generous backstop against a hang."""

@@ -1,7 +1,8 @@
 """get-status as other clients print it: AWS Tools for PowerShell, boto3, the raw API XML,
 and any of them quoted in an e-mail reply or re-wrapped by a mail client.
 
-Each input is rendered here from the client's documented output shape (domain.md section 9):
+Each input is rendered here from the client's documented output shape (AWS Tools for
+PowerShell's Get-IEStatus, boto3, the 2010-06-01 API's XML, the AWS CLI's --debug):
 PowerShell's list layout and ConvertTo-Json, the repr of the dict botocore's own parser
 builds from the API's XML, the XML as the local service answers, a ``--debug`` log line.
 """

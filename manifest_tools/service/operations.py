@@ -11,29 +11,22 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from ..aws import JOB_ID_ALPHABET, JOB_ID_LENGTH, NEW_JOB_LOCATION, NEW_JOB_PROGRESS
+from ..aws import JOB_ID_ALPHABET, JOB_ID_LENGTH
 from ..credentials import SecretKey
 from ..inputs import MANIFEST_LIMIT
 from ..signature import canonical_manifest, render_signature_file, sign
 from .errors import ServiceError
 from .judge import judge
 from .protocol import Members, Value, boolean, clean, integer, member_list, text
-from .store import Job, Store
+from .store import STATUS_MEMBERS, Job, Store
 
 Params = Mapping[str, bytes]
 # ListJobs without MaxJobs (the model names no default; AWS's reference said 1000).
 DEFAULT_MAX_JOBS = 1000
-# The GetStatus example of the API reference.
-MESSAGES = {
-    "NotReceived": "The specified job has not been received.",
-    "Pending": "The specified job has not started.",
-    "Canceled": "The specified job has been canceled.",
-}
 ADDRESS_FIELDS = ("name", "company", "street1", "street2", "street3", "city",
                   "stateOrProvince", "postalCode", "phoneNumber", "country")
 LABEL_REQUIRED = ("name", "street1", "city", "postalCode", "phoneNumber", "country")
@@ -58,6 +51,17 @@ class Context:
     def stamp(self) -> str:
         return f"{self.now():%Y-%m-%dT%H:%M:%SZ}"
 
+    def signer(self, account: str, manifest: bytes) -> Callable[[str], tuple[str, str]]:
+        """Signature and SignatureFileContents of ``manifest`` for a JobId, with the
+        account's secret key."""
+        secret = self.keys[account].value
+
+        def signed(job_id: str) -> tuple[str, str]:
+            sig = sign(manifest, job_id, secret)
+            return sig.signature, render_signature_file(sig).decode("ascii")
+
+        return signed
+
 
 def _own_job(ctx: Context, account: str, params: Params) -> Job:
     job_id = text(params, "JobId", required=True) or ""
@@ -70,7 +74,11 @@ def _own_job(ctx: Context, account: str, params: Params) -> Job:
 
 def _artifacts(ctx: Context, job: Job) -> list[Members]:
     return [[("Description", "Shipping label (printable, this service)"),
-             ("URL", f"{ctx.base_url}/labels/{job.label_token}")]]
+             ("URL", label_url(ctx, job))]]
+
+
+def label_url(ctx: Context, job: Job) -> str:
+    return f"{ctx.base_url}/labels/{job.label_token}"
 
 
 def _not_canceled(job: Job) -> None:
@@ -81,41 +89,6 @@ def _not_canceled(job: Job) -> None:
 
 def _new_job_id() -> str:
     return "".join(secrets.choice(JOB_ID_ALPHABET) for _ in range(JOB_ID_LENGTH))
-
-
-def _insert(ctx: Context, account: str, job_type: str, manifest: bytes,
-            addendum: bytes | None) -> Job:
-    secret = ctx.keys[account].value
-    for _ in range(20):  # 34**5 ids: a collision is rare, twenty in a row impossible
-        job_id = ctx.new_job_id()
-        sig = sign(manifest, job_id, secret)
-        token = secrets.token_urlsafe(16)
-        row = (job_id, account, job_type, manifest, addendum, sig.signature,
-               render_signature_file(sig).decode("ascii"), ctx.stamp(), NEW_JOB_LOCATION,
-               MESSAGES[NEW_JOB_LOCATION], NEW_JOB_PROGRESS, MESSAGES[NEW_JOB_PROGRESS],
-               token)
-        try:
-            with ctx.store.write() as db:
-                # Counted inside the write transaction: concurrent CreateJobs cannot all
-                # pass a count taken before any of them inserted.
-                since = f"{ctx.now() - timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}"
-                made = db.execute("SELECT COUNT(*) FROM jobs WHERE account = ? AND "
-                                  "creation_date > ?", (account, since)).fetchone()[0]
-                if made >= ctx.jobs_per_day:
-                    raise ServiceError("CreateJobQuotaExceededException", f"Each account "
-                                       f"can create only {ctx.jobs_per_day} jobs per day; "
-                                       f"yours created {made} in the last 24 hours.")
-                db.execute("INSERT INTO jobs (job_id, account, job_type, manifest, "
-                           "manifest_addendum, signature, signature_file, creation_date, "
-                           "location_code, location_message, progress_code, "
-                           "progress_message, label_token) VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-        except sqlite3.IntegrityError:
-            continue
-        job = ctx.store.job(account, job_id)
-        assert job is not None
-        return job
-    raise ServiceError("InternalFailure", "could not allocate a job id", 500, sender=False)
 
 
 def _with_warning(members: Members, message: str | None) -> Members:
@@ -145,7 +118,9 @@ def create_job(ctx: Context, account: str, params: Params) -> Members:
     verdict = judge(manifest, job_type, account)
     if validate_only:
         return _with_warning([("JobType", job_type)], verdict.warning_message)
-    job = _insert(ctx, account, job_type, manifest, params.get("ManifestAddendum"))
+    job = ctx.store.create(account, job_type, verdict.job_type, manifest,
+                           params.get("ManifestAddendum"), ctx.new_job_id,
+                           ctx.signer(account, manifest), ctx.now(), ctx.jobs_per_day)
     members: Members = [("JobId", job.job_id), ("JobType", job.job_type),
                         ("Signature", job.signature),
                         ("SignatureFileContents", job.signature_file)]
@@ -154,18 +129,13 @@ def create_job(ctx: Context, account: str, params: Params) -> Members:
 
 
 def status_members(ctx: Context, job: Job) -> Members:
-    """GetStatus's members in the model's order; absent ones left out."""
-    manifest = canonical_manifest(job.manifest).decode("utf-8", "replace")
+    """GetStatus's members in the model's order (the store's STATUS_MEMBERS, then the
+    manifest and the artifacts); absent ones left out."""
     values: list[tuple[str, Value | None]] = [
-        ("JobId", job.job_id), ("JobType", job.job_type),
-        ("LocationCode", job.location_code), ("LocationMessage", job.location_message),
-        ("ProgressCode", job.progress_code), ("ProgressMessage", job.progress_message),
-        ("Carrier", job.carrier), ("TrackingNumber", job.tracking_number),
-        ("LogBucket", job.log_bucket), ("LogKey", job.log_key),
-        ("ErrorCount", job.error_count), ("Signature", job.signature),
-        ("SignatureFileContents", job.signature_file), ("CurrentManifest", manifest),
-        ("CreationDate", job.creation_date), ("ArtifactList", _artifacts(ctx, job)),
-    ]
+        (name, getattr(job, column)) for name, column in STATUS_MEMBERS]
+    values.insert(-1, ("CurrentManifest",
+                       canonical_manifest(job.manifest).decode("utf-8", "replace")))
+    values.append(("ArtifactList", _artifacts(ctx, job)))
     return [(name, value) for name, value in values if value is not None]
 
 
@@ -193,12 +163,6 @@ def list_jobs(ctx: Context, account: str, params: Params) -> Members:
     return [("Jobs", listed), ("IsTruncated", len(jobs) > limit)]
 
 
-# The state a job must still be in for CancelJob and UpdateJob: each is one conditional
-# write on it (store.update_if), so a receive that claimed the job meanwhile, or a second
-# CancelJob, makes the write miss instead of both succeeding (issue 18: check-then-act).
-_OPEN = {"location_code": NEW_JOB_LOCATION, "canceled": 0}
-
-
 def _received(job: Job, what: str, code: str) -> ServiceError:
     why = "its device is being received" if job.progress_code == "InProgress" else \
         "AWS has received its device"
@@ -207,7 +171,7 @@ def _received(job: Job, what: str, code: str) -> ServiceError:
 
 def _updatable(job: Job) -> None:
     _not_canceled(job)
-    if job.location_code != NEW_JOB_LOCATION:
+    if job.received:
         raise _received(job, "updated", "UnableToUpdateJobIdException")
 
 
@@ -227,11 +191,11 @@ def update_job(ctx: Context, account: str, params: Params) -> Members:
         raise ServiceError("InvalidParameterException", f"JobType {job_type} differs from "
                            f"the job's ({job.job_type}); create a new job instead")
     if not validate_only:
-        # The signature covers the manifest: a new manifest is a new SIGNATURE file.
-        sig = sign(manifest, job.job_id, ctx.keys[account].value)
-        if not ctx.store.update_if(job.job_id, _OPEN, manifest=manifest,
-                                   signature=sig.signature,
-                                   signature_file=render_signature_file(sig).decode("ascii")):
+        # Each change is one conditional write on the job still open (store.OPEN), so a
+        # receive that claimed it meanwhile makes the write miss (check-then-act).
+        signature, signature_file = ctx.signer(account, manifest)(job.job_id)
+        if not ctx.store.replace_manifest(job.job_id, manifest, verdict.job_type, signature,
+                                          signature_file):
             raise _missed(ctx, account, job, "updated", "UnableToUpdateJobIdException")
     members = _with_warning([("Success", True)], verdict.warning_message)
     return [*members, ("ArtifactList", _artifacts(ctx, job))]
@@ -240,10 +204,9 @@ def update_job(ctx: Context, account: str, params: Params) -> Members:
 def cancel_job(ctx: Context, account: str, params: Params) -> Members:
     job = _own_job(ctx, account, params)
     _not_canceled(job)
-    if job.location_code != NEW_JOB_LOCATION:
+    if job.received:
         raise _received(job, "canceled", "UnableToCancelJobIdException")
-    if not ctx.store.update_if(job.job_id, _OPEN, canceled=1, progress_code="Canceled",
-                               progress_message=MESSAGES["Canceled"]):
+    if not ctx.store.cancel(job.job_id):
         raise _missed(ctx, account, job, "canceled", "UnableToCancelJobIdException")
     return [("Success", True)]
 
@@ -288,7 +251,7 @@ def label_for(ctx: Context, token: str) -> tuple[list[str], dict[str, str], str]
     """(job ids, sender address, date) behind a label URL: a GetShippingLabel label or a
     job's own ArtifactList label. The token is the capability; no signature is needed."""
     # A canceled job ships nothing: its label (and any label naming it) stops serving the
-    # name and address it holds (issue 18).
+    # name and address it holds.
     found = ctx.store.label(token)
     if found is not None:
         jobs = [ctx.store.job_by_id(job_id) for job_id in found[0]]
