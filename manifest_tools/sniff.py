@@ -113,7 +113,11 @@ def sniff(data: bytes) -> Kind | None:
 
 def wrong_kind(data: bytes, expected: Kind) -> str | None:
     """'this looks like X, not Y; use Z' when ``data`` is recognisably another kind."""
-    kind = sniff(data)
+    return kind_hint(sniff(data), expected)
+
+
+def kind_hint(kind: Kind | None, expected: Kind) -> str | None:
+    """``wrong_kind``'s sentence for a file already sniffed as ``kind``."""
     if kind is None or kind == expected:
         return None
     return f"this looks like {WHAT[kind]}, not {WHAT[expected]}; use {USE[kind]}"

@@ -70,8 +70,8 @@ def test_unknown_names_still_raise() -> None:
 def test_api_functions_are_not_shadowed_by_submodules() -> None:
     """The core modules are ``validation`` and ``verification``, so loading them can never
     replace the API functions ``validate`` and ``verify`` on the package."""
+    import manifest_tools.job.verification
     import manifest_tools.manifest.validate
-    import manifest_tools.verification
 
     assert manifest_tools.validate is validate
     assert manifest_tools.verify is verify

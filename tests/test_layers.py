@@ -15,13 +15,13 @@ LAYERS = [
      "_version", "javaregex", "schemas", "textcodec", "sniff", "selection",
      "outputs", "schemas_bundle"},
     {"manifest", "signature", "status"},
-    {"device", "manifest_fields", "sign_checks", "verification", "logs", "service"},
+    {"device", "logs", "job", "service"},
     {"report", "api", "testing", "pytest_plugin", "__init__"},
     {"cli", "__main__"},
 ]
 FORMATS = LAYERS[1]
 # Each may use those before it.
-OPERATIONS = ["device", "manifest_fields", "sign_checks", "verification", "logs", "service"]
+OPERATIONS = ["device", "logs", "job", "service"]
 
 
 def _unit(module: str) -> str:

@@ -1,5 +1,5 @@
 """What every command shares: exit codes, the one exception-to-exit-code map, options, and
-the small steps of reading a key, a manifest or get-status output for a command.
+the job loader's inputs with what they say on stderr.
 
 Only the ``cli`` package imports typer; the core never prints or exits.
 """
@@ -19,11 +19,8 @@ from .. import errors
 from ..manifest.jobtype import JobType
 
 if TYPE_CHECKING:
-    from ..credentials import SecretKey
     from ..diagnostics import Diagnostic
-    from ..inputs import Source
-    from ..sniff import Kind
-    from ..status import StatusReading
+    from ..job.loader import Job, KeyRequest, ManifestInput
 
 
 class ExitCode(IntEnum):
@@ -64,8 +61,15 @@ def err(message: str) -> None:
 
 
 def err_diagnostic(origin: str, d: Diagnostic) -> None:
-    """One located finding on stderr, ``file:line:column: severity RULE message``."""
-    err(f"{origin}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}")
+    """One located finding on stderr, ``file:line:column: severity RULE message``; the
+    place printed by the one helper (``diagnostics.location``), the finding's own source
+    when it has one, else ``origin``."""
+    from dataclasses import replace
+
+    from ..diagnostics import location
+
+    where = location(d if d.source is not None else replace(d, source=origin))
+    err(f"{where}: {d.severity.value} {d.rule} {d.message}")
 
 
 JobTypeOption = Annotated[JobType | None, typer.Option(
@@ -109,97 +113,44 @@ def _prompted_stdin(key_file: str | None) -> BinaryIO | None:
     return io.BytesIO(getpass.getpass("Secret access key (not shown): ").encode("utf-8"))
 
 
-def load_credentials(key_file: str | None, profile: str | None) -> SecretKey:
-    """The secret key (and the access key id beside it) from the documented sources."""
-    from ..credentials import load_secret_key
+def key_request(key_file: str | None, profile: str | None, *,
+                required: bool) -> KeyRequest:
+    """Where the job loader looks for the key; ``--key-file -`` on a terminal is read at a
+    hidden prompt."""
+    from ..job.loader import KeyRequest
 
-    key = load_secret_key(key_file=key_file, profile=profile,
-                          stdin=_prompted_stdin(key_file))
-    for message in key.warnings:
-        err(f"warning: {message}")
-    return key
+    return KeyRequest(key_file, profile, required, _prompted_stdin(key_file))
 
 
-def load_key(key_file: str | None, profile: str | None) -> str:
-    """The secret key from the documented sources; never from argv, never printed."""
-    return load_credentials(key_file, profile).value
+def load(*, manifest: str | None = None, status: str | None = None,
+         device: str | None = None, signature_file: str | None = None,
+         key: KeyRequest | None = None, list_jobs: bool = False) -> Job:
+    """The job's inputs through the one loader (``job.loader.load_job``); what they say
+    on the way (the key's warnings, get-status's findings) goes to stderr."""
+    from ..job.loader import load_job
+
+    job = load_job(manifest=manifest, status=status, device=device,
+                   signature_file=signature_file, key=key, list_jobs=list_jobs)
+    if job.key is not None and job.key.key is not None:
+        for message in job.key.key.warnings:
+            err(f"warning: {message}")
+    reading = job.status.reading if job.status is not None else None
+    if job.status is not None and reading is not None:
+        for d in reading.diagnostics:
+            err_diagnostic(job.status.label, d)
+    return job
 
 
-def optional_key(key_file: str | None, profile: str | None) -> tuple[str | None, str]:
-    """For verify: a key when one is configured; an explicit --key-file must work."""
-    if key_file is not None:
-        return load_key(key_file, profile), ""
-    try:
-        return load_key(None, profile), ""
-    except errors.MissingKeyError as exc:
-        return None, f"no secret key found ({exc})"
-
-
-def manifest_bytes(path: str, *, check: bool, job_type: JobType | None = None) -> bytes:
-    """Read a manifest; with ``check``, validation errors stop the command (exit 1)."""
-    from ..inputs import MANIFEST_LIMIT, read_source
-
-    source = read_source(path, MANIFEST_LIMIT)
-    from ..sniff import wrong_kind
-
-    hint = wrong_kind(source.data, "manifest")
-    if hint is not None:
-        raise errors.FindingsError(f"{source.name}: {hint}")
-    if check:
-        from ..manifest.validate import validate_bytes
+def require_valid(manifest: ManifestInput, job_type: JobType | None = None) -> None:
+    """Validation errors stop the command (exit 1), after the findings on stderr."""
+    result = manifest.validation(job_type)
+    if not result.valid:
         from ..report.findings import RENDERERS, RenderOptions
 
-        result = validate_bytes(source.data, source.name, job_type)
-        if not result.valid:
-            typer.echo(RENDERERS["text"]([result], RenderOptions(quiet=True)), err=True,
-                       nl=False)
-            raise errors.FindingsError(f"{source.name} is not a valid manifest; fix it or pass "
-                                "--no-validate")
-    return source.data
-
-
-def wrong_kind_hint(name: str, data: bytes, expected: Kind) -> str | None:
-    """Print 'NAME: this looks like X, not Y; use Z' when it does; return the sentence."""
-    from ..sniff import wrong_kind
-
-    hint = wrong_kind(data, expected)
-    if hint is not None:
-        err(f"{name}: {hint}")
-    return hint
-
-
-def status_source(path: str) -> Source:
-    from ..inputs import STATUS_LIMIT, read_source
-
-    return read_source(path, STATUS_LIMIT)
-
-
-def status_from(path: str, data: bytes) -> StatusReading:
-    """Read get-status output; its findings go to stderr, an unreadable input's once."""
-    from ..sniff import sniff, wrong_kind
-    from ..status import read_status
-
-    # list-jobs output can read as a get-status of one job (JobId, JobType): say what it is
-    # before it fails on a missing SignatureFileContents.
-    if sniff(data) == "list-jobs":
-        raise errors.FindingsError(f"{path}: MT510 {wrong_kind(data, 'get-status')}")
-    try:
-        reading = read_status(data)
-    except errors.StatusFormatError as exc:
-        hint = wrong_kind(data, "get-status")
-        if hint is not None:
-            raise errors.FindingsError(f"{path}: MT510 {hint}") from None
-        d = exc.diagnostics[0]
-        # One located line (main prints it), not the finding and then the error again.
-        raise errors.FindingsError(f"{path}:{d.line}:{d.column}: {d.rule} {d.message}") from None
-    for d in reading.diagnostics:
-        err_diagnostic(path, d)
-    return reading
-
-
-def status_reading(path: str) -> StatusReading:
-    """Read get-status output for write-signature and verify (list-jobs output refused)."""
-    return status_from(path, status_source(path).data)
+        typer.echo(RENDERERS["text"]([result], RenderOptions(quiet=True)), err=True,
+                   nl=False)
+        raise errors.FindingsError(f"{manifest.label} is not a valid manifest; fix it or pass "
+                                   "--no-validate")
 
 
 def use_color(enabled_by_format: bool, mode: str) -> bool:

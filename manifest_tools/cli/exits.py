@@ -12,8 +12,19 @@ def fail(exc: BaseException) -> NoReturn:
     from .common import err, exit_code_for
 
     code = exit_code_for(exc)
-    err(f"error: {exc}")
+    err(f"error: {_where(exc)}{exc}")
     sys.exit(int(code))
+
+
+def _where(exc: BaseException) -> str:
+    """``source:line:col: `` of an error that is one located finding (the one helper,
+    ``diagnostics.location``), else nothing."""
+    from ..diagnostics import location
+    from ..errors import FindingsError
+
+    found = exc.diagnostics if isinstance(exc, FindingsError) else ()
+    where = location(found[0]) if len(found) == 1 else None
+    return f"{where}: " if where else ""
 
 
 def internal_error(exc: BaseException, debug: bool) -> NoReturn:

@@ -15,9 +15,8 @@ from .common import (
     ExitCode,
     FormatOption,
     ReportFormat,
-    manifest_bytes,
+    load,
     no_cyclic_gc,
-    status_reading,
 )
 from .progress import transfer_progress
 
@@ -64,12 +63,13 @@ def log_command(
     if retry is not None and device is not None and inside(retry, device):
         raise UsageError(f"--retry {retry} is inside the device; nothing is written to the "
                          "device: write the list elsewhere")
-    data = manifest_bytes(manifest, check=False) if manifest is not None else None
-    reading = status_reading(status) if status is not None else None
+    job = load(manifest=manifest, status=status)
+    # The key rules: the manifest's, else get-status's CurrentManifest's.
+    rules, found = job.rules_manifest.key_rules if job.rules_manifest else (None, ())
+    reading = job.status.require() if job.status is not None else None
     hashing = not no_progress and device is not None
     with transfer_progress(hashing, "MD5") as progress, no_cyclic_gc():
-        result = check_log(log_file, device=device, manifest=data,
-                           manifest_label=manifest or "manifest",
+        result = check_log(log_file, device=device, rules=rules, rule_findings=found,
                            status=reading.status if reading else None, jobs=jobs,
                            progress=progress, journal=journal)
     if retry is not None:

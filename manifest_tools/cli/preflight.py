@@ -7,7 +7,6 @@ imported only here, only when stderr is a terminal and --no-progress is not give
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +20,7 @@ from .common import (
     FormatOption,
     ReportFormat,
     ShowSecretsOption,
-    manifest_bytes,
+    load,
     no_cyclic_gc,
 )
 
@@ -85,31 +84,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[Summary], object] | None]:
         yield update
 
 
-def _status_failures(status: str | None, device_root: str, manifest: bytes, label: str,
-                     show_secrets: bool) -> list[tuple[str, str]]:
-    """With --status: the device's SIGNATURE (through the one device reader, as verify
-    --device reads it) and the manifest checked as verify does; the failed checks."""
-    if status is None:
-        return []
-    from ..aws import SIGNATURE_NAME
-    from ..errors import DeviceError
-    from ..verification import verify_status
-    from .common import status_reading
-
-    reading = status_reading(status)
-    from ..device.signature import read_signature
-
-    try:
-        device_file = read_signature(device_root)
-    except DeviceError as exc:
-        return [("device-file-matches", f"the device's SIGNATURE cannot be checked: {exc}")]
-    report = verify_status(reading.status, manifest=manifest, manifest_label=label,
-                           device_file=device_file,
-                           device_label=os.path.join(device_root, SIGNATURE_NAME),
-                           key=None, show_secrets=show_secrets)
-    return [(c.name, c.detail) for c in report.checks if c.ok is False]
-
-
 def preflight_command(
     device_root: Annotated[str, typer.Argument(metavar="DEVICE_ROOT",
                                                help="The mounted device (or a folder).")],
@@ -130,15 +104,17 @@ def preflight_command(
     show_secrets: ShowSecretsOption = False,
 ) -> int:
     """Check a device before shipping: SIGNATURE, file system, names, sizes, S3 keys."""
-    from ..device.preflight import run_preflight
+    from ..job.preflight import preflight_job
     from ..report.preflight import RENDERERS
 
-    data = manifest_bytes(manifest, check=False)
-    failures = _status_failures(status, device_root, data, manifest, show_secrets)
+    # With --status, the device's SIGNATURE is read through the one device reader, as
+    # verify --device reads it.
+    job = load(manifest=manifest, status=status,
+               device=device_root if status is not None else None)
     with (_keys_file(keys, device_root) as on_rows, _progress(not no_progress) as progress,
           no_cyclic_gc()):
-        result = run_preflight(device_root, data, manifest, on_rows=on_rows, progress=progress,
-                               status_failures=failures)
+        result = preflight_job(device_root, job, show_secrets=show_secrets, on_rows=on_rows,
+                               progress=progress)
     typer.echo(RENDERERS[output_format.value](result, strict), nl=False)
     failed = result.errors or (strict and result.warnings)
     return int(ExitCode.FINDINGS if failed else ExitCode.OK)

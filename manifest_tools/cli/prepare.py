@@ -20,7 +20,7 @@ from .common import (
     ReportFormat,
     err,
     err_diagnostic,
-    manifest_bytes,
+    load,
 )
 from .progress import transfer_progress
 
@@ -29,19 +29,16 @@ def _signature(status: str | None, manifest: str, job_id: str | None, key_file: 
                profile: str | None) -> bytes:
     """The SIGNATURE to write: get-status's SignatureFileContents, or signed as ``sign``
     does; refused when it is not a valid SIGNATURE file (as write-signature refuses it)."""
-    from ..signature import as_returned_by_aws, parse_signature_file
     from .signing import signature_contents
 
     if (status is None) == (job_id is None):
         raise UsageError("give --status (get-status output) or --job-id (then the manifest is "
                          "signed with your key), not both")
-    contents, origin = signature_contents(status, None if status else manifest, job_id, None,
-                                          key_file, profile)
-    parsed, findings = parse_signature_file(contents)
-    if status:  # AWS's own SignatureFileContents: its value is authoritative
-        findings = as_returned_by_aws(findings)
-    errors = [d for d in findings if d.is_error]
-    if parsed is None or errors:
+    # AWS's own SignatureFileContents: its value is authoritative (the loader's reading).
+    contents, origin, reading = signature_contents(status, None if status else manifest,
+                                                   job_id, None, key_file, profile)
+    errors = reading.errors
+    if reading.parsed is None or errors:
         for d in errors:
             err_diagnostic(origin, d)
         raise FindingsError("refusing to prepare: the contents are not a valid SIGNATURE file")
@@ -67,8 +64,9 @@ def prepare_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only the preflight and what "
                                           "would be copied; nothing written.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", metavar="N", min=1, max=64,
-                                             help="Files copied at once (default: the "
-                                             "number of CPUs, at most 8).")] = None,
+                                             help="Files copied at once (default: 8; the "
+                                             "copy waits on the disks more than on the "
+                                             "CPU).")] = None,
     output_format: FormatOption = ReportFormat.TEXT,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display "
                                               "on stderr (off anyway when stderr is not a "
@@ -82,7 +80,9 @@ def prepare_command(
     from ..report.prepare import RENDERERS
     from .common import no_cyclic_gc
 
-    data = manifest_bytes(manifest, check=False)
+    given = load(manifest=manifest).manifest
+    assert given is not None
+    data = given.data
     contents = None if dry_run else _signature(status, manifest, job_id, key_file, profile)
     with transfer_progress(not no_progress and not dry_run, "copy") as progress, no_cyclic_gc():
         result = prepare(source, device_root, data, journal, manifest_label=manifest,

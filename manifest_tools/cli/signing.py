@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,10 +17,13 @@ from .common import (
     ProfileOption,
     err,
     err_diagnostic,
-    load_credentials,
-    manifest_bytes,
-    status_reading,
+    key_request,
+    load,
+    require_valid,
 )
+
+if TYPE_CHECKING:
+    from ..job.loader import SignatureReading
 
 
 class SignatureVersion(StrEnum):
@@ -30,16 +33,22 @@ class SignatureVersion(StrEnum):
 
 def _signature_contents(manifest: str, job_id: str, version: str, key_file: str | None,
                         profile: str | None, check: bool) -> bytes:
-    from ..sign_checks import access_key_warning, job_id_warning
+    from ..job.sign_checks import access_key_warning, job_id_warning
     from ..signature import render_signature_file, sign
 
-    data = manifest_bytes(manifest, check=check)
-    key = load_credentials(key_file, profile)
+    job = load(manifest=manifest)
+    assert job.manifest is not None
+    if check:
+        require_valid(job.manifest)
+    key = load(key=key_request(key_file, profile, required=True)).key
+    assert key is not None and key.key is not None
+    secret = key.key
     for rule, message in (("MT406", job_id_warning(job_id)),
-                          ("MT411", access_key_warning(data, key.access_key_id, key.source))):
+                          ("MT411", access_key_warning(job.manifest.parsed,
+                                                       secret.access_key_id, secret.source))):
         if message:
             err(f"warning: {rule} {message}")
-    return render_signature_file(sign(data, job_id, key.value, version))
+    return render_signature_file(sign(job.manifest.data, job_id, secret.value, version))
 
 
 def sign_command(
@@ -118,12 +127,13 @@ def _write_output(output: str, contents: bytes, force: bool) -> str:
 
 
 def signature_contents(status: str | None, manifest: str | None, job_id: str | None,
-                   signature_file: str | None, key_file: str | None,
-                   profile: str | None, check: bool = True) -> tuple[bytes, str]:
-    """The SIGNATURE bytes to write and where they came from, from exactly one source."""
-    from ..inputs import SIGNATURE_LIMIT, read_source
+                       signature_file: str | None, key_file: str | None,
+                       profile: str | None, check: bool = True
+                       ) -> tuple[bytes, str, SignatureReading]:
+    """The SIGNATURE bytes to write, where they came from, and their reading (for
+    get-status's SignatureFileContents, as AWS returned them), from exactly one source."""
+    from ..job.loader import read_signature_contents
     from ..signature import read_signature_copy
-    from ..sniff import wrong_kind
 
     sources = [name for name, value in (("--status", status), ("--manifest", manifest),
                                         ("--signature-file", signature_file)) if value]
@@ -134,18 +144,19 @@ def signature_contents(status: str | None, manifest: str | None, job_id: str | N
         if job_id is None:
             raise UsageError("--manifest needs --job-id")
         contents = _signature_contents(manifest, job_id, "2.0", key_file, profile, check=check)
-        return contents, f"signature of {manifest}"
+        return (contents, f"signature of {manifest}",
+                read_signature_contents(contents, from_aws=False))
     if status is not None:
-        text = status_reading(status).status.SignatureFileContents
-        if text is None:
+        given = load(status=status).status
+        assert given is not None
+        text = given.require().status.SignatureFileContents
+        if given.signature is None or text is None:
             raise FindingsError(f"{status}: the status output has no SignatureFileContents")
-        return text.encode("utf-8"), f"{status} (SignatureFileContents)"
+        return text.encode("utf-8"), f"{status} (SignatureFileContents)", given.signature
     assert signature_file is not None
-    data = read_source(signature_file, SIGNATURE_LIMIT).data
-    hint = wrong_kind(data, "signature")
-    if hint is not None:
-        raise FindingsError(f"{signature_file}: MT410 {hint}")
-    copy, findings = read_signature_copy(data)
+    saved = load(signature_file=signature_file).signature_file
+    assert saved is not None
+    copy, findings = read_signature_copy(saved.data)
     for d in findings:
         if copy is None and not d.is_error:
             continue
@@ -154,7 +165,8 @@ def signature_contents(status: str | None, manifest: str | None, job_id: str | N
             err(f"    hint: {d.hint}")
     if copy is None:
         raise FindingsError("refusing to write: the contents are not a valid SIGNATURE file")
-    return copy.contents, signature_file
+    return copy.contents, signature_file, read_signature_contents(copy.contents,
+                                                                  from_aws=False)
 
 
 def write_signature_command(
@@ -182,19 +194,14 @@ def write_signature_command(
     """Write SIGNATURE into a device root atomically, read it back and compare."""
     from ..device.signature import write_signature
     from ..report.signing import write_message
-    from ..signature import AUTHORITATIVE_RULES, as_returned_by_aws, parse_signature_file
 
-    contents, origin = signature_contents(status, manifest, job_id, signature_file, key_file,
-                                      profile, check=not no_validate)
-    parsed, findings = parse_signature_file(contents)
-    # AWS's SignatureFileContents is authoritative: an odd signature value (AWS's own
-    # documentation prints a 29-character placeholder) is written, with a warning.
-    if status is not None:
-        findings = as_returned_by_aws(findings)
-    errors = [d for d in findings if d.is_error]
-    for d in findings:
-        if d.rule in AUTHORITATIVE_RULES and not d.is_error:
-            err_diagnostic(origin, d)
+    contents, origin, reading = signature_contents(
+        status, manifest, job_id, signature_file, key_file, profile, check=not no_validate)
+    # AWS's SignatureFileContents is authoritative: what the loader's reading made a
+    # warning (``decided_by_aws``) is written, with the warning.
+    parsed, errors = reading.parsed, reading.errors
+    for d in reading.decided_by_aws:
+        err_diagnostic(origin, d)
     if parsed is None or errors:
         for d in errors:
             err_diagnostic(origin, d)

@@ -11,8 +11,7 @@ from .common import (
     FormatOption,
     ReportFormat,
     ShowSecretsOption,
-    status_from,
-    status_source,
+    load,
 )
 
 
@@ -24,14 +23,11 @@ def status_command(
 ) -> int:
     """Summarise get-status output: where the device is, progress, what to do next."""
     from ..report.status import JOB_RENDERERS, RENDERERS
-    from ..sniff import sniff
 
-    data = status_source(path).data
-    if sniff(data) == "list-jobs":
-        from ..status.jobs import read_list_jobs
-
-        typer.echo(JOB_RENDERERS[output_format.value](read_list_jobs(data)), nl=False)
+    given = load(status=path, list_jobs=True).status
+    assert given is not None
+    if given.jobs is not None:
+        typer.echo(JOB_RENDERERS[output_format.value](given.jobs), nl=False)
         return int(ExitCode.OK)
-    reading = status_from(path, data)
-    typer.echo(RENDERERS[output_format.value](reading, show_secrets, path), nl=False)
+    typer.echo(RENDERERS[output_format.value](given.require(), show_secrets, path), nl=False)
     return int(ExitCode.OK)

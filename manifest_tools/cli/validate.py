@@ -163,7 +163,7 @@ def _check_all(paths: list[str], choice: Choice) -> tuple[Checked, ExitCode]:
     """Every file's result and bytes; a file that cannot be read is an MT123 result (and
     exit 2). The files are read first, in order, then checked as one batch (on every CPU
     when there are many: manifest.batch)."""
-    from ..inputs import MANIFEST_LIMIT, read_source
+    from ..job.loader import read_manifest
     from ..manifest.batch import validate_batch
     from ..manifest.validate import unreadable
 
@@ -171,13 +171,13 @@ def _check_all(paths: list[str], choice: Choice) -> tuple[Checked, ExitCode]:
     code = ExitCode.OK
     for path in paths:
         try:
-            source = read_source(path, MANIFEST_LIMIT)
+            source = read_manifest(path)
         except InputError as exc:
             err(str(exc))
             code = max(code, exit_code_for(exc))
             read.append((path, None, unreadable(path, str(exc))))
             continue
-        name = choice.stdin_name if path == STDIN and choice.stdin_name else source.name
+        name = choice.stdin_name if path == STDIN and choice.stdin_name else source.label
         read.append((name, source.data, None))
     # Another kind of file (get-status output, a SIGNATURE) is the result's own finding
     # (MT127), in every output format; no separate hint on stderr.

@@ -59,9 +59,12 @@ def _export_targets(data: dict[str, object], rules: KeyRules) -> Iterator[tuple[
             yield f"operations/{i}/exportBucket", bucket
 
 
-def export_checks(root: str, data: dict[str, object], filesystem: str | None,
-                   findings: Findings) -> list[str]:
-    rules = KeyRules(substitutions=KeyRules.read(data).substitutions)
+def export_checks(root: str, data: dict[str, object],
+                  substitutions: tuple[tuple[str, str], ...], filesystem: str | None,
+                  findings: Findings) -> list[str]:
+    """``substitutions``: the manifest's usable ones, as the preflight read them (its one
+    ``KeyRules``)."""
+    rules = KeyRules(substitutions=substitutions)
     for where, folder in _export_targets(data, rules):
         for name in folder.strip("/").split("/"):
             problem = folder_name_problem(name, filesystem)

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..aws import SIGNATURE_NAME
 from ..diagnostics import Diagnostic, clip, error, pointer_join
 from ..errors import FindingsError, PatternError
 from ..javaregex import translate_java_regex
+
+if TYPE_CHECKING:
+    from ..manifest.parse import Manifest
 
 __all__ = [
     "AWS_IGNORED_ROOT_NAMES",
@@ -108,6 +111,18 @@ class KeyRules:
             ignore=ignore,
             dropped=tuple(diagnostics),
         )
+
+    @classmethod
+    def located(cls, manifest: Manifest, label: str) -> tuple[KeyRules, list[Diagnostic]]:
+        """``read`` on a parsed manifest, with what it left out as findings located in that
+        manifest (``source`` ``label``): the one way preflight, log and the job loader get
+        a manifest's rules."""
+        rules = cls.read(manifest.data if isinstance(manifest.data, dict) else {})
+        found = []
+        for d in rules.dropped:
+            line, column = manifest.position(d.pointer)
+            found.append(replace(d, line=line, column=column, source=label))
+        return rules, found
 
     def s3_key(self, relpath: str) -> str:
         """The key for ``relpath`` ('/'-separated, relative to the root, no leading '/')."""

@@ -1,12 +1,13 @@
 """Preflight: check a device before it ships, and say which S3 key every file will get.
 
-``run_preflight(root, manifest_bytes)`` walks the device read-only (:mod:`.walk`), applies
-the manifest's key rules (:mod:`.keys`) and returns a :class:`Preflight` whose ``findings``
-are :class:`Diagnostic` objects with ``path`` set (rule ids MT6xx, see ``rules.py``). It
-never writes: the caller gets one :data:`KeyRow` per non-folder entry through ``on_rows``
-(lists of about ``ROWS_BATCH`` rows in walk order, reused after the call, for the ``--keys``
-CSV: one call per batch, since a call per file costs as much as the file's checks) and may
-pass ``progress`` to be told every ``PROGRESS_EVERY`` entries.
+``run_preflight(root, manifest)`` (bytes, or the job loader's parse) walks the device
+read-only (:mod:`.walk`), applies the manifest's key rules (:mod:`.keys`) and returns a
+:class:`Preflight` whose ``findings`` are :class:`Diagnostic` objects with ``path`` set
+(rule ids MT6xx, see ``rules.py``). It never writes: the caller gets one :data:`KeyRow` per
+non-folder entry through ``on_rows`` (lists of about ``ROWS_BATCH`` rows in walk order,
+reused after the call, for the ``--keys`` CSV: one call per batch, since a call per file
+costs as much as the file's checks) and may pass ``progress`` to be told every
+``PROGRESS_EVERY`` entries.
 
 Memory stays bounded on large devices: key collisions are found with a set of hashes of the
 lower-cased keys (an int per file, never the paths); only when a hash repeats does a second
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from ..aws import (
     DEVICE_LIMIT,
@@ -40,6 +42,9 @@ from .findings import FINDINGS_PER_RULE, Findings, display_path
 from .keys import KeyRules, literal_anchor
 from .outcome import entry_outcome, file_outcome, key_bytes
 from .walk import Entry, FileRun, walk, walk_runs
+
+if TYPE_CHECKING:
+    from ..manifest.parse import Manifest
 
 __all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
            "display_path", "folder_name_problem", "run_preflight"]
@@ -466,56 +471,53 @@ def _signature_checks(scan: _Scan) -> None:
                             SIGNATURE_NAME, "replace it with the file itself")
 
 
-def _status_findings(failures: Iterable[tuple[str, str]], findings: Findings) -> None:
-    """MT619 for each failed check of ``verify`` against get-status (name, detail)."""
-    for name, detail in failures:
-        on_device = name.startswith(("device", "signature", "job-id"))
-        findings.error("MT619", f"{name}: {detail}", SIGNATURE_NAME if on_device else None)
-
-
 # --- the run -------------------------------------------------------------------------------
 
-def _manifest(data: bytes, label: str
+KeyRulesRead = tuple[KeyRules, Sequence[Diagnostic]]
+
+
+def _manifest(manifest: bytes | Manifest, label: str, key_rules: KeyRulesRead | None
               ) -> tuple[dict[str, object], JobType, KeyRules, list[Diagnostic]]:
-    """Parse and validate; the manifest's own errors become findings (MT611/MT612 come from
-    the key rules instead, so they are not listed twice)."""
+    """Parse (unless given parsed) and validate; the manifest's own errors become findings
+    (MT611/MT612 come from the key rules instead, so they are not listed twice)."""
     from ..manifest.parse import parse_manifest
     from ..manifest.validate import check_manifest
 
-    manifest = parse_manifest(data)
-    job_type, diagnostics = check_manifest(manifest)
+    parsed = parse_manifest(manifest) if isinstance(manifest, bytes) else manifest
+    job_type, diagnostics = check_manifest(parsed)
     if job_type not in (JobType.IMPORT, JobType.EXPORT):
         kind = "of no known job type" if job_type is None else job_type.described
         raise UsageError(f"{label}: preflight checks S3 import and S3 export devices; this "
                          f"manifest is {kind}")
     found = [replace(d, source=label)
              for d in diagnostics if d.is_error and d.rule not in ("MT611", "MT612")]
-    rules = KeyRules.read(manifest.data)
-    for d in rules.dropped:
-        line, column = manifest.position(d.pointer)
-        found.append(replace(d, line=line, column=column, source=label))
-    return manifest.data, job_type, rules, found
+    rules, dropped = key_rules if key_rules is not None else KeyRules.located(parsed, label)
+    return parsed.data, job_type, rules, [*found, *dropped]
 
 
-def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label: str = "",
-                  *, status_failures: Iterable[tuple[str, str]] = (),
+def run_preflight(root: str | os.PathLike[str], manifest: bytes | Manifest,
+                  manifest_label: str = "", *, key_rules: KeyRulesRead | None = None,
+                  extra_findings: Iterable[Diagnostic] = (),
                   on_rows: Callable[[list[KeyRow]], object] | None = None,
                   progress: Callable[[Summary], object] | None = None) -> Preflight:
-    """Check the device at ``root`` against ``manifest`` (bytes); see the module doc.
+    """Check the device at ``root`` against ``manifest`` (bytes, or parsed); see the module
+    doc.
 
     Raises :class:`InputError` when the root cannot be walked, :class:`UsageError` for a
     manifest that is not an S3 import or export. ``on_rows`` gets the key rows of an import.
-    ``status_failures`` are the failed checks (name, detail) of ``verify`` against get-status
-    output, which the caller ran on the device's SIGNATURE (``verification`` comes after
-    ``device`` in the layers, so the preflight does not call it): each becomes an MT619.
+    ``key_rules``: the manifest's rules and what they left out, already read
+    (``KeyRules.located``), so a caller holding them does not build them again.
+    ``extra_findings`` are added after the device's own, as they are: ``job.preflight``
+    merges the failed checks of ``verify`` against get-status there (MT619).
     """
     root = os.fspath(root)
-    data, job_type, rules, manifest_findings = _manifest(manifest,
-                                                         manifest_label or "manifest")
+    data, job_type, rules, manifest_findings = _manifest(
+        manifest, manifest_label or "manifest", key_rules)
     findings = Findings(FINDINGS_PER_RULE)
     for d in manifest_findings:
         findings.add(d)
     filesystem, mount_root, notes = _device_checks(root, job_type, findings)
+    substitutions = rules.substitutions  # an export's folder names (export_checks)
     if job_type is not JobType.IMPORT:
         rules = KeyRules()
     scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
@@ -534,8 +536,9 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes, manifest_label:
         findings.error("MT608", f"{scan.more_suspects:,} more keys are each shared by several "
                        "files (not named: fix the ones listed and run again)", None)
     if job_type is JobType.EXPORT:
-        notes.extend(export_checks(root, data, filesystem, findings))
-    _status_findings(status_failures, findings)
+        notes.extend(export_checks(root, data, substitutions, filesystem, findings))
+    for d in extra_findings:
+        findings.add(d)
     return Preflight(root, manifest_label, job_type, filesystem, mount_root, scan.summary,
                      findings.finish(), tuple(notes))
 

@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 import re
 import stat
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -55,14 +57,25 @@ if TYPE_CHECKING:
     from .preflight import Preflight
     from .signature import WriteResult
 
-__all__ = ["ATTEMPTS", "CHUNK", "TEMP_NAME", "Hooks", "PrepareCounts", "PrepareResult",
-           "prepare"]
+__all__ = ["ATTEMPTS", "BATCH_BYTES", "BATCH_FILES", "CHUNK", "TEMP_NAME", "Hooks",
+           "PrepareCounts", "PrepareResult", "prepare"]
 
 CHUNK = 1024 * 1024
+# Bytes written to a device copy before their write-back is started (``_start_writeback``).
+WRITEBACK = 8 * 1024 * 1024
+# Files copied at once by default: the copy waits on the disks more than on the CPU (MD5
+# releases the GIL), so more files in flight than CPUs keeps both disks busy; measured on
+# 2 CPUs, 256 x 1 MiB from a cold cache, interleaved medians: 2 at once 3.27 s, 4 2.89 s,
+# 8 2.38 s, 16 2.78 s.
+DEFAULT_JOBS = 8
 ATTEMPTS = 3
 # Files at least this large are fsynced on their own even in group mode: a syncfs waits for
 # every dirty page of the file system, other writers' too, and buys nothing for one file.
 GROUP_LIMIT = 16 * 1024 * 1024
+# A batch of small files made durable together in group mode (``_Batch``): at most this
+# many files or bytes (what a kill can cost a resume to copy again).
+BATCH_FILES = 128
+BATCH_BYTES = 256 * 1024 * 1024
 # Buffers in flight between reading and hashing a large file (``_Copier._pump``).
 PIPELINE = 4
 # Temporaries on the device: '.mtprep-' + 16 hex digits + '.tmp' in the file's own folder
@@ -118,8 +131,8 @@ class PrepareCounts:
 class Hooks:
     """Observers. ``progress(files done, files to copy, bytes done, bytes to copy)`` from any
     thread (one at a time); ``after_chunk(relpath, bytes read so far)`` in the copying thread
-    after each chunk is written; ``after_row(row)`` in the calling thread after each row is
-    appended to the journal."""
+    after each chunk is written; ``after_row(row)`` after each row is appended to the
+    journal (in the calling thread, or in the thread that makes a batch durable)."""
 
     progress: Callable[[int, int, int, int], None] | None = None
     after_chunk: Callable[[str, int], None] | None = None
@@ -312,6 +325,18 @@ def _write_all(fd: int, view: memoryview) -> None:
             raise _DeviceFault(exc) from None
 
 
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Have the kernel start writing this range of the device copy now, not wait for it:
+    Linux's POSIX_FADV_DONTNEED starts the write-back of dirty pages without waiting (and
+    drops the clean ones). The fsync or syncfs that makes the file durable then finds most
+    of it on its way or done, so writing to the device overlaps reading and hashing rather
+    than following them, and the copy does not fill the page cache (``cp`` leaves it all
+    to the final ``sync``). Nothing is promised by this call: durability is still the
+    fsync's."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
 def _drop_cache(fd: int) -> None:
     fadvise = getattr(os, "posix_fadvise", None)
     if fadvise is not None:
@@ -446,14 +471,13 @@ class _Copier:
         the slower of the disk and MD5, not of both one after the other. ``PIPELINE``
         buffers circulate; the hash of a buffer is waited for before it is read into again,
         and the hashes run in order (one thread)."""
-        from concurrent.futures import Future, ThreadPoolExecutor
 
         digest = hashlib.md5(usedforsecurity=False)
         pipelined = size >= GROUP_LIMIT
         buffers = [bytearray(CHUNK) for _ in range(PIPELINE if pipelined else 1)]
         hashing: list[Future[None] | None] = [None] * len(buffers)
         hasher = ThreadPoolExecutor(1, thread_name_prefix="md5") if pipelined else None
-        total, turn = 0, 0
+        total = turn = flushed = 0
         after_chunk, advance = self.hooks.after_chunk, self.advance
         try:
             while True:
@@ -476,6 +500,9 @@ class _Copier:
                     digest.update(chunk)
                 _write_all(out, chunk)
                 total += n
+                if total - flushed >= WRITEBACK:
+                    _start_writeback(out, flushed, total - flushed)
+                    flushed = total
                 turn += 1
                 advance(n)
                 if after_chunk is not None:
@@ -483,6 +510,8 @@ class _Copier:
         finally:
             if hasher is not None:
                 hasher.shutdown(wait=True)
+        if total > flushed:
+            _start_writeback(out, flushed, total - flushed)
         return digest.hexdigest(), total
 
 
@@ -621,14 +650,21 @@ def prepare(source: str | os.PathLike[str], device: str | os.PathLike[str], mani
 
 def _imported(root: str, rules: KeyRules, counts: PrepareCounts
               ) -> list[tuple[_Source, str]]:
-    """The source files AWS will import, with their keys (the others are counted)."""
+    """The source files AWS will import, with their keys: each file's outcome is
+    :func:`.outcome.entry_outcome`'s, the one answer the preflight, the dock and ``log``
+    give. A file it ignores is counted and not copied; one it refuses is not copied either
+    (the preflight of the source has reported it as an error, so nothing is copied)."""
+    from .outcome import entry_outcome
+    from .walk import Entry
+
     files: list[tuple[_Source, str]] = []
     for src in _source_files(root):
-        decision = rules.decide(src.relpath)
-        if decision.action != "import":
-            counts.ignored += 1
+        outcome = entry_outcome(rules, Entry(src.relpath, "file", src.size))
+        if outcome is None or outcome.action != "import":
+            if outcome is not None and outcome.action == "ignored":
+                counts.ignored += 1
             continue
-        files.append((src, decision.key))
+        files.append((src, outcome.key))
         counts.files += 1
         counts.bytes += src.size
     return files
@@ -683,7 +719,7 @@ def _make_folders(device: str, tasks: list[_Task]) -> None:
 def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWriter,
               counts: PrepareCounts, findings: Findings, result: PrepareResult, verify: bool,
               jobs: int | None, hooks: Hooks, group: bool) -> None:
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     try:
         _make_folders(device, tasks)
@@ -704,7 +740,7 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
 
     copier = _Copier(source, device, verify, hooks, advance, group and not verify)
     batch = _Batch(device, writer, counts, findings, result, hooks)
-    workers = jobs or min(_cpus(), 8)
+    workers = jobs or DEFAULT_JOBS
     pending: set[Future[_Done]] = set()
     queue = iter(tasks)
     with ThreadPoolExecutor(workers, thread_name_prefix="prepare") as pool:
@@ -724,26 +760,19 @@ def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWrite
             pending.update(still)
             batch.add([f.result() for f in finished])
             fill()
-    batch.flush()
+    batch.close()
 
 
-def _cpus() -> int:
-    """The CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
+@functools.cache
 def _syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2), through the C library: one call makes everything written to a
-    file system durable (what ``sync -f`` does); None where there is none."""
+    file system durable (what ``sync -f`` does); None where there is none. Looked up once,
+    among the symbols the interpreter has loaded (``CDLL(None)``: the C library is one),
+    not with ``ctypes.util.find_library``, which runs ``ldconfig -p`` in a subprocess."""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        function = libc.syncfs
+        function = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
         return None
     function.argtypes = [ctypes.c_int]
@@ -762,11 +791,13 @@ class _Batch:
     """Copied files on their way into the journal. A row is written only once its file and
     its name are durable: per file (fsync, rename, folder fsync: the row comes with the
     file), or, in group mode, for a batch of temporaries at once: syncfs, rename each,
-    syncfs, then the rows (two syncs for up to ``FILES`` files or ``BYTES`` bytes, instead
-    of a journal commit per file)."""
+    syncfs, then the rows (two syncs for up to ``BATCH_FILES`` files or ``BATCH_BYTES``
+    bytes, instead of a journal commit per file).
 
-    FILES = 128
-    BYTES = 256 * 1024 * 1024
+    A batch is made durable by a thread of its own while the next one is copied (a syncfs
+    waits for the disk, and for every other writer's dirty pages of that file system: the
+    copy would stand still for it); one batch at a time, so batches reach the journal in
+    order. ``lock`` guards what both threads change (the journal, counts, findings)."""
 
     def __init__(self, device: str, writer: JournalWriter, counts: PrepareCounts,
                  findings: Findings, result: PrepareResult, hooks: Hooks) -> None:
@@ -775,34 +806,55 @@ class _Batch:
         self.staged: list[tuple[str, JournalRow]] = []
         self.bytes = 0
         self.sync = _syncfs()
+        self.lock = threading.Lock()
+        self.flushing: Future[None] | None = None
+        self.flusher: ThreadPoolExecutor | None = None
 
     def add(self, done: list[_Done]) -> None:
         rows = [d.row for d in done if d.row is not None and d.staged is None]
         for folder in sorted({os.path.dirname(os.path.join(self.device, r.path))
                               for r in rows}):
             _fsync_dir(folder)
-        self._journal(rows)
-        for d in done:
-            if d.row is not None and d.staged is not None:
-                self.staged.append((d.staged, d.row))
-                self.bytes += d.row.size
-            elif d.failure is not None:
-                self._failed(*d.failure)
-        if len(self.staged) >= self.FILES or self.bytes >= self.BYTES:
-            self.flush()
+        with self.lock:
+            self._journal(rows)
+            for d in done:
+                if d.row is not None and d.staged is not None:
+                    self.staged.append((d.staged, d.row))
+                    self.bytes += d.row.size
+                elif d.failure is not None:
+                    self._failed(*d.failure)
+        if len(self.staged) >= BATCH_FILES or self.bytes >= BATCH_BYTES:
+            self.flush(wait=False)
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = True) -> None:
+        """Make the staged temporaries durable, in place and journaled: in the background
+        (``wait=False``) or before returning. The batch before is waited for first."""
         staged, self.staged, self.bytes = self.staged, [], 0
+        self.wait()
         if not staged:
             return
+        if wait:
+            self._durable(staged)
+            return
+        if self.flusher is None:
+            self.flusher = ThreadPoolExecutor(1, thread_name_prefix="prepare-sync")
+        self.flushing = self.flusher.submit(self._durable, staged)
+
+    def wait(self) -> None:
+        if self.flushing is not None:
+            flushing, self.flushing = self.flushing, None
+            flushing.result()
+
+    def close(self) -> None:
+        self.flush()
+        if self.flusher is not None:
+            self.flusher.shutdown(wait=True)
+
+    def _durable(self, staged: list[tuple[str, JournalRow]]) -> None:
         try:
             self._syncfs()
         except OSError as exc:
-            for temp, row in staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot make the "
-                             f"copy durable: {reason(exc)}; not copied", True)
+            self._unstage(staged, f"cannot make the copy durable: {reason(exc)}; not copied")
             return
         rows = []
         for temp, row in staged:
@@ -812,11 +864,29 @@ class _Batch:
             except OSError as exc:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
-                self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot rename the "
-                             f"copy into place: {reason(exc)}; not copied",
-                             exc.errno in _FATAL)
-        self._syncfs()
-        self._journal(rows)
+                with self.lock:
+                    self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot rename "
+                                 f"the copy into place: {reason(exc)}; not copied",
+                                 exc.errno in _FATAL)
+        try:
+            self._syncfs()
+        except OSError as exc:
+            # In place but not known to be durable: no row (a resume finds them on the
+            # device, not in the journal, and copies them again).
+            with self.lock:
+                for row in rows:
+                    self._failed(RULE_DEVICE_WRITE, display_path(row.path), "cannot make "
+                                 f"the copy durable: {reason(exc)}; not journaled", True)
+            return
+        with self.lock:
+            self._journal(rows)
+
+    def _unstage(self, staged: list[tuple[str, JournalRow]], text: str) -> None:
+        with self.lock:
+            for temp, row in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                self._failed(RULE_DEVICE_WRITE, display_path(row.path), text, True)
 
     def _syncfs(self) -> None:
         assert self.sync is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..aws import JOB_ID_SHAPE
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported when used: a log without --manifest/--status needs
     from ..device.keys import KeyRules
     from ..status.model import JobStatus
 
-__all__ = ["check_log", "job_id_finding", "key_rules", "open_log"]
+__all__ = ["check_log", "job_id_finding", "open_log"]
 
 _LOG_JOB_ID = re.compile(r"(?:import|export)-log-(?P<job>[^/\\.]+)")
 
@@ -48,22 +48,6 @@ def open_log(path: str) -> BinaryIO:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
     return os.fdopen(fd, "rb")
-
-
-def key_rules(manifest: bytes, label: str) -> tuple[KeyRules, list[Diagnostic]]:
-    """The manifest's prefix, substitutions and ignore patterns; a pattern or substitution
-    that cannot be used is a finding located in the manifest, and left out."""
-    from ..device.keys import KeyRules
-    from ..manifest.parse import parse_manifest
-
-    parsed = parse_manifest(manifest)
-    data = parsed.data if isinstance(parsed.data, dict) else {}
-    rules = KeyRules.read(data)
-    found = []
-    for d in rules.dropped:
-        line, column = parsed.position(d.pointer)
-        found.append(replace(d, line=line, column=column, source=label))
-    return rules, found
 
 
 def job_id_finding(log_name: str, job_id: str | None) -> Diagnostic | None:
@@ -93,19 +77,15 @@ def _wrong_kind(stream: BinaryIO) -> Diagnostic | None:
     return Diagnostic("MT701", Severity.ERROR, str(wrong_kind(head, "log")))
 
 
-def check_log(path: str, *, device: str | None = None, manifest: bytes | None = None,
-              manifest_label: str = "manifest", status: JobStatus | None = None,
+def check_log(path: str, *, device: str | None = None, rules: KeyRules | None = None,
+              rule_findings: Sequence[Diagnostic] = (), status: JobStatus | None = None,
               jobs: int | None = None, progress: HashProgress | None = None,
               journal: str | None = None) -> Reconciliation:
     """Read the log at ``path`` and reconcile it (see :func:`.reconcile.reconcile`), with the
-    ``prepare`` journal at ``journal`` too (:mod:`.journal_check`). The key rules come from
-    ``manifest``, else from get-status's CurrentManifest."""
-    rules = None
-    found: list[Diagnostic] = []
-    if manifest is None and status is not None and status.CurrentManifest:
-        manifest, manifest_label = status.CurrentManifest.encode(), "CurrentManifest"
-    if manifest is not None:
-        rules, found = key_rules(manifest, manifest_label)
+    ``prepare`` journal at ``journal`` too (:mod:`.journal_check`). ``rules`` are the job's
+    key rules (``KeyRules.located``: the manifest's, else get-status's CurrentManifest's)
+    and ``rule_findings`` what they had to leave out, located in that manifest."""
+    found = list(rule_findings)
     check = None
     if journal is not None:
         from .journal_check import JournalCheck

@@ -19,12 +19,19 @@ from ..device.journal import JournalRow, JournalSummary, compared, read_journal
 from ..device.walk import Entry
 from ..diagnostics import Diagnostic, Severity, clip
 from .model import LogRow, Outcome, row_finding
+from .read import Tally
 
 __all__ = ["JournalCheck"]
 
 
 def _error(rule: str, message: str, path: str, hint: str | None) -> Diagnostic:
     return Diagnostic(rule, Severity.ERROR, message, 1, 1, hint=hint, path=path)
+
+
+def _row(f: list[str], index: int, line: int) -> LogRow:
+    """Row ``index`` of a block's flat fields, as the reader makes it (``read._rows``)."""
+    when, file, status, code, key, md5, size, ctype = f[index * 8:index * 8 + 8]
+    return LogRow(line, when.strip(), file, status, code, key, md5, int(size), ctype.strip())
 
 
 class JournalCheck:
@@ -63,6 +70,26 @@ class JournalCheck:
         odd = [row for row, h in zip(batch, hashes, strict=True) if h not in expected]
         self.odd.extend(odd)
         self.loaded += len(batch) - len(odd)
+        expected.difference_update(hashes)
+
+    def tally(self, tally: Tally) -> None:
+        """A block of common rows that all say one loaded (status, code), as the reader's
+        columns (no row made): the same hashes as ``rows``, made column by column; only the
+        rows that miss are made (for ``finish``)."""
+        f = tally.fields
+        if f is None:
+            raise ValueError("a Tally without its fields")  # the reader always gives them
+        files, keys, sizes = f[1::8], f[4::8], f[6::8]
+        md5s = f[5::8] if tally.status[:1] == "2" else [""] * tally.rows
+        # The key inside its bucket, as LogRow.object_key (one leading '/' may come first).
+        inside = [k[k.find("/", 1) + 1:] for k in keys]
+        hashes = list(map(hash, map("\t".join, zip(files, inside, sizes, md5s, strict=True))))
+        expected = self.journal.expected
+        if not expected.issuperset(hashes):
+            odd = [i for i, h in enumerate(hashes) if h not in expected]
+            self.odd.extend(_row(f, i, tally.first + i) for i in odd)
+            self.loaded -= len(odd)
+        self.loaded += tally.rows
         expected.difference_update(hashes)
 
     def device_entry(self, entry: Entry) -> None:

@@ -59,6 +59,10 @@ class Tally(NamedTuple):
     code: str
     rows: int
     bytes: int
+    # The line number of the first row, and the block's fields flat (eight a row, as
+    # ``_common`` split them): what ``log --journal`` compares column by column.
+    first: int = 0
+    fields: list[str] | None = None
 
 
 class _FieldTooLong(Exception):
@@ -243,7 +247,9 @@ class LogReader:
         tally = _tally(fields) if self._tallies else None
         self.rows_read += len(lines)
         self._lineno += len(lines)
-        yield tally if tally is not None else _rows(fields, self._lineno - len(lines) + 1)
+        first = self._lineno - len(lines) + 1
+        yield tally._replace(first=first, fields=fields) if tally is not None else \
+            _rows(fields, first)
 
     def _line_by_line(self, lines: list[str], ended: bool,
                       text: io.TextIOWrapper) -> Iterator[list[LogRow]]:

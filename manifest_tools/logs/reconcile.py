@@ -307,9 +307,11 @@ def reconcile(reader: LogReader, *, device: str | None = None,
     found = Capped(MAX_REPEATS)
     index = _Index(found, reader.name)
     # Without a device, blocks of loaded rows are only counted (Tally), never made.
-    for batch in reader.counted(tallies=device is None and journal is None):
+    for batch in reader.counted(tallies=device is None):
         if isinstance(batch, Tally):
             summary.add_tally(batch)
+            if journal is not None:
+                journal.tally(batch)
             continue
         summary.add_rows(batch)
         if journal is not None:

@@ -30,6 +30,7 @@ from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .decode import decode
 from .lines import MAX_FINDINGS_PER_RULE, Findings, IndentDoctor, LinePass, LineResult, Positions
 from .syntax import syntax_error
+from .unfilled import unfilled_pointers
 
 __all__ = ["MAX_DEPTH", "MAX_FINDINGS_PER_RULE", "MAX_NODES", "Manifest", "parse_manifest"]
 
@@ -59,6 +60,13 @@ _DROPPED = "\x00"
 # A key that may be a wrapped password is renamed to this label (with its line) in the
 # tree, so no message can quote it.
 HIDDEN_KEY = "(hidden line {line})"
+
+
+class HiddenKey(str):
+    """A key renamed to ``HIDDEN_KEY`` (a possible wrapped password): its type says so, so
+    no reader recovers it from the label's text."""
+
+    __slots__ = ()
 # The end column of a secret span that runs to the end of its line.
 SPAN_LINE_END = 1 << 30
 
@@ -82,9 +90,6 @@ class Manifest:
     flattened_address: bool = False
     # Pointers of keys renamed to HIDDEN_KEY (a possible wrapped password).
     hidden: set[str] = field(default_factory=set)
-    # Pointers of values that are placeholders, set by the placeholder rule (MT208): other
-    # rules stay silent about them.
-    unfilled: set[str] = field(default_factory=set)
     # Where the secrets are: (start, end) 1-based (line, column) of every piece of text
     # inside a trueCryptPassword/pinCode value in any form (block, multi-line, quoted, flow,
     # JSON, explicit key), of a line that may be a wrapped password, and of anything inside
@@ -92,6 +97,17 @@ class Manifest:
     # meaningful when ``complete``: the engine read the whole text (see manifest.redact).
     secret_spans: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     complete: bool = False
+
+    # See ``unfilled``: computed on first use.
+    unfilled_cache: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def unfilled(self) -> frozenset[str]:
+        """Pointers of values that are placeholders (:mod:`.unfilled`): the placeholder rule
+        (MT208) reports them, the other rules stay silent about them."""
+        if self.unfilled_cache is None:
+            self.unfilled_cache = unfilled_pointers(self.data)
+        return self.unfilled_cache
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """Best position for a pointer: the key (or value), else the nearest ancestor."""
@@ -345,7 +361,7 @@ class _Builder:
         if head.strip() and tail in MANIFEST_FIELDS:
             last.value = head.strip()
             return tail
-        return HIDDEN_KEY.format(line=line)
+        return HiddenKey(HIDDEN_KEY.format(line=line))
 
 
 def _fold_flattened_address(root: _Map, diags: list[Diagnostic]) -> bool:
@@ -492,10 +508,28 @@ def _finish(builder: _Builder, diags: list[Diagnostic], compact: bool) -> Manife
         return Manifest({}, {}, {}, diags, readable=False, compact=compact)
     flattened = _fold_flattened_address(root, diags)
     tree, spans, key_spans = _to_data(root)
-    hidden = {pointer for pointer in key_spans if "/(hidden line " in pointer}
+    hidden = hidden_pointers(tree)
     return Manifest(tree, spans, key_spans, diags, readable=True, compact=compact,
                     flattened_address=flattened, hidden=hidden,
                     secret_spans=builder.secret_spans, complete=not builder.stopped)
+
+
+def hidden_pointers(tree: Tree) -> set[str]:
+    """Pointers of the keys renamed to ``HIDDEN_KEY`` (found by type, at any depth) and of
+    everything below them."""
+    found: set[str] = set()
+    stack: list[tuple[Any, str, bool]] = [(tree, "", False)]
+    while stack:
+        node, at, under = stack.pop()
+        items = (node.items() if isinstance(node, dict) else
+                 enumerate(node) if isinstance(node, list) else ())
+        for key, value in items:
+            pointer = pointer_join(at, key)
+            hidden = under or isinstance(key, HiddenKey)
+            if hidden:  # the key and everything below it
+                found.add(pointer)
+            stack.append((value, pointer, hidden))
+    return found
 
 
 def _first_content(text: str) -> tuple[int, int]:

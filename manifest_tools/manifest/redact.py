@@ -25,7 +25,7 @@ import re
 from ..aws import SECRET_FIELDS
 from .decode import LINE_BREAK
 from .lines import INVISIBLE
-from .parse import SPAN_LINE_END, parse_manifest
+from .parse import SPAN_LINE_END, Manifest, parse_manifest
 
 __all__ = ["MASK", "redact_manifest_text"]
 
@@ -36,9 +36,10 @@ _BREAK = LINE_BREAK
 _BOM = "\ufeff"
 
 
-def redact_manifest_text(text: str) -> str:
-    """``text`` with every secret value replaced by ``****`` (see the module docstring)."""
-    spans = _secret_offsets(text)
+def redact_manifest_text(text: str, parsed: Manifest | None = None) -> str:
+    """``text`` with every secret value replaced by ``****`` (see the module docstring).
+    ``parsed``: ``parse_manifest(text.encode())`` when the caller holds it already."""
+    spans = _secret_offsets(text, parsed)
     if spans is None:
         return _mask_lines(text)
     return _mask_spans(text, spans)
@@ -47,14 +48,16 @@ def redact_manifest_text(text: str) -> str:
 # --- from the parser's spans --------------------------------------------------------------
 
 
-def _secret_offsets(text: str) -> list[tuple[int, int]] | None:
+def _secret_offsets(text: str, parsed: Manifest | None) -> list[tuple[int, int]] | None:
     """Character ranges of ``text`` that hold secrets; None when the parser did not read
     the whole text."""
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: not text the parser can read
-        return None
-    manifest = parse_manifest(data)
+    if parsed is None:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: not text the parser can read
+            return None
+        parsed = parse_manifest(data)
+    manifest = parsed
     if not manifest.readable or not manifest.complete:
         return None
     if not manifest.secret_spans:

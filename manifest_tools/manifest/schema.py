@@ -21,6 +21,7 @@ from ..aws import SECRET_FIELDS
 from ..diagnostics import Diagnostic, clip, error, pointer_join, warning
 from .fastcheck import FastChecker, Unsupported
 from .jobtype import JobType
+from .parse import HiddenKey
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -181,7 +182,7 @@ def _shown(path: list[str | int], value: Any) -> str:
 
 
 def _is_hidden(token: str) -> bool:
-    return token.startswith("(hidden line ")
+    return isinstance(token, HiddenKey)
 
 
 def _kind(value: Any) -> str:

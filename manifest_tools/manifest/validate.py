@@ -83,11 +83,23 @@ def validate_bytes(data: bytes, path: str = "<bytes>", job_type: JobType | None 
     comment names are set aside in ``suppressed``."""
     wrong = wrong_kind(data, "manifest")
     if wrong is not None:
-        # get-status output, a SIGNATURE or list-jobs output: the one finding says what it is
-        # and which command takes it; the manifest rules would only mislead ("pass
-        # --job-type", unknown fields JobId, ProgressCode...).
-        return FileResult(path, None, (error("MT127", wrong, 1, 1),))
-    manifest = parse_manifest(data)
+        return wrong_kind_result(path, wrong)
+    return validate_manifest(data, parse_manifest(data), path, job_type, disabled)
+
+
+def wrong_kind_result(path: str, hint: str) -> FileResult:
+    """get-status output, a SIGNATURE or list-jobs output given as a manifest (``hint``:
+    ``sniff.wrong_kind``'s sentence): the one finding says what it is and which command
+    takes it; the manifest rules would only mislead ("pass --job-type", unknown fields
+    JobId, ProgressCode...)."""
+    return FileResult(path, None, (error("MT127", hint, 1, 1),))
+
+
+def validate_manifest(data: bytes, manifest: Manifest, path: str = "<bytes>",
+                      job_type: JobType | None = None,
+                      disabled: frozenset[str] = frozenset()) -> FileResult:
+    """``validate_bytes`` for a manifest already sniffed and parsed (``manifest`` is
+    ``parse_manifest(data)``): the job loader parses once for every command."""
     detected, diagnostics = check_manifest(manifest, job_type)
     if disabled:
         diagnostics = [d for d in diagnostics if d.rule not in disabled]

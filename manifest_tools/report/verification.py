@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from ..verification import Verification
+from ..job.verification import Verification
 from .terminal import escape_controls
 
 MARKS = {True: "ok  ", False: "FAIL", None: "skip"}

@@ -251,5 +251,5 @@ def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
     loaded = set(proc.stdout.split())
     assert "manifest_tools.cli.validate" in loaded
     assert not loaded & {"manifest_tools.cli.signing", "manifest_tools.cli.verify",
-                         "manifest_tools.cli.status", "manifest_tools.verification",
+                         "manifest_tools.cli.status", "manifest_tools.job.verification",
                          "manifest_tools.status", "manifest_tools.signature"}, loaded

@@ -10,12 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from manifest_tools.device.journal import (
+    Journal,
     JournalHeader,
     JournalRow,
     JournalSummary,
     JournalWriter,
     compared,
     read_journal,
+    records,
 )
 
 HEADER = JournalHeader("/src\twith tab", "ab" * 32)
@@ -94,3 +96,72 @@ def test_damaged_row_counted_and_withdrawal(tmp_path: Path) -> None:
     assert compared("c", "in/c", 1, f"{1:032x}") in summary.expected
     assert len(summary.expected) == 2 and summary.withdrawn == {"b"}
     assert summary.read_paths(summary.expected, set()) == {"c": _row("c")}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=60, unique=True), st.data())
+def test_read_paths_is_the_journal_read_whole(paths: list[str], data: st.DataObject) -> None:
+    """``read_paths`` passes over blocks and lines that cannot hold a wanted row (a substring
+    search for a few paths, one findall of the path fields for many, the hashes of a block);
+    what it returns is still the rows in force of a journal read whole, withdrawals and
+    rows written again included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = str(Path(tmp) / "j")
+        writer = JournalWriter(journal, HEADER, None)
+        writer.rows([_row(p, i) for i, p in enumerate(paths)])
+        for p in data.draw(st.lists(st.sampled_from(paths), max_size=5)):
+            writer.withdraw(p)
+        again = data.draw(st.lists(st.sampled_from(paths), max_size=5))
+        writer.rows([_row(p, 7) for p in again])
+        writer.close()
+        whole = read_journal(journal).rows
+        summary = JournalSummary(journal)
+        wanted = set(data.draw(st.lists(st.sampled_from(paths), max_size=len(paths))))
+        assert summary.read_paths(set(), wanted) == {p: r for p, r in whole.items()
+                                                     if p in wanted}
+        hashes = {compared(r.path, r.key, r.size, r.md5) for p, r in whole.items()
+                  if p not in wanted}
+        assert summary.read_paths(hashes, set()) == {p: r for p, r in whole.items()
+                                                     if p not in wanted}
+
+
+def _read_line_by_line(path: str) -> Journal:
+    """The journal read through ``records`` alone: the reference for ``read_journal``."""
+    journal = Journal(JournalHeader("", ""))
+    with open(path, "rb") as stream:
+        for _, record in records(stream, path, journal):
+            if isinstance(record, str):
+                journal.rows.pop(record, None)
+            else:
+                journal.rows[record.path] = record
+    return journal
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=12, unique=True), st.data())
+def test_read_journal_block_by_block_is_line_by_line(paths: list[str],
+                                                     data: st.DataObject) -> None:
+    """``read_journal`` takes a block of plain rows whole (``_plain_rows``) and any other
+    block line by line: after any damage (flipped bytes, a cut, lines added) it gives what
+    ``records`` gives line by line: the rows in force, the torn tail, the damaged lines by
+    number, the offset the next append starts from."""
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = str(Path(tmp) / "j")
+        writer = JournalWriter(journal, HEADER, None)
+        writer.rows([_row(p, i) for i, p in enumerate(paths)])
+        if data.draw(st.booleans()):
+            writer.withdraw(paths[0])
+        writer.rows([_row(p, 99) for p in paths[:2]])
+        writer.close()
+        raw = bytearray(Path(journal).read_bytes())
+        start = raw.index(b"\n") + 1  # the header stays whole
+        for _ in range(data.draw(st.integers(0, 3))):
+            at = data.draw(st.integers(start, len(raw) - 1))
+            raw[at] = data.draw(st.sampled_from(b"\t\nF0x\\"))
+        cut = data.draw(st.integers(start, len(raw)))
+        Path(journal).write_bytes(bytes(raw[:cut]) + data.draw(st.sampled_from(
+            [b"", b"F\tz\t", b"D\tz\t00000000\n", b"garbage\n"])))
+        fast, slow = read_journal(journal), _read_line_by_line(journal)
+        assert fast.rows == slow.rows
+        assert (fast.torn, fast.bad_lines, fast.good_end) == (slow.torn, slow.bad_lines,
+                                                              slow.good_end)

@@ -270,9 +270,15 @@ def status_json(manifest: str, contents: bytes = SIGNATURE) -> bytes:
 
 
 def test_status_failures_become_mt619(tmp_path: Path) -> None:
+    """The verifier's failed checks are merged as findings; a check about the SIGNATURE
+    says so itself (``Check.about_signature``), no name is guessed from."""
+    from manifest_tools.job.preflight import check_finding
+    from manifest_tools.job.verification import Check
+
     root = device(tmp_path / "dev", {"a": b"1"})
-    result = check(root, status_failures=[("device-file-matches", "differs"),
-                                          ("manifest-matches", "differs too")])
+    failed = [Check("device-file-matches", False, "differs", about_signature=True),
+              Check("manifest-matches", False, "differs too")]
+    result = check(root, extra_findings=[check_finding(c) for c in failed])
     assert [(d.path, d.message) for d in result.findings if d.rule == "MT619"] == [
         ("SIGNATURE", "device-file-matches: differs"), (None, "manifest-matches: differs too")]
     assert "MT619" not in rules(check(root))

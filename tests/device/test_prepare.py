@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from manifest_tools.device.journal import read_journal
+from manifest_tools.device.journal import JournalRow, read_journal
 from manifest_tools.device.prepare import TEMP_NAME, Hooks, prepare
 from manifest_tools.errors import UsageError
 from tests.device.test_preflight import SIGNATURE
@@ -273,3 +273,41 @@ def test_a_large_file_hashed_by_a_second_thread(job: tuple[Path, Path, Path]) ->
     assert (dev / "big.bin").read_bytes() == data
     row = read_journal(str(journal)).rows["big.bin"]
     assert (row.size, row.md5) == (len(data), hashlib.md5(data).hexdigest())
+
+
+def test_batches_made_durable_while_the_next_is_copied(job: tuple[Path, Path, Path],
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """Group mode with batches of 3 files: each batch is synced, renamed and journaled by a
+    thread of its own while the copy goes on; every file still ends on the device and in
+    the journal exactly once, each row written only after its file was renamed into
+    place."""
+    from manifest_tools.device import prepare as module
+
+    src, dev, journal = job
+    files = {f"d{n % 4}/f{n:02d}.bin": os.urandom(n * 1000) for n in range(25)}
+    for rel, data in files.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
+    monkeypatch.setattr(module, "BATCH_FILES", 3)
+    assert module.group_durability("ext4")
+    in_place: list[bool] = []
+    threads: set[str] = set()
+
+    def journaled(row: JournalRow) -> None:
+        import threading
+
+        in_place.append((dev / row.path).is_file())
+        threads.add(threading.current_thread().name)
+
+    result = prepare(src, dev, MANIFEST, journal, signature=SIGNATURE, jobs=4,
+                     hooks=Hooks(after_row=journaled))
+    assert result.stopped is None and result.errors == 0, result.findings
+    assert len(in_place) == len(files) and all(in_place)
+    assert any(name.startswith("prepare-sync") for name in threads)  # in the background
+    rows = read_journal(str(journal)).rows
+    assert {p: (r.size, r.md5) for p, r in rows.items()} == {
+        p: (len(d), hashlib.md5(d).hexdigest()) for p, d in files.items()}
+    copied = _tree(dev)
+    copied.pop("SIGNATURE", None)
+    assert {p: d for p, (d, _) in copied.items()} == files

@@ -28,7 +28,7 @@ def boom(*args: object, **kwargs: object) -> None:
 
 def test_internal_error_is_one_line_and_exit_2(run_cli: RunCli,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "validate_bytes", boom)
+    monkeypatch.setattr(validate, "validate_manifest", boom)
     result = run_cli("validate", str(MANIFEST))
     assert result.code == 2
     assert result.err.count("\n") == 1, result.err
@@ -40,7 +40,7 @@ def test_internal_error_is_one_line_and_exit_2(run_cli: RunCli,
 
 def test_debug_shows_the_traceback_and_still_exits_2(run_cli: RunCli,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "validate_bytes", boom)
+    monkeypatch.setattr(validate, "validate_manifest", boom)
     result = run_cli("--debug", "validate", str(MANIFEST))
     assert result.code == 2
     assert "Traceback (most recent call last)" in result.err

@@ -139,3 +139,53 @@ def test_a_journal_that_is_not_one(tmp_path: Path, run_cli: RunCli) -> None:
     assert r.code == 2 and "not a manifest-tools journal" in r.err
     r = run_cli("log", str(log), "--journal", str(tmp_path / "missing"))
     assert r.code == 2 and "no such journal" in r.err
+
+
+def test_blocks_counted_column_by_column_agree_with_rows(tmp_path: Path) -> None:
+    """A log long enough for whole blocks of loaded rows (the reader's Tally, compared
+    column by column, no row made): differences inside those blocks (another MD5, another
+    size, an upper-case MD5, a key under a leading '/', rows the log lacks) are found as row
+    by row, with their line numbers."""
+    from manifest_tools.device.journal import JournalHeader, JournalWriter
+    from manifest_tools.logs.journal_check import JournalCheck
+    from manifest_tools.logs.read import LogReader, Tally
+
+    journal = tmp_path / "journal"
+    writer = JournalWriter(str(journal), JournalHeader("/src", "0" * 64), None)
+    rows = [JournalRow(f"d{n % 7}/f{n}.bin", f"in/d{n % 7}/f{n}.bin", n, f"{n:032x}", n)
+            for n in range(40_000)]
+    writer.rows(rows)
+    writer.close()
+    log = tmp_path / "import-log-EX1ID"
+    with log.open("w", newline="", encoding="utf-8") as stream:
+        w = LogWriter(stream)
+        for row in rows:
+            n = row.size
+            if n in (17_001, 33_333):
+                continue  # never mentioned
+            md5 = "f" * 32 if n == 20_000 else row.md5.upper() if n == 25_000 else row.md5
+            key = f"/{BUCKET}/{row.key}" if n == 30_000 else f"{BUCKET}/{row.key}"
+            w.loaded(row.path, key, md5, n + 1 if n == 22_222 else n)
+
+    def findings(tallies: bool) -> tuple[list[tuple[str, str | None, int]], list[str], int]:
+        check = JournalCheck(str(journal))
+        made = 0
+        with log.open("rb") as stream:
+            for batch in LogReader(stream, log.name).counted(tallies=tallies):
+                if isinstance(batch, Tally):
+                    made += 1
+                    check.tally(batch)
+                else:
+                    check.rows(batch)
+        retry = check.finish(False)
+        found = sorted((d.rule, d.path, d.line) for d in check.found)
+        return found, retry, made if tallies else check.loaded
+
+    by_column, retry, tallies = findings(True)
+    by_row, retry_rows, loaded = findings(False)
+    assert tallies > 2  # the column path was taken
+    assert by_column == by_row and retry == retry_rows
+    assert {(rule, path) for rule, path, _ in by_column} == {
+        ("MT725", "d1/f20000.bin"), ("MT724", "d4/f22222.bin"), ("MT721", "d5/f17001.bin"),
+        ("MT721", "d6/f33333.bin")}
+    assert loaded == 40_000 - 2

@@ -9,9 +9,12 @@ AWS's default, is not a difference. Secret values are masked unless asked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .aws import MANIFEST_DEFAULTS, SECRET_FIELDS
+from ..aws import MANIFEST_DEFAULTS, SECRET_FIELDS
+
+if TYPE_CHECKING:
+    from ..manifest.parse import Manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +58,12 @@ def _shown(name: str, value: str, show_secrets: bool) -> str:
     return repr(value)
 
 
-def compare_fields(theirs: bytes, ours: bytes, show_secrets: bool = False,
+def compare_fields(theirs: Manifest, ours: Manifest, show_secrets: bool = False,
                    their_name: str = "CurrentManifest",
                    our_name: str = "local") -> FieldComparison | None:
-    """Field-by-field comparison; None when either manifest cannot be read as fields."""
-    from .manifest.parse import parse_manifest
-
-    a, b = parse_manifest(theirs), parse_manifest(ours)
+    """Field-by-field comparison of two parsed manifests (AWS's copy, the job's); None when
+    either cannot be read as fields."""
+    a, b = theirs, ours
     if not (a.readable and b.readable):
         return None
     fa, fb = _flatten(a.data), _flatten(b.data)

@@ -10,23 +10,28 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from .aws import SIGNATURE_FAILURES, next_step
-from .errors import BadSignature, SignatureError
-from .manifest.redact import redact_manifest_text
-from .manifest_fields import compare_fields
-from .signature import (
+from ..aws import SIGNATURE_FAILURES, next_step
+from ..errors import BadSignature, InputError, SignatureError
+from ..manifest.redact import redact_manifest_text
+from ..signature import (
     SignatureFile,
-    as_returned_by_aws,
     canonical_manifest,
     device_signature_verdict,
     parse_signature_file,
     read_signature_copy,
     verify,
 )
-from .status import JobStatus
+from ..status import JobStatus
+from .manifest_fields import compare_fields
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..manifest.parse import Manifest
+    from .loader import Job, ManifestInput
 
 ALGORITHM_NOTE = ("documented algorithm: base64(HMAC-SHA1(key, jobId + '\\n' + manifest with "
                   "CRLF->LF)); AWS never documented how the 2010 service signed")
@@ -38,6 +43,9 @@ class Check:
     ok: bool | None  # None: could not run, detail says why
     detail: str
     next_step: str = ""  # what to do when the check failed
+    # The check is about the SIGNATURE the device holds or is to hold (its bytes, or
+    # SignatureFileContents and its job id): a failure points at the device's SIGNATURE.
+    about_signature: bool = False
 
     @property
     def full_detail(self) -> str:
@@ -75,21 +83,21 @@ class Verification:
                            for c in self.checks]}
 
 
-def _parse_check(name: str, label: str, data: bytes,
-                 authoritative: bool = False) -> tuple[SignatureFile | None, Check]:
-    parsed, findings = parse_signature_file(data)
-    if authoritative:
-        findings = as_returned_by_aws(findings)
+def _parse_check(name: str, label: str, parsed: SignatureFile | None,
+                 findings: Sequence[Diagnostic]) -> Check:
+    """Whether a parsed SIGNATURE file (``signature.parse_signature_file``'s answer, or
+    the job loader's reading of SignatureFileContents as AWS returned it) is valid."""
     errors = [d for d in findings if d.is_error]
     if parsed is None or errors:
         listed = "; ".join(f"line {d.line}:{d.column} {d.rule} {d.message}" for d in errors[:5])
-        return parsed, Check(name, False, f"{label} is not a valid SIGNATURE file: {listed}")
+        return Check(name, False, f"{label} is not a valid SIGNATURE file: {listed}",
+                     about_signature=True)
     note = ""
     warnings = [d for d in findings if not d.is_error]
     if warnings:
         note = " (warnings: " + "; ".join(d.message for d in warnings[:3]) + ")"
-    return parsed, Check(name, True, f"{label} is a valid version {parsed.version} SIGNATURE "
-                         f"file for job {parsed.job_id}{note}")
+    return Check(name, True, f"{label} is a valid version {parsed.version} SIGNATURE file "
+                 f"for job {parsed.job_id}{note}", about_signature=True)
 
 
 def _lines(text: str) -> list[str]:
@@ -122,19 +130,31 @@ class _Shown(str):
         return hash(self.real)
 
 
-def _shown_lines(text: str) -> list[str]:
+def _shown_lines(text: str, parsed: Manifest | None = None) -> list[str]:
+    """``parsed``: the parse of ``text``'s bytes, used when the lines are that text (no CR
+    LF folded), so the job's manifest is not parsed again to be shown."""
     real = _lines(text)
-    masked = _lines(redact_manifest_text("".join(real)))
+    joined = "".join(real)
+    same = parsed is not None and joined == text
+    masked = _lines(redact_manifest_text(joined, parsed if same else None))
     if len(masked) != len(real):  # never expected; then mask line by line
         masked = [redact_manifest_text(line) for line in real]
     return [_Shown(shown, line) for shown, line in zip(masked, real, strict=True)]
 
 
 def manifest_diff(expected: str, actual: str, show_secrets: bool = False,
-                  expected_name: str = "CurrentManifest", actual_name: str = "local") -> str:
-    """Unified diff of two manifests (CRLF folded), secrets redacted unless asked."""
-    split = _lines if show_secrets else _shown_lines
-    lines = [str(line) for line in difflib.unified_diff(split(expected), split(actual),
+                  expected_name: str = "CurrentManifest", actual_name: str = "local",
+                  expected_parsed: Manifest | None = None,
+                  actual_parsed: Manifest | None = None) -> str:
+    """Unified diff of two manifests (CRLF folded), secrets redacted unless asked.
+    ``expected_parsed``, ``actual_parsed``: the parse of each text's UTF-8 bytes, when the
+    caller has it."""
+    if show_secrets:
+        theirs, ours = _lines(expected), _lines(actual)
+    else:
+        theirs = _shown_lines(expected, expected_parsed)
+        ours = _shown_lines(actual, actual_parsed)
+    lines = [str(line) for line in difflib.unified_diff(theirs, ours,
                                                          expected_name, actual_name)]
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
@@ -155,7 +175,8 @@ def _device_check(device_file: bytes | None, device_label: str, expected: str) -
     """The device's SIGNATURE against SignatureFileContents: the one decision
     (``signature.device_signature_verdict``) the dock and write-signature use too."""
     verdict = device_signature_verdict(device_file, expected)
-    return Check("device-file-matches", verdict.ok, f"{device_label} {verdict.detail}")
+    return Check("device-file-matches", verdict.ok, f"{device_label} {verdict.detail}",
+                 about_signature=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +185,9 @@ class _Job:
 
     status: JobStatus
     parsed: SignatureFile | None
-    manifest: bytes | None
-    manifest_label: str
+    # SignatureFileContents' findings as AWS returned it (None: there is none)
+    contents_findings: tuple[Diagnostic, ...] | None
+    manifest: ManifestInput | None
     device_file: bytes | None
     device_label: str | None
     key: str | None
@@ -181,12 +203,11 @@ def _device_root(job: _Job) -> str:
 
 
 def _check_signature_file(job: _Job) -> list[Check]:
-    if job.status.SignatureFileContents is None:
+    if job.contents_findings is None:
         return [Check("signature-file-parses", None,
-                      "the status output has no SignatureFileContents")]
-    _, check = _parse_check("signature-file-parses", "SignatureFileContents",
-                            job.status.SignatureFileContents.encode("utf-8"),
-                            authoritative=True)
+                      "the status output has no SignatureFileContents", about_signature=True)]
+    check = _parse_check("signature-file-parses", "SignatureFileContents", job.parsed,
+                         job.contents_findings)
     return [_with_next(check, "SignatureFileContents is what AWS returned: read get-status "
                        "again, as --output json, and compare")]
 
@@ -194,46 +215,54 @@ def _check_signature_file(job: _Job) -> list[Check]:
 def _check_job_id(job: _Job) -> list[Check]:
     if job.parsed is None or job.status.JobId is None:
         return [Check("job-id-matches", None, "needs JobId and a parsed "
-                      "SignatureFileContents")]
+                      "SignatureFileContents", about_signature=True)]
     same = job.parsed.job_id.upper() == job.status.JobId.upper()
     return [_with_next(Check("job-id-matches", same, f"SignatureFileContents jobId "
                              f"{job.parsed.job_id} {'equals' if same else 'differs from'} "
-                             f"JobId {job.status.JobId}"),
+                             f"JobId {job.status.JobId}", about_signature=True),
                        "the file mixes two jobs' output: run get-status for the job again")]
 
 
 def _check_signature(job: _Job) -> list[Check]:
     if job.parsed is None or job.status.Signature is None:
         return [Check("signature-matches", None, "needs Signature and a parsed "
-                      "SignatureFileContents")]
+                      "SignatureFileContents", about_signature=True)]
     same = job.parsed.signature == job.status.Signature
     return [_with_next(Check("signature-matches", same, f"SignatureFileContents signature "
                              f"{job.parsed.signature} {'equals' if same else 'differs from'} "
-                             f"Signature {job.status.Signature}"),
+                             f"Signature {job.status.Signature}", about_signature=True),
                        "the file mixes two readings: run get-status for the job again")]
 
 
 def _check_manifest(job: _Job) -> list[Check]:
     if job.manifest is None:
         return []
+    local, label = job.manifest, job.manifest.label
     current = job.status.CurrentManifest
     if current is None:
         return [Check("manifest-matches", None, "the status output has no CurrentManifest")]
-    if canonical_manifest(job.manifest) == canonical_manifest(current.encode("utf-8")):
-        return [Check("manifest-matches", True, f"{job.manifest_label} equals "
+    if canonical_manifest(local.data) == canonical_manifest(current.encode("utf-8")):
+        return [Check("manifest-matches", True, f"{label} equals "
                       "CurrentManifest (CRLF and LF compared alike)")]
-    diff = manifest_diff(current, job.manifest.decode("utf-8", errors="replace"),
-                         job.show_secrets, actual_name=job.manifest_label)
-    fields = compare_fields(current.encode("utf-8"), job.manifest, job.show_secrets,
-                            our_name=job.manifest_label)
+    from ..manifest.parse import parse_manifest
+
+    text = local.data.decode("utf-8", errors="replace")
+    # One parse of each: the field comparison and the redaction of the diff share them
+    # (the job's when the text shown is the bytes it parsed).
+    theirs = parse_manifest(current.encode("utf-8"))
+    same_text = text.encode("utf-8") == local.data
+    diff = manifest_diff(current, text, job.show_secrets, actual_name=label,
+                         expected_parsed=theirs,
+                         actual_parsed=local.parsed if same_text else None)
+    fields = compare_fields(theirs, local.parsed, job.show_secrets, our_name=label)
     if fields is not None and fields.same:
-        return [Check("manifest-matches", True, f"{job.manifest_label} has the same fields "
+        return [Check("manifest-matches", True, f"{label} has the same fields "
                       f"and values as CurrentManifest{fields.note}; the text differs in form "
                       f"only:\n{diff}")]
     what = f" ({fields.summary})" if fields is not None else ""
-    return [Check("manifest-matches", False, f"{job.manifest_label} differs from "
+    return [Check("manifest-matches", False, f"{label} differs from "
                   f"CurrentManifest{what}:\n{diff}",
-                  f"if AWS's CurrentManifest is right, fix {job.manifest_label}; if your file "
+                  f"if AWS's CurrentManifest is right, fix {label}; if your file "
                   "is, sign it (manifest-tools sign) and send it with 'aws importexport "
                   "update-job'")]
 
@@ -269,10 +298,11 @@ def _check_hmac(job: _Job) -> list[Check]:
             f"is SignatureFileContents: manifest-tools write-signature {_device_root(job)} "
             f"--status {job.status_label}"))
     if job.manifest is not None:
+        label = job.manifest.label
         checks.append(_with_next(
-            _hmac_check("hmac-local-manifest", job.manifest_label, job.manifest, s.JobId,
+            _hmac_check("hmac-local-manifest", label, job.manifest.data, s.JobId,
                         s.Signature, job.key),
-            f"{job.manifest_label} is not the manifest AWS signed: ship AWS's "
+            f"{label} is not the manifest AWS signed: ship AWS's "
             "SignatureFileContents, or re-sign your file and send it with 'aws importexport "
             "update-job'"))
     return checks
@@ -297,32 +327,53 @@ STATUS_CHECKS: tuple[Callable[[_Job], list[Check]], ...] = (
 )
 
 
-def verify_status(status: JobStatus, *, manifest: bytes | None = None,
-                  manifest_label: str = "the local manifest",
-                  device_file: bytes | None = None, device_label: str | None = None,
-                  key: str | None = None, key_missing_reason: str = "no secret key given",
-                  show_secrets: bool = False, status_label: str = "STATUS",
-                  device_is_copy: bool = False) -> Verification:
-    """Run every check that the inputs allow against get-status output.
+def verify_job(job: Job, *, show_secrets: bool = False) -> Verification:
+    """``verify``: every check the job's inputs allow, against get-status output when the
+    job has one, else the SIGNATURE (the device's or a file) on its own. Raises what the
+    device reader raised (DeviceError) and InputError when there is no SIGNATURE to check."""
+    if job.status is not None:
+        return verify_status(job, show_secrets=show_secrets)
+    label = job.device.label if job.device is not None else (
+        job.signature_file.label if job.signature_file is not None else "")
+    data = job.device.signature_bytes() if job.device is not None else (
+        job.signature_file.data if job.signature_file is not None else None)
+    if data is None:
+        raise InputError(f"{label}: no such file", label)
+    return verify_signature_file(data, label, manifest=job.manifest,
+                                 key=job.key.value if job.key else None,
+                                 key_missing_reason=job.key.missing if job.key else "")
 
-    ``device_label`` set means a device file was asked for; ``device_file`` None then means
-    the file is missing. ``status_label`` names the status file in the next steps.
-    ``device_is_copy``: the file is a copy to write (--signature-file), not the device's;
-    it is compared as write-signature would write it, and what it adds is a failed check.
+
+def verify_status(job: Job, *, show_secrets: bool = False) -> Verification:
+    """Run every check that the inputs allow against the job's get-status output.
+
+    A device (``job.device``) asked for with no SIGNATURE is a failed check; a SIGNATURE
+    file (``job.signature_file``) is a copy to write, not the device's: it is compared as
+    write-signature would write it, and what it adds is a failed check.
     """
-    parsed = None
-    if status.SignatureFileContents is not None:
-        parsed, _ = parse_signature_file(status.SignatureFileContents.encode("utf-8"))
+    assert job.status is not None
+    status_input = job.status
+    status = status_input.require().status
+    contents = status_input.signature
+    parsed = contents.parsed if contents is not None else None
+    found = contents.findings if contents is not None else None
     copy: list[Check] = []
-    if device_is_copy and device_file is not None:
-        rebuilt, copy = copy_checks(device_file, device_label or "")
+    device_file: bytes | None = None
+    device_label: str | None = None
+    if job.device is not None:
+        device_file, device_label = job.device.signature_bytes(), job.device.label
+    elif job.signature_file is not None:
+        device_label = job.signature_file.label
+        rebuilt, copy = copy_checks(job.signature_file.data, device_label)
         if rebuilt is None:  # a JSON string: said once, not also compared byte for byte
             device_label = None
         else:
             device_file = rebuilt
-    job = _Job(status, parsed, manifest, manifest_label, device_file, device_label, key,
-               key_missing_reason, show_secrets, status_label)
-    checks = [*copy, *(c for run in STATUS_CHECKS for c in run(job))]
+    key = job.key.value if job.key is not None else None
+    missing = job.key.missing if job.key is not None else "no secret key given"
+    state = _Job(status, parsed, found, job.manifest, device_file, device_label, key,
+                 missing, show_secrets, status_input.label)
+    checks = [*copy, *(c for run in STATUS_CHECKS for c in run(state))]
     return Verification(status.JobId, tuple(checks))
 
 
@@ -338,7 +389,8 @@ def copy_checks(data: bytes, label: str) -> tuple[bytes | None, list[Check]]:
         errors = [d for d in findings if d.is_error]
         if len(errors) == 1 and errors[0].rule == "MT421":
             return None, [Check("signature-file-parses", False,
-                                f"{label}: MT421 {errors[0].message}", errors[0].hint or "")]
+                                f"{label}: MT421 {errors[0].message}", errors[0].hint or "",
+                                about_signature=True)]
         return data, []
     if not copy.removed:
         return data, []
@@ -348,17 +400,18 @@ def copy_checks(data: bytes, label: str) -> tuple[bytes | None, list[Check]]:
         f"{'; '.join(copy.removed)}; copied byte for byte onto a device it is not the "
         "SIGNATURE AWS sent",
         f"write it with manifest-tools write-signature DEVICE_ROOT --signature-file {label}, "
-        "which writes the four lines without them")]
+        "which writes the four lines without them", about_signature=True)]
 
 
-def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes | None,
-                          manifest_label: str = "the local manifest", key: str | None = None,
+def verify_signature_file(signature_file: bytes, label: str, *,
+                          manifest: ManifestInput | None, key: str | None = None,
                           key_missing_reason: str = "no secret key given") -> Verification:
     """Check a SIGNATURE file on its own, and against a manifest when a key is given."""
     contents, copy = copy_checks(signature_file, label)
     if contents is None:
         return Verification(None, tuple(copy))
-    parsed, check = _parse_check("signature-file-parses", label, contents)
+    parsed, findings = parse_signature_file(contents)
+    check = _parse_check("signature-file-parses", label, parsed, findings)
     checks = [*copy, _with_next(check, f"fix {label}, or write it again with manifest-tools "
                                 "write-signature")]
     if parsed is None:
@@ -372,12 +425,13 @@ def verify_signature_file(signature_file: bytes, label: str, *, manifest: bytes 
         checks.append(Check("hmac-local-manifest", None,
                             f"{key_missing_reason}; the HMAC was not recomputed"))
     else:
+        name = manifest.label
         try:
             checks.append(_with_next(
-                _hmac_check("hmac-local-manifest", manifest_label, manifest, parsed.job_id,
+                _hmac_check("hmac-local-manifest", name, manifest.data, parsed.job_id,
                             parsed.signature, key),
-                f"{label} was not made from {manifest_label} with this key: sign it again "
-                f"(manifest-tools sign {manifest_label} --job-id {parsed.job_id}) and write "
+                f"{label} was not made from {name} with this key: sign it again "
+                f"(manifest-tools sign {name} --job-id {parsed.job_id}) and write "
                 "the result (write-signature --signature-file)"))
         except SignatureError as exc:
             checks.append(Check("hmac-local-manifest", False, str(exc)))

@@ -8,8 +8,13 @@ Warnings only: AWS's documents never said that other job ids are impossible.
 
 from __future__ import annotations
 
-from .aws import ACCESS_KEY_MISMATCH_ERROR, JOB_ID_ALPHABET, JOB_ID_ISSUED, JOB_ID_LENGTH
-from .credentials import shown_access_key_id
+from typing import TYPE_CHECKING
+
+from ..aws import ACCESS_KEY_MISMATCH_ERROR, JOB_ID_ALPHABET, JOB_ID_ISSUED, JOB_ID_LENGTH
+from ..credentials import shown_access_key_id
+
+if TYPE_CHECKING:
+    from ..manifest.parse import Manifest
 
 
 def job_id_warning(job_id: str) -> str | None:
@@ -30,17 +35,16 @@ def job_id_warning(job_id: str) -> str | None:
             + ". Copy the JobId from create-job or list-jobs")
 
 
-def manifest_access_key_id(manifest: bytes) -> str | None:
+def manifest_access_key_id(manifest: Manifest) -> str | None:
     """The manifest's top-level accessKeyId, when it has a readable one."""
-    from .manifest.parse import parse_manifest
-
-    value = parse_manifest(manifest).data.get("accessKeyId")
+    value = manifest.data.get("accessKeyId")
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def access_key_warning(manifest: bytes, access_key_id: str | None,
+def access_key_warning(manifest: Manifest, access_key_id: str | None,
                        source: str) -> str | None:
-    """The manifest's accessKeyId differs from the one beside the secret key, or None."""
+    """The manifest's accessKeyId (of the job loader's one parse) differs from the one
+    beside the secret key, or None."""
     named = manifest_access_key_id(manifest)
     if named is None or access_key_id is None or named == access_key_id:
         return None
