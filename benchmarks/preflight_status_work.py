@@ -65,8 +65,7 @@ def run(current_form: str) -> Counter[str]:
         setattr(module, attr, wrapper)
 
     counting("parse_manifest", parse, "_finish")  # every parse ends there
-    real_translate = javaregex.translate_java_regex
-    real_translate.cache_clear()
+    javaregex._decide.cache_clear()  # the per-run decisions behind translate_java_regex
     counting("translate_java_regex asked", javaregex, "translate_java_regex")
     counting("translate_java_regex asked", keys, "translate_java_regex")
     counting("KeyRules.read", keys.KeyRules, "read")
