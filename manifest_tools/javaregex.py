@@ -304,22 +304,45 @@ _ESCAPES: dict[str, Callable[[_Translator, int], None]] = {
 }
 
 
-@functools.lru_cache(maxsize=1024)
+# A manifest's patterns are decided once per run whatever the number of files and readers
+# (validate's MT611 check per file, the key rules); bounded, so a stream of distinct
+# hostile patterns costs bounded memory. A refusal is kept as its arguments: raising one
+# stored exception object again and again would grow its traceback.
+@functools.lru_cache(maxsize=4096)
+def _decide(pattern: str) -> tuple[str, re.Pattern[str]] | tuple[str, str, int, bool]:
+    try:
+        translated = _Translator(pattern).run()
+    except PatternError as exc:
+        return (str(exc), pattern, exc.offset, exc.translatable)
+    try:
+        return translated, re.compile(translated)
+    except re.error as exc:
+        # Offsets of the translation do not map back; name the pattern's problem in words.
+        return (f"not a valid regular expression: {exc.msg}", pattern, 0, True)
+
+
+def _decided(pattern: str) -> tuple[str, re.Pattern[str]]:
+    decided = _decide(pattern)
+    if len(decided) == 2:
+        return decided
+    message, text, offset, translatable = decided
+    raise PatternError(message, text, offset, translatable=translatable)
+
+
+def java_regex_error(pattern: str) -> PatternError | None:
+    """Why ``pattern`` cannot be used (see :func:`translate_java_regex`), or None."""
+    try:
+        _decided(pattern)
+    except PatternError as exc:
+        return exc
+    return None
+
+
 def translate_java_regex(pattern: str) -> str:
     """The Python ``re`` pattern with the meaning of Java ``pattern`` (see the module doc).
-
-    Cached (a pure function of its text): a manifest's patterns are translated once per
-    run, however many readers ask (``validate``'s MT611 check, the key rules).
 
     Raises :class:`PatternError` for a construct with no Python equivalent
     (``translatable=False``) or a pattern neither dialect accepts (checked by compiling the
     translation).
     """
-    translated = _Translator(pattern).run()
-    try:
-        re.compile(translated)
-    except re.error as exc:
-        # Offsets of the translation do not map back; name the pattern's problem in words.
-        raise PatternError(f"not a valid regular expression: {exc.msg}", pattern,
-                           0) from None
-    return translated
+    return _decided(pattern)[0]

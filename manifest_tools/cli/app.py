@@ -20,7 +20,8 @@ from typer.core import TyperGroup
 
 from .._version import __version__
 from ..errors import ManifestToolsError
-from .common import EXIT_CODES, ExitCode, err, exit_code_for
+from .common import EXIT_CODES, ExitCode, exit_code_for
+from .exits import fail, internal_error
 
 __all__ = ["COMMANDS", "EXIT_CODES", "ExitCode", "app", "exit_code_for", "main"]
 
@@ -154,23 +155,6 @@ def _root(
     _state["debug"] = debug
 
 
-def _fail(exc: BaseException) -> NoReturn:
-    code = exit_code_for(exc)
-    err(f"error: {_where(exc)}{exc}")
-    sys.exit(int(code))
-
-
-def _where(exc: BaseException) -> str:
-    """``source:line:col: `` of an error that is one located finding (the one helper,
-    ``diagnostics.location``), else nothing."""
-    from ..diagnostics import location
-    from ..errors import FindingsError
-
-    found = exc.diagnostics if isinstance(exc, FindingsError) else ()
-    where = location(found[0]) if len(found) == 1 else None
-    return f"{where}: " if where else ""
-
-
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: run the app and turn every outcome into a documented exit code.
 
@@ -180,17 +164,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         app(args=argv, prog_name="manifest-tools")
     except ManifestToolsError as exc:
-        _fail(exc)
+        fail(exc)
     except Exception as exc:
-        # One line, the type name only: an exception's message could hold anything.
-        if _state["debug"]:
-            import traceback
-
-            # The standard form: code lines and messages, never local variables (which
-            # could hold the secret key); then exit 2 like without --debug.
-            traceback.print_exc()
-        err(f"internal error: {type(exc).__name__}; this is a bug, please report it with "
-            "the command you ran" + ("" if _state["debug"] else " (run again with --debug "
-                                     "for the traceback)"))
-        sys.exit(int(ExitCode.TROUBLE))
+        internal_error(exc, _state["debug"])
     sys.exit(int(ExitCode.OK))

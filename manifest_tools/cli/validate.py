@@ -161,11 +161,13 @@ Checked = list[tuple["FileResult", bytes | None]]
 
 def _check_all(paths: list[str], choice: Choice) -> tuple[Checked, ExitCode]:
     """Every file's result and bytes; a file that cannot be read is an MT123 result (and
-    exit 2)."""
+    exit 2). The files are read first, in order, then checked as one batch (on every CPU
+    when there are many: manifest.batch)."""
     from ..job.loader import read_manifest
+    from ..manifest.batch import validate_batch
     from ..manifest.validate import unreadable
 
-    checked: Checked = []
+    read: list[tuple[str, bytes | None, FileResult | None]] = []
     code = ExitCode.OK
     for path in paths:
         try:
@@ -173,14 +175,19 @@ def _check_all(paths: list[str], choice: Choice) -> tuple[Checked, ExitCode]:
         except InputError as exc:
             err(str(exc))
             code = max(code, exit_code_for(exc))
-            checked.append((unreadable(path, str(exc)), None))
+            read.append((path, None, unreadable(path, str(exc))))
             continue
         name = choice.stdin_name if path == STDIN and choice.stdin_name else source.label
-        # Another kind of file (get-status output, a SIGNATURE) is the result's own finding
-        # (MT127), in every output format; no separate hint on stderr.
-        where = name if path == STDIN else path
-        result = source.validation(choice.job_type, choice.disabled_for(where), name)
-        checked.append((result, source.data))
+        read.append((name, source.data, None))
+    # Another kind of file (get-status output, a SIGNATURE) is the result's own finding
+    # (MT127), in every output format; no separate hint on stderr.
+    jobs = [(data, name, choice.job_type,
+             choice.disabled_for(name if path == STDIN else path))
+            for path, (name, data, _) in zip(paths, read, strict=True) if data is not None]
+    results = iter(validate_batch(jobs))
+    checked: Checked = []
+    for _, data, failed in read:
+        checked.append((next(results), data) if failed is None else (failed, None))
     return checked, code
 
 

@@ -1,7 +1,7 @@
 """MD5 of device files, several at a time.
 
-hashlib releases the GIL while it digests a buffer larger than 2 KiB, and ``readinto`` a
-1 MiB buffer releases it while the kernel reads, so threads use every core on many files and
+hashlib releases the GIL while it digests a buffer larger than 2 KiB, and ``os.read`` of
+1 MiB releases it while the kernel reads, so threads use every core on many files and
 one thread keeps pace with ``md5sum`` on one big file. Each file is opened by
 ``device.opening.open_listed``: name by name from the device root's descriptor, never
 through a symlink, never waiting on a FIFO, and only if it is still the regular file the
@@ -63,11 +63,15 @@ def md5_fd(fd: int, progress: _Advance | None = None) -> tuple[str, int]:
         if hasattr(os, "posix_fadvise"):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
         digest = hashlib.md5(usedforsecurity=False)
-        buffer = bytearray(CHUNK)
-        view = memoryview(buffer)
         total = 0
-        while n := os.readv(fd, [buffer]):
-            digest.update(view[:n])
+        # A fresh bytes object per read, not readv/readinto into one reused bytearray: the
+        # reused buffer measured ~0.1 s more system time per 256 MiB here (0.19-0.24 s
+        # against 0.07-0.11 s, page-cached tmpfs; the user time is equal), which was most
+        # of `log --device`'s overhead over md5sum on one big file. glibc hands the freed
+        # 1 MiB back for the next read, so memory stays one chunk.
+        while chunk := os.read(fd, CHUNK):
+            digest.update(chunk)
+            n = len(chunk)
             total += n
             if progress is not None:
                 progress(0, n)

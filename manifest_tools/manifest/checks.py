@@ -303,8 +303,7 @@ def check_po_box(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
 def check_ignore_patterns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     """An ignore pattern must be a Java regular expression the toolkit can read (MT611; the
     translation is in javaregex.py, shared with the device preflight)."""
-    from ..errors import PatternError
-    from ..javaregex import translate_java_regex
+    from ..javaregex import java_regex_error
 
     value = m.data.get("ignore")
     items = [("/ignore", value)] if isinstance(value, str) else (
@@ -313,9 +312,8 @@ def check_ignore_patterns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic
     for pointer, pattern in items:
         if not isinstance(pattern, str):
             continue
-        try:
-            translate_java_regex(pattern)
-        except PatternError as exc:
+        exc = java_regex_error(pattern)
+        if exc is not None:
             yield error("MT611", f"ignore pattern '{clip(pattern)}': {exc}",
                         *m.position(pointer), pointer)
 
