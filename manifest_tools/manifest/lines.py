@@ -143,6 +143,7 @@ class LinePass:
         self.tab_first: tuple[int, int] | None = None
         self.tab_lines = 0
         self.after_empty_secret = False
+        self._around: tuple[list[int], list[int]] | None = None  # see content_around
 
     def run(self) -> LineResult:
         self.result.json_form = _is_json(self.raw)
@@ -225,8 +226,7 @@ class LinePass:
     def neighbour_indent(self, line0: int) -> int:
         """The indentation a tab-indented line most probably means: its sibling's, or one
         level under a line that opens a block."""
-        before = _content_line(self.raw, line0, -1)
-        after = _content_line(self.raw, line0, +1)
+        before, after = self.content_around(line0)
         if before is None:
             return 0
         prev_indent = indent_of(before)
@@ -234,6 +234,32 @@ class LinePass:
             nxt = indent_of(after) if after is not None else 0
             return nxt if nxt > prev_indent else prev_indent + 2
         return prev_indent
+
+    def content_around(self, line0: int) -> tuple[str | None, str | None]:
+        """The nearest lines before and after ``line0`` that hold a field, not a tab, within
+        _NEIGHBOUR_REACH lines. Found from two index tables made in one pass the first time a
+        tab line asks (a file of tab lines would otherwise rescan 2 x 20 lines per line)."""
+        if self._around is None:
+            count = len(self.raw)
+            flags = [_is_content(line) for line in self.raw]
+            before, after = [-1] * count, [-1] * count
+            last = -1
+            for n in range(count):
+                before[n] = last
+                if flags[n]:
+                    last = n
+            last = -1
+            for n in range(count - 1, -1, -1):
+                after[n] = last
+                if flags[n]:
+                    last = n
+            self._around = (before, after)
+        before, after = self._around
+        prev, nxt = before[line0], after[line0]
+        return (split_break(self.raw[prev])[0]
+                if prev >= 0 and line0 - prev <= _NEIGHBOUR_REACH else None,
+                split_break(self.raw[nxt])[0]
+                if nxt >= 0 and nxt - line0 <= _NEIGHBOUR_REACH else None)
 
     def fix_control(self, line0: int, body: str) -> str:
         if not _CONTROL.search(body):
@@ -393,17 +419,12 @@ def _is_json(lines: list[str]) -> bool:
 _NEIGHBOUR_REACH = 20
 
 
-def _content_line(lines: list[str], line0: int, step: int) -> str | None:
-    """The nearest line before (step -1) or after (+1) that holds a field, not a tab."""
-    n = line0 + step
-    stop = line0 + step * (_NEIGHBOUR_REACH + 1)
-    while 0 <= n < len(lines) and n != stop:
-        body = split_break(lines[n])[0]
-        if body.strip() and not body.lstrip().startswith("#") and "\t" not in body[
-                : len(body) - len(body.lstrip(" \t"))]:
-            return body
-        n += step
-    return None
+def _is_content(line: str) -> bool:
+    """A line that holds a field (not blank, not a comment, no tab in its indentation)."""
+    body = split_break(line)[0]
+    stripped = body.lstrip(" \t")
+    return bool(body.strip()) and not body.lstrip().startswith("#") and \
+        "\t" not in body[: len(body) - len(stripped)]
 
 
 def _invisible_spots(body: str) -> list[int]:
