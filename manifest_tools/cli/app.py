@@ -43,6 +43,23 @@ COMMANDS: dict[str, str] = {
     "rules": "rules:rules_command",
 }
 
+# The one line each command gets in the root --help (click would cut each help's first
+# sentence at 45 characters, mid-thought).
+SHORT_HELP: dict[str, str] = {
+    "validate": "Validate manifests (2.0 and 3.0) before shipping.",
+    "init": "Print a commented skeleton manifest to fill in.",
+    "schema": "Print a job type's JSON Schema.",
+    "sign": "Compute a manifest's SIGNATURE file for a job id.",
+    "write-signature": "Write the SIGNATURE into a device root, atomically.",
+    "verify": "Check a job's SIGNATURE and manifest against get-status.",
+    "status": "Summarise get-status or list-jobs output.",
+    "preflight": "Check a device before shipping: files, keys, SIGNATURE.",
+    "prepare": "Copy files onto the device with a journal; resume.",
+    "log": "Read a job's log; reconcile it with the device or journal.",
+    "service": "Rehearse whole jobs on a local Import/Export service.",
+    "rules": "List every rule, or explain one.",
+}
+
 
 def load_command(name: str, spec: str) -> Any:
     """The click command for ``spec``, built by typer from the function's annotations."""
@@ -54,6 +71,7 @@ def load_command(name: str, spec: str) -> Any:
         obj = single
     command = typer.main.get_command(obj)
     command.name = name
+    command.short_help = SHORT_HELP[name]
     return command
 
 
@@ -118,8 +136,10 @@ class LazyGroup(TyperGroup):
 app = typer.Typer(
     cls=LazyGroup,
     name="manifest-tools",
-    help="Validate AWS Import/Export (Disk) manifests, write and verify SIGNATURE files, and "
-    "read get-status output. Exit codes: 0 clean, 1 findings, 2 usage or I/O error.",
+    help="AWS Import/Export (Disk) jobs from manifest to log: validate manifests, sign and "
+    "write SIGNATURE files, read and verify get-status output, check and prepare the device, "
+    "reconcile AWS's job log, and rehearse a job on a local service. Exit codes: 0 clean, "
+    "1 findings, 2 usage or I/O error.",
     no_args_is_help=True,
     # Locals in tracebacks could show the secret key: never pretty-print exceptions.
     pretty_exceptions_enable=False,

@@ -145,7 +145,7 @@ def require_valid(manifest: ManifestInput, job_type: JobType | None = None) -> N
     """Validation errors stop the command (exit 1), after the findings on stderr."""
     result = manifest.validation(job_type)
     if not result.valid:
-        from ..report.findings import RENDERERS, RenderOptions
+        from ..report.validate import RENDERERS, RenderOptions
 
         typer.echo(RENDERERS["text"]([result], RenderOptions(quiet=True)), err=True,
                    nl=False)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..manifest.fix import FixResult
     from ..manifest.validate import FileResult
-    from ..report.findings import RenderOptions
+    from ..report.validate import RenderOptions
 
 
 # --format's choices: the rows of the reporters' table (typer completes and checks them).
@@ -112,7 +112,7 @@ def validate(
 ) -> int:
     """Validate manifests: syntax, schema and cross-field rules, every finding located."""
     from ..config import load_config
-    from ..report.findings import RenderOptions, fails
+    from ..report.validate import RenderOptions, fails
     from ..selection import resolve, split_selectors
 
     settings = load_config(explicit=config, isolated=isolated)
@@ -256,9 +256,9 @@ def _report(results: list[FileResult], fmt: str, output_file: str | None, statis
             options: RenderOptions) -> None:
     """The --format report to stdout, or to --output-file with the text report on stdout;
     --statistics replaces the text report's finding lines."""
-    from ..report.findings import RenderOptions, summary
     from ..report.reporters import renderer
     from ..report.statistics import render_statistics
+    from ..report.validate import RenderOptions, summary
 
     if output_file is not None:
         from ..outputs import write_atomic

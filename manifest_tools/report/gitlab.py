@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from ..diagnostics import Diagnostic
 from ..manifest.validate import FileResult
-from .findings import RenderOptions, located_in, relative_path
+from .validate import RenderOptions, located_in, relative_path
 
 
 def _issue(path: str, d: Diagnostic, seen: dict[str, int], severity: str

@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from ..diagnostics import Diagnostic
 from ..manifest.validate import FileResult
-from .findings import RenderOptions, located_in
+from .validate import RenderOptions, located_in
 
 # Characters XML 1.0 cannot hold at all (a message quoting a strange file name could).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

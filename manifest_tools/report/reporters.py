@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from .findings import Renderer
+    from .validate import Renderer
 
 
 class Reporter(NamedTuple):
@@ -21,11 +21,11 @@ class Reporter(NamedTuple):
 
 
 REPORTERS: dict[str, Reporter] = {
-    "text": Reporter("findings", "render_text", "path:line:col: severity RULE message lines "
+    "text": Reporter("validate", "render_text", "path:line:col: severity RULE message lines "
                      "and a summary"),
-    "json": Reporter("findings", "render_json", "one JSON document (a stable API)"),
-    "sarif": Reporter("findings", "render_sarif", "SARIF 2.1.0, for GitHub code scanning"),
-    "github": Reporter("findings", "render_github", "GitHub Actions annotations"),
+    "json": Reporter("validate", "render_json", "one JSON document (a stable API)"),
+    "sarif": Reporter("validate", "render_sarif", "SARIF 2.1.0, for GitHub code scanning"),
+    "github": Reporter("validate", "render_github", "GitHub Actions annotations"),
     "junit": Reporter("junit", "render_junit", "JUnit XML, for CI test tabs"),
     "gitlab": Reporter("gitlab", "render_gitlab", "GitLab code-quality JSON"),
 }

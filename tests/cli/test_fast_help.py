@@ -65,3 +65,13 @@ def test_other_arguments_go_to_the_full_cli() -> None:
     proc = _run("from manifest_tools.cli.entry import main; main(['validate', '--help'])", 100)
     assert proc.returncode == 0
     assert "Usage: manifest-tools validate" in proc.stdout
+
+
+def test_every_command_has_its_whole_line_in_the_root_help() -> None:
+    from manifest_tools.cli.app import COMMANDS, SHORT_HELP
+
+    assert list(SHORT_HELP) == list(COMMANDS)
+    listed = _roothelp.ROOT_HELP.split("Commands:\n", 1)[1]
+    for name, line in SHORT_HELP.items():
+        assert f"  {name} " in listed and " ".join(line.split()[:3]) in listed, name
+    assert "..." not in listed  # click's cut of a long first sentence

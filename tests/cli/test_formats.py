@@ -19,14 +19,14 @@ from jsonschema import Draft4Validator, FormatChecker
 from manifest_tools.diagnostics import Diagnostic, Severity
 from manifest_tools.manifest.jobtype import JobType
 from manifest_tools.manifest.validate import FileResult
-from manifest_tools.report.findings import (
+from manifest_tools.report.reporters import renderer
+from manifest_tools.report.validate import (
     README_URL,
     RENDERERS,
     RenderOptions,
     render_github,
     render_sarif,
 )
-from manifest_tools.report.reporters import renderer
 from manifest_tools.rules import RULES
 from tests import cputime
 from tests.conftest import RunCli
