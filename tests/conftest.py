@@ -25,6 +25,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # Longest work first, so that no worker starts a long unit while the other has finished:
+    # the xdist groups (one worker each: the hostile inputs, the packaging builds), then the
+    # slow tests, then the rest; a stable sort keeps each class in collection order (the
+    # same on every worker, as xdist requires).
+    items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("xdist_group") is not None:
+        return 0
+    return 1 if item.get_closest_marker("slow") is not None else 2
 
 
 def grouping_lost(item: pytest.Item) -> bool:
