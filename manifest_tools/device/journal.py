@@ -182,16 +182,23 @@ def _record(fields: list[bytes]) -> JournalRow | str | None:
 def read_journal(path: str) -> Journal:
     """The whole journal: the rows in force (the last record of each path)."""
     journal = Journal(JournalHeader("", ""))
+    with _reading(path) as stream:
+        _read_into(stream, path, journal)
+    return journal
+
+
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[BinaryIO]:
+    """The journal open for reading; any failure to open or read it is one InputError."""
     try:
         with open(path, "rb") as stream:
-            _read_into(stream, path, journal)
+            yield stream
     except FileNotFoundError:
         raise InputError(f"{path}: no such journal", path) from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a journal", path) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
-    return journal
 
 
 def _read_into(stream: BinaryIO, path: str, journal: Journal) -> None:
@@ -543,15 +550,8 @@ def _parse_line(line: str) -> JournalRow | str | None:
 
 
 def read_header(path: str) -> JournalHeader:
-    try:
-        with open(path, "rb") as stream:
-            first = stream.readline()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such journal", path) from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a journal", path) from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
+    with _reading(path) as stream:
+        first = stream.readline()
     if not first.endswith(b"\n"):
         raise InputError(f"{path}: not a manifest-tools journal", path)
     return _parse_header(_checked(first[:-1]), path)
