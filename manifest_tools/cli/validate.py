@@ -163,7 +163,7 @@ def _check_all(paths: list[str], choice: Choice) -> tuple[Checked, ExitCode]:
     """Every file's result and bytes; a file that cannot be read is an MT123 result (and
     exit 2). The files are read first, in order, then checked as one batch (on every CPU
     when there are many: manifest.batch)."""
-    from ..job.loader import read_manifest
+    from ..job.manifest_input import read_manifest
     from ..manifest.batch import validate_batch
     from ..manifest.validate import unreadable
 

@@ -9,7 +9,6 @@ jsonschema is imported here only, and only when a file is checked.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -64,11 +63,16 @@ def schema_folder() -> Traversable:
     ``manifest_tools`` before any installed one, and that has no ``schemas`` sub-package:
     then the folder beside it is the one.
 
-    A wheel installed as files has the package as a folder beside this one: that is taken
+    A wheel installed as files has the package as a folder beside this one, and a checkout
+    (its ``pyproject.toml`` beside ``manifest_tools/``) has the folder above: both are taken
     without importing importlib.resources (~45 M instructions, a tenth of a ``validate``)."""
-    installed = Path(__file__).resolve().parents[1] / "schemas"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "schemas"
     if installed.is_dir():
         return installed
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "schemas").is_dir():
+        return checkout / "schemas"
     from importlib import resources
 
     try:
@@ -478,5 +482,7 @@ def _suggest(extra: str, known: set[str]) -> str | None:
     for name in known:
         if name.lower() == extra.lower():
             return name
+    import difflib  # only for a field not in the schema
+
     close = difflib.get_close_matches(extra, sorted(known), n=1, cutoff=0.85)
     return close[0] if close else None

@@ -30,7 +30,6 @@ from ..diagnostics import Diagnostic, clip, warning
 from ..rules import RULES
 from .lines import LINE, split_break
 
-MARKER = b"manifest-tools:"
 _DIRECTIVE = re.compile(r"(?:^|(?<=[ \t]))#[ \t]*manifest-tools:[ \t]*(?P<body>.*)$")
 _BODY = re.compile(r"(?P<kind>[A-Za-z-]+)[ \t]*=[ \t]*(?P<ids>[^#]*?)[ \t]*(?:#.*)?$")
 KINDS = ("disable-line", "disable-file")
