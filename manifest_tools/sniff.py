@@ -82,8 +82,13 @@ def _unquoted(text: str) -> str:
 
 
 def _is_signature(text: str) -> bool:
-    lines = [ln for ln in text.replace("\r", "").split("\n") if ln.strip()]
-    if not 3 <= len(lines) <= 6:
+    lines: list[str] = []
+    for ln in text.replace("\r", "").split("\n"):
+        if ln.strip():
+            lines.append(ln)
+            if len(lines) > 6:  # a manifest's seventh line: no need to look at the rest
+                return False
+    if len(lines) < 3:
         return False
     keys = set()
     for line in lines:

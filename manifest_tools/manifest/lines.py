@@ -172,22 +172,31 @@ class LinePass:
         body = self.fix_tab(line0, body)
         body = self.fix_control(line0, body)
         body = self.fix_invisible(line0, body, hidden)
-        if not self.result.json_form and body.strip() and not body.lstrip().startswith("#"):
-            body = self.block_line(line0, body, hidden)
-        key = _KEY_LINE.match(body) if ":" in body else None
+        stripped = body.lstrip()
+        key: re.Match[str] | None = None
+        if not self.result.json_form and stripped and not stripped.startswith("#"):
+            fixed, key = self.block_line(line0, body, hidden)
+            if fixed is not body:
+                body, key = fixed, None
+                stripped = body.lstrip()
+        if key is None and ":" in body:  # (the pattern needs a colon)
+            key = _KEY_LINE.match(body)
         is_secret = key is not None and key.group("key") in SECRET_FIELDS
         if is_secret:
             self.result.secret_lines.add(line0 + 1)
-        if body.strip() and not body.lstrip().startswith("#"):
+        if stripped and not stripped.startswith("#"):
             self.after_empty_secret = is_secret and key is not None and not key.group("value")
         return body + end
 
-    def block_line(self, line0: int, body: str, hidden: bool) -> str:
+    def block_line(self, line0: int, body: str, hidden: bool
+                   ) -> tuple[str, re.Match[str] | None]:
+        """The line with its fixes; with the ``_KEY_LINE`` match of the returned line when
+        that is the very string it matched (else None: the caller matches again)."""
         body = self.fix_key_equals(line0, body, hidden)
         body = self.fix_compact(line0, body)
         key = _KEY_LINE.match(body)
         if key is None or not key.group("value"):
-            return body
+            return body, key
         # On the line after an empty secret even the key may be the secret: never named.
         name = "this line" if hidden else key.group("key")
         secret = hidden or name in SECRET_FIELDS
@@ -197,13 +206,14 @@ class LinePass:
             # '***' cannot even be read as an alias: make it a plain word of the same length
             # (the builder puts the original text back).
             return body[:start] + re.sub(r"^\*+", lambda m: "_" * len(m.group()), value) + (
-                body[start + len(value):])
+                body[start + len(value):]), None
         if value[0] in "\"'[{|>&*!%@`":
-            return body
+            return body, key
         if not secret:
             self.smart_quotes(line0, name, start, value)
         self.comment_cut(line0, name, start, value, secret)
-        return self.fix_colon_in_value(line0, body, name, start, value)
+        fixed = self.fix_colon_in_value(line0, body, name, start, value)
+        return fixed, key if fixed is body else None
 
     # --- the steps ------------------------------------------------------------------------
 
@@ -262,7 +272,8 @@ class LinePass:
                 if nxt >= 0 and nxt - line0 <= _NEIGHBOUR_REACH else None)
 
     def fix_control(self, line0: int, body: str) -> str:
-        if not _CONTROL.search(body):
+        # Every character _CONTROL finds is unprintable: a printable line has none.
+        if body.isprintable() or not _CONTROL.search(body):
             return body
         for bad in _CONTROL.finditer(body):
             if not self.findings.wants("MT113"):

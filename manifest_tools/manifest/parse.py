@@ -21,7 +21,7 @@ reference). The service parsed leniently, so we do too, with a warning for each 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +155,8 @@ class _Seq:
 _Node = _Scalar | _Map | _Seq
 
 
-def _events(text: str) -> Iterator[Any]:
+def _event_source(text: str) -> Callable[[], Any]:
+    """The engine's next event for ``text``, call after call; the last is StreamEndEvent."""
     try:
         from ruamel.yaml import cyaml
 
@@ -164,14 +165,11 @@ def _events(text: str) -> Iterator[Any]:
     except (ImportError, AttributeError):  # pragma: no cover - no clib: slower, same events
         from ruamel.yaml import YAML
 
-        yield from YAML(typ="safe", pure=True).parse(text)
-        return
-    parser = c_parser(text)
-    while True:
-        event = parser.get_event()
-        yield event
-        if type(event).__name__ == "StreamEndEvent":
-            return
+        events: Iterator[Any] = iter(YAML(typ="safe", pure=True).parse(text))
+        return events.__next__
+    # The C parser's own method: no generator frame per event.
+    get_event: Callable[[], Any] = c_parser(text).get_event
+    return get_event
 
 
 class _Builder:
@@ -196,6 +194,7 @@ class _Builder:
         self.secret_spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self.skip_secret = False
         self.stopped = False  # the reading ended before the end of the text
+        self.hid_keys = False  # a key was renamed to HIDDEN_KEY (see hidden_pointers)
 
     def mark(self, event: Any) -> None:
         """Note the text of ``event`` (a node inside a secret) as secret."""
@@ -245,7 +244,7 @@ class _Builder:
             return True
         if kind == "AliasEvent":
             return self.alias(event, position)
-        self.node_marks(event, kind, position)
+        self.node_marks(event, kind, position, secret)
         if kind == "ScalarEvent":
             self.add(_Scalar(placeholder or event.value, position), position)
             return True
@@ -280,9 +279,10 @@ class _Builder:
         self.add(_Scalar("", position), position)
         return True
 
-    def node_marks(self, event: Any, kind: str, position: tuple[int, int]) -> None:
-        """Anchors and tags on a node (a password `&Pa55` or `!Pa55` is never echoed)."""
-        secret = self.in_secret()
+    def node_marks(self, event: Any, kind: str, position: tuple[int, int],
+                   secret: bool) -> None:
+        """Anchors and tags on a node (a password `&Pa55` or `!Pa55` is never echoed);
+        ``secret``: the node is (in) a secret field's value (``in_secret``)."""
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             shown = "an anchor" if secret else f"anchor '&{clip(str(anchor))}'"
@@ -369,6 +369,7 @@ class _Builder:
         if head.strip() and tail in MANIFEST_FIELDS:
             last.value = head.strip()
             return tail
+        self.hid_keys = True
         return HiddenKey(HIDDEN_KEY.format(line=line))
 
 
@@ -412,9 +413,12 @@ def _fold_block(root: _Map, block: str, fields: frozenset[str], diags: list[Diag
 
 
 def _to_data(root: _Map) -> tuple[Tree, dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """The plain tree and the pointer -> position maps. The work list fills mappings in
+    reverse, so each mapping gets its keys in file order first (a builder's mapping holds
+    each key once), then its values."""
     spans: dict[str, tuple[int, int]] = {"": root.pos}
     key_spans: dict[str, tuple[int, int]] = {}
-    data: Tree = {}
+    data: Tree = dict.fromkeys(name for name, _, _ in root.items)
     work: list[tuple[_Node, Any, str | int, str]] = []
     for name, key_pos, node in root.items:
         pointer = pointer_join("", name)
@@ -426,7 +430,7 @@ def _to_data(root: _Map) -> tuple[Tree, dict[str, tuple[int, int]], dict[str, tu
         if isinstance(node, _Scalar):
             value: Any = node.value
         elif isinstance(node, _Map):
-            value = {}
+            value = dict.fromkeys(name for name, _, _ in node.items)
             for name, key_pos, child in node.items:
                 child_pointer = pointer_join(pointer, name)
                 key_spans[child_pointer] = key_pos
@@ -436,23 +440,7 @@ def _to_data(root: _Map) -> tuple[Tree, dict[str, tuple[int, int]], dict[str, tu
             for n, child in enumerate(node.items):
                 work.append((child, value, n, pointer_join(pointer, n)))
         container[slot] = value
-    _restore_order(root, data)
     return data, spans, key_spans
-
-
-def _restore_order(root: _Map, data: Tree) -> None:
-    """The work list fills mappings in reverse; put keys back in file order (messages and
-    re-rendering read better that way)."""
-    stack: list[tuple[_Node, Any]] = [(root, data)]
-    while stack:
-        node, value = stack.pop()
-        if isinstance(node, _Map) and isinstance(value, dict):
-            ordered = {name: value[name] for name, _, _ in node.items}
-            value.clear()
-            value.update(ordered)
-            stack.extend((child, value[name]) for name, _, child in node.items)
-        elif isinstance(node, _Seq) and isinstance(value, list):
-            stack.extend(zip(node.items, value, strict=True))
 
 
 def parse_manifest(data: bytes) -> Manifest:
@@ -492,9 +480,13 @@ def _build(lines: LineResult, diags: list[Diagnostic], positions: Positions
     mark = len(diags)
     builder = _Builder(positions, diags, lines.placeholders)
     try:
-        for event in _events(lines.text):
+        next_event = _event_source(lines.text)
+        while True:
+            event = next_event()
             if not builder.feed(event):
                 builder.stopped = True
+                break
+            if type(event).__name__ == "StreamEndEvent":
                 break
     except Exception as exc:  # the engine's YAMLError family, ReaderError, and kin
         del diags[mark:]  # a second reading repeats what the builder found before the error
@@ -516,7 +508,8 @@ def _finish(builder: _Builder, diags: list[Diagnostic], compact: bool) -> Manife
         return Manifest({}, {}, {}, diags, readable=False, compact=compact)
     flattened = _fold_flattened_address(root, diags)
     tree, spans, key_spans = _to_data(root)
-    hidden = hidden_pointers(tree)
+    # Only the builder renames keys: without one renamed there is nothing to look for.
+    hidden = hidden_pointers(tree) if builder.hid_keys else set()
     return Manifest(tree, spans, key_spans, diags, readable=True, compact=compact,
                     flattened_address=flattened, hidden=hidden,
                     secret_spans=builder.secret_spans, complete=not builder.stopped)

@@ -26,8 +26,10 @@ def _label(path: list[str | int]) -> str:
 def placeholder_diagnostics(manifest: Manifest) -> list[Diagnostic]:
     """MT208 for each placeholder value (``manifest.unfilled``, a property of the parse:
     this rule reads it as the others do)."""
-    found: list[Diagnostic] = []
     unfilled = manifest.unfilled
+    if not unfilled:
+        return []
+    found: list[Diagnostic] = []
     for pointer, path, value in text_values(manifest.data):
         if pointer not in unfilled:
             continue

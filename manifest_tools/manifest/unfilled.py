@@ -37,6 +37,21 @@ def text_values(data: Any, pointer: str = "") -> Iterator[tuple[str, list[str | 
 
 
 def unfilled_pointers(data: Any) -> frozenset[str]:
-    """Pointers of the placeholder values in ``data`` (a parsed manifest's tree)."""
-    return frozenset(pointer for pointer, _, value in text_values(data)
-                     if is_placeholder(value))
+    """Pointers of the placeholder values in ``data`` (a parsed manifest's tree). The walk of
+    :func:`text_values`, with a pointer made only for a placeholder or a container (most
+    values are neither: the pointers were most of the time of a bulk ``validate``)."""
+    if isinstance(data, str):
+        return frozenset({""}) if is_placeholder(data) else frozenset()
+    found: set[str] = set()
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, at = stack.pop()
+        items = (node.items() if isinstance(node, dict)
+                 else enumerate(node) if isinstance(node, list) else ())
+        for key, value in items:
+            if isinstance(value, str):
+                if is_placeholder(value):
+                    found.add(pointer_join(at, key))
+            elif isinstance(value, dict | list):
+                stack.append((value, pointer_join(at, key)))
+    return frozenset(found)
