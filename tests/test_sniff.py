@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from manifest_tools.sniff import sniff, wrong_kind
+from manifest_tools.sniff import WORD_FILTERS, sniff, wrong_kind
 from tests.status.render import (
     powershell_redirect,
     render_json,
@@ -96,3 +98,19 @@ def test_wrong_kind_names_the_command_and_stays_quiet_for_the_right_kind() -> No
     hint = wrong_kind(status, "manifest")
     assert hint is not None and "manifest-tools status" in hint
     assert wrong_kind(b"garbage", "manifest") is None
+
+
+
+@pytest.mark.parametrize("index", range(len(WORD_FILTERS)))
+def test_every_text_a_pattern_matches_holds_one_of_its_words(index: int) -> None:
+    """The words filter in front of each search never hides a match: texts generated from
+    the pattern itself (hypothesis' from_regex) all hold one of its words."""
+    pattern, words = WORD_FILTERS[index]
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.from_regex(pattern))
+    def check(text: str) -> None:
+        assert pattern.search(text) is not None
+        assert any(word in text for word in words), text
+
+    check()
