@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from .errors import UsageError
-from .rules import RULES
 
 
 def split_selectors(values: Iterable[str]) -> list[str]:
@@ -29,6 +28,8 @@ def split_selectors(values: Iterable[str]) -> list[str]:
 
 def expand(selector: str, where: str) -> frozenset[str]:
     """The rule ids a selector names; ``where`` says where it was written, for the error."""
+    from .rules import RULES  # only for a selector: a plain run needs no rule table
+
     wanted = selector.strip().upper()
     found = frozenset(r for r in RULES if r.startswith(wanted)) if wanted else frozenset()
     if not found:

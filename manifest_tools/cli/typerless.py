@@ -20,12 +20,11 @@ colour, and a whole run of each kind with typer's.
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 from typing import Any
 
-# click's _compat._ansi_re, character for character.
-_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
+# click's _compat._ansi_re, character for character (compiled when there is an ESC).
+_ANSI = r"\033\[[;?0-9]*[a-zA-Z]"
 
 
 class Declared:
@@ -85,8 +84,10 @@ def echo(message: object = None, nl: bool = True, err: bool = False) -> None:
         strip = not _isatty(stream) and not stream.__class__.__module__.startswith("ipykernel.")
     else:
         strip = not CONTEXT.color
-    if strip:
-        out = _ANSI.sub("", out)
+    if strip and "\033" in out:
+        import re
+
+        out = re.sub(_ANSI, "", out)
     stream.write(out)
     stream.flush()
 

@@ -257,7 +257,6 @@ def _report(results: list[FileResult], fmt: str, output_file: str | None, statis
     """The --format report to stdout, or to --output-file with the text report on stdout;
     --statistics replaces the text report's finding lines."""
     from ..report.reporters import renderer
-    from ..report.statistics import render_statistics
     from ..report.validate import RenderOptions, summary
 
     if output_file is not None:
@@ -270,6 +269,8 @@ def _report(results: list[FileResult], fmt: str, output_file: str | None, statis
     if not statistics:
         typer.echo(renderer(fmt)(results, options), nl=False)
         return
+    from ..report.statistics import render_statistics
+
     counts = render_statistics(results)
     if fmt == "text":
         typer.echo(counts + summary(results, options.strict))

@@ -303,12 +303,14 @@ def check_po_box(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
 def check_ignore_patterns(m: Manifest, job_type: JobType) -> Iterator[Diagnostic]:
     """An ignore pattern must be a Java regular expression the toolkit can read (MT611; the
     translation is in javaregex.py, shared with the device preflight)."""
-    from ..javaregex import java_regex_error
-
     value = m.data.get("ignore")
     items = [("/ignore", value)] if isinstance(value, str) else (
         [(pointer_join("/ignore", i), v) for i, v in enumerate(value)]
         if isinstance(value, list) else [])
+    if not items:
+        return  # most manifests have no ignore list: javaregex is not even imported
+    from ..javaregex import java_regex_error
+
     for pointer, pattern in items:
         if not isinstance(pattern, str):
             continue

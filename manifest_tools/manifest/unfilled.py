@@ -15,12 +15,17 @@ from typing import Any
 from ..aws import PLACEHOLDER
 from ..diagnostics import pointer_join
 
-_TEMPLATE = re.compile(r"\[[^\]]*\]|<[^<>]+>|\{[^{}]*\}|\*{2,}.*", re.DOTALL)
+_TEMPLATE = r"\[[^\]]*\]|<[^<>]+>|\{[^{}]*\}|\*{2,}.*"
+# Each form of _TEMPLATE starts with one of these: other values are not matched against it.
+_TEMPLATE_STARTS = ("[", "<", "{", "*")
+_CHANGE_ME = PLACEHOLDER.lower()
 
 
 def is_placeholder(value: str) -> bool:
     text = value.strip()
-    return PLACEHOLDER.lower() in text.lower() or bool(_TEMPLATE.fullmatch(text))
+    return _CHANGE_ME in text.lower() or (
+        text.startswith(_TEMPLATE_STARTS)
+        and re.fullmatch(_TEMPLATE, text, re.DOTALL) is not None)
 
 
 def text_values(data: Any, pointer: str = "") -> Iterator[tuple[str, list[str | int], str]]:

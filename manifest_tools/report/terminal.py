@@ -11,10 +11,15 @@ UTF-8, or a ``\\udXXX`` escape) as ``\\udXXX``, which also keeps the output enco
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = ["escape_controls"]
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    # Compiled on first use: most runs print nothing that needs it (~1 ms to compile).
+    return re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _escaped(found: re.Match[str]) -> str:
@@ -24,4 +29,6 @@ def _escaped(found: re.Match[str]) -> str:
 
 def escape_controls(text: str) -> str:
     """``text`` with every control character but LF and TAB escaped (see the module)."""
-    return _UNSAFE.sub(_escaped, text)
+    if text.isprintable():  # every character the pattern finds is unprintable
+        return text
+    return _unsafe().sub(_escaped, text)

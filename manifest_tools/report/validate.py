@@ -15,7 +15,6 @@ from pathlib import PurePath
 from .._version import __version__
 from ..diagnostics import Diagnostic, Severity, location
 from ..manifest.validate import FileResult
-from ..rules import RULES
 from .terminal import escape_controls
 
 README_URL = "https://github.com/manifest-tools/manifest-tools/blob/main/README.md"
@@ -218,6 +217,8 @@ def _region(d: Diagnostic) -> dict[str, int]:
 
 
 def sarif_rule(rule_id: str) -> dict[str, object]:
+    from ..rules import RULES
+
     rule = RULES[rule_id]
     help_text = rule.full + (f" Example: {rule.example}" if rule.example else "")
     return {
@@ -265,6 +266,8 @@ def render_sarif(results: Sequence[FileResult], options: RenderOptions) -> str:
     ``executionSuccessful`` is then false. Otherwise ``options`` are ignored: SARIF
     consumers want every finding and no colour.
     """
+    from ..rules import RULES  # here only: the text report needs no rule table
+
     rule_ids = sorted(RULES)
     index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
     sarif_results = []
