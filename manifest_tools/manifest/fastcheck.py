@@ -44,6 +44,10 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+# One schema node's test of a value.
+Check = Callable[[Any], bool]
+
+
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
@@ -59,6 +63,9 @@ class FastChecker:
         # walking the pointer again for each value was a sixth of a bulk run.
         self._resolved: dict[tuple[str, str], tuple[Any, str]] = {}
         self._check_keywords(documents[root], root, set())
+        # Each schema node's test (see _compile), made at the first check.
+        self._compiled: dict[tuple[str, int], Check] = {}
+        self._check: Check | None = None
 
     def _resolve(self, ref: str, base: str) -> tuple[Any, str]:
         key = (ref, base)
@@ -106,73 +113,148 @@ class FastChecker:
                 self._check_keywords(sub, base, seen)
 
     def is_valid(self, instance: Any) -> bool:
-        return self._valid(instance, self.documents[self.root], self.root)
+        if self._check is None:
+            self._check = self._compile(self.documents[self.root], self.root)
+        return self._check(instance)
 
-    def _valid(self, value: Any, schema: Any, base: str) -> bool:
+    # Each schema node becomes one function that tests only the keywords the node has
+    # (asking the schema dict "$ref"? "type"? "pattern"? ... at every value was most of the
+    # check's time). The verdict is the conjunction of the same keyword tests as before.
+
+    def _compile(self, schema: Any, base: str) -> Check:
         if schema is True:
-            return True
+            return _always
         if schema is False:
-            return False
+            return _never
+        key = (base, id(schema))
+        found = self._compiled.get(key)
+        if found is not None:
+            return found
+        built: list[Check] = []  # a $ref cycle calls the node through this while it is built
+        self._compiled[key] = lambda value: built[0](value)
+        check = self._build(schema, base)
+        built.append(check)
+        self._compiled[key] = check
+        return check
+
+    def _build(self, schema: Mapping[str, Any], base: str) -> Check:
+        checks: list[Check] = []  # $ref, type/enum/const, the kind's keywords, combinators
         if "$ref" in schema:
             target, doc = self._resolve(schema["$ref"], base)
-            if not self._valid(value, target, doc):
-                return False
-        return (_valid_generic(value, schema) and self._valid_kind(value, schema, base)
-                and self._valid_combinators(value, schema, base))
+            checks.append(self._compile(target, doc))
+        if "type" in schema or "enum" in schema or "const" in schema:
+            checks.append(lambda value: _valid_generic(value, schema))
+        kinds = (_string_check(schema), _number_check(schema),
+                 self._object_check(schema, base), self._array_check(schema, base))
+        if any(kind is not None for kind in kinds):
+            checks.append(_by_kind(*kinds))
+        checks.extend(self._combinator_checks(schema, base))
 
-    def _valid_kind(self, value: Any, schema: Mapping[str, Any], base: str) -> bool:
-        """The keywords that apply to one kind of value only."""
-        if isinstance(value, str):
-            return _valid_string(value, schema)
-        if _is_number(value):
-            return _valid_number(value, schema)
-        if isinstance(value, dict):
-            return self._valid_object(value, schema, base)
-        if isinstance(value, list):
-            return self._valid_array(value, schema, base)
-        return True
-
-    def _valid_array(self, value: list[Any], schema: Mapping[str, Any], base: str) -> bool:
-        if "minItems" in schema and len(value) < schema["minItems"]:
-            return False
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            return False
-        items = schema.get("items")
-        return items is None or all(self._valid(v, items, base) for v in value)
-
-    def _valid_combinators(self, value: Any, schema: Mapping[str, Any], base: str) -> bool:
-        if "allOf" in schema and not all(self._valid(value, s, base) for s in schema["allOf"]):
-            return False
-        if "anyOf" in schema and not any(self._valid(value, s, base) for s in schema["anyOf"]):
-            return False
-        one_of = schema.get("oneOf")
-        return one_of is None or sum(self._valid(value, s, base) for s in one_of) == 1
-
-    def _valid_object(self, value: dict[str, Any], schema: Mapping[str, Any], base: str
-                      ) -> bool:
-        if any(name not in value for name in schema.get("required", ())):
-            return False
-        if "minProperties" in schema and len(value) < schema["minProperties"]:
-            return False
-        if "maxProperties" in schema and len(value) > schema["maxProperties"]:
-            return False
-        properties = schema.get("properties", {})
-        patterns = schema.get("patternProperties", {})
-        additional = schema.get("additionalProperties", True)
-        for name, item in value.items():
-            matched = False
-            if name in properties:
-                matched = True
-                if not self._valid(item, properties[name], base):
+        def check(value: Any) -> bool:
+            for test in checks:  # noqa: SIM110 - a loop: all() over a generator is slower
+                if not test(value):
                     return False
-            for pattern, sub in patterns.items():
-                if _regex(pattern).search(name):
-                    matched = True
-                    if not self._valid(item, sub, base):
-                        return False
-            if not matched and not self._valid(item, additional, base):
+            return True
+
+        return check
+
+    def _array_check(self, schema: Mapping[str, Any], base: str) -> Check | None:
+        if not any(k in schema for k in ("minItems", "maxItems", "items")):
+            return None
+        low, high = schema.get("minItems"), schema.get("maxItems")
+        items = self._compile(schema["items"], base) if "items" in schema else None
+
+        def check(value: list[Any]) -> bool:
+            if (low is not None and len(value) < low) or (high is not None and len(value) > high):
                 return False
+            return items is None or all(items(v) for v in value)
+
+        return check
+
+    def _combinator_checks(self, schema: Mapping[str, Any], base: str) -> list[Check]:
+        checks: list[Check] = []
+        if "allOf" in schema:
+            all_of = [self._compile(s, base) for s in schema["allOf"]]
+            checks.append(lambda value: all(test(value) for test in all_of))
+        if "anyOf" in schema:
+            any_of = [self._compile(s, base) for s in schema["anyOf"]]
+            checks.append(lambda value: any(test(value) for test in any_of))
+        if schema.get("oneOf") is not None:
+            one_of = [self._compile(s, base) for s in schema["oneOf"]]
+            checks.append(lambda value: sum(test(value) for test in one_of) == 1)
+        return checks
+
+    def _object_check(self, schema: Mapping[str, Any], base: str) -> Check | None:
+        if not any(k in schema for k in ("required", "minProperties", "maxProperties",
+                                         "properties", "patternProperties",
+                                         "additionalProperties")):
+            return None  # additionalProperties defaults to true: nothing to test
+        required = tuple(schema.get("required", ()))
+        low, high = schema.get("minProperties"), schema.get("maxProperties")
+        properties = {name: self._compile(sub, base)
+                      for name, sub in schema.get("properties", {}).items()}
+        patterns = [(pattern, self._compile(sub, base))
+                    for pattern, sub in schema.get("patternProperties", {}).items()]
+        additional = self._compile(schema.get("additionalProperties", True), base)
+
+        def check(value: dict[str, Any]) -> bool:
+            if any(name not in value for name in required):
+                return False
+            if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+                return False
+            for name, item in value.items():
+                test = properties.get(name)
+                matched = test is not None
+                if test is not None and not test(item):
+                    return False
+                for pattern, sub in patterns:
+                    if _regex(pattern).search(name):
+                        matched = True
+                        if not sub(item):
+                            return False
+                if not matched and not additional(item):
+                    return False
+            return True
+
+        return check
+
+
+def _by_kind(on_string: Check | None, on_number: Check | None, on_object: Check | None,
+             on_array: Check | None) -> Check:
+    """The keywords that apply to one kind of value only."""
+    def check(value: Any) -> bool:
+        if isinstance(value, str):
+            return on_string is None or on_string(value)
+        if _is_number(value):
+            return on_number is None or on_number(value)
+        if isinstance(value, dict):
+            return on_object is None or on_object(value)
+        if isinstance(value, list):
+            return on_array is None or on_array(value)
         return True
+
+    return check
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def _string_check(schema: Mapping[str, Any]) -> Check | None:
+    if not any(k in schema for k in ("pattern", "maxLength", "minLength")):
+        return None
+    return lambda value: _valid_string(value, schema)
+
+
+def _number_check(schema: Mapping[str, Any]) -> Check | None:
+    if not any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum",
+                                     "exclusiveMaximum")):
+        return None
+    return lambda value: _valid_number(value, schema)
 
 
 def _valid_generic(value: Any, schema: Mapping[str, Any]) -> bool:
