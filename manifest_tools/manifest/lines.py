@@ -101,7 +101,10 @@ class Positions:
             self.edits.setdefault(line0, []).append((start + new_length, delta))
 
     def original(self, line0: int, col0: int) -> tuple[int, int]:
-        for cut, delta in reversed(self.edits.get(line0, ())):
+        edits = self.edits.get(line0)
+        if edits is None:  # most lines: nothing moved
+            return line0 + 1, max(col0, 0) + 1
+        for cut, delta in reversed(edits):
             if col0 >= cut:
                 col0 -= delta
         return line0 + 1, max(col0, 0) + 1
@@ -169,9 +172,10 @@ class LinePass:
         hidden = self.after_empty_secret
         if hidden:
             self.result.secret_lines.add(line0 + 1)
-        body = self.fix_tab(line0, body)
-        body = self.fix_control(line0, body)
-        body = self.fix_invisible(line0, body, hidden)
+        if not body.isprintable():  # a tab, a control or an invisible space: all unprintable
+            body = self.fix_tab(line0, body)
+            body = self.fix_control(line0, body)
+            body = self.fix_invisible(line0, body, hidden)
         stripped = body.lstrip()
         key: re.Match[str] | None = None
         if not self.result.json_form and stripped and not stripped.startswith("#"):

@@ -219,9 +219,7 @@ class _Builder:
         if kind in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
             return True
         if self.skip_depth:
-            if self.skip_secret:
-                self.mark(event)
-            self.skip(kind)
+            self.skip(event, kind)
             return True
         position = self.pos(event)
         if not kind.endswith("EndEvent"):
@@ -244,7 +242,8 @@ class _Builder:
             return True
         if kind == "AliasEvent":
             return self.alias(event, position)
-        self.node_marks(event, kind, position, secret)
+        if getattr(event, "anchor", None) is not None or getattr(event, "tag", None) is not None:
+            self.node_marks(event, kind, position, secret)
         if kind == "ScalarEvent":
             self.add(_Scalar(placeholder or event.value, position), position)
             return True
@@ -263,7 +262,10 @@ class _Builder:
             return False
         return True
 
-    def skip(self, kind: str) -> None:
+    def skip(self, event: Any, kind: str) -> None:
+        """An event inside a node being skipped (noted as secret if the node is one)."""
+        if self.skip_secret:
+            self.mark(event)
         if kind in ("MappingStartEvent", "SequenceStartEvent"):
             self.skip_depth += 1
         elif kind in ("MappingEndEvent", "SequenceEndEvent"):
