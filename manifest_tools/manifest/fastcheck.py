@@ -142,8 +142,7 @@ class FastChecker:
         if "$ref" in schema:
             target, doc = self._resolve(schema["$ref"], base)
             checks.append(self._compile(target, doc))
-        if "type" in schema or "enum" in schema or "const" in schema:
-            checks.append(lambda value: _valid_generic(value, schema))
+        checks.extend(_generic_checks(schema))
         kinds = (_string_check(schema), _number_check(schema),
                  self._object_check(schema, base), self._array_check(schema, base))
         if any(kind is not None for kind in kinds):
@@ -217,6 +216,25 @@ class FastChecker:
             return True
 
         return check
+
+
+def _generic_checks(schema: Mapping[str, Any]) -> list[Check]:
+    """type, enum and const (``_valid_generic``), each a test of its own."""
+    checks: list[Check] = []
+    if "type" in schema:
+        declared = schema["type"]
+        names = declared if isinstance(declared, list) else [declared]
+        if len(names) == 1 and names[0] in _TYPES:
+            checks.append(_TYPES[names[0]])
+        else:
+            checks.append(lambda value: _valid_generic(value, {"type": declared}))
+    if "enum" in schema:
+        choices = schema["enum"]
+        checks.append(lambda value: any(_equal(value, v) for v in choices))
+    if "const" in schema:
+        const = schema["const"]
+        checks.append(lambda value: _equal(value, const))
+    return checks
 
 
 def _by_kind(on_string: Check | None, on_number: Check | None, on_object: Check | None,
