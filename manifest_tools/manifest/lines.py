@@ -196,7 +196,10 @@ class LinePass:
                    ) -> tuple[str, re.Match[str] | None]:
         """The line with its fixes; with the ``_KEY_LINE`` match of the returned line when
         that is the very string it matched (else None: the caller matches again)."""
-        body = self.fix_key_equals(line0, body, hidden)
+        # Each step is called only when its own first test can pass ('=' in the line, the
+        # value's first character, '#' or ':' in the value): most lines need none of them.
+        if "=" in body:
+            body = self.fix_key_equals(line0, body, hidden)
         body = self.fix_compact(line0, body)
         key = _KEY_LINE.match(body)
         if key is None or not key.group("value"):
@@ -206,16 +209,20 @@ class LinePass:
         secret = hidden or name in SECRET_FIELDS
         start = key.start("value")
         value = key.group("value")
-        if self.placeholder(line0, name, start, value):
+        first = value[0]
+        if first in "[{*<" and self.placeholder(line0, name, start, value):
             # '***' cannot even be read as an alias: make it a plain word of the same length
             # (the builder puts the original text back).
             return body[:start] + re.sub(r"^\*+", lambda m: "_" * len(m.group()), value) + (
                 body[start + len(value):]), None
-        if value[0] in "\"'[{|>&*!%@`":
+        if first in "\"'[{|>&*!%@`":
             return body, key
-        if not secret:
+        if not secret and first in SMART_QUOTES:
             self.smart_quotes(line0, name, start, value)
-        self.comment_cut(line0, name, start, value, secret)
+        if "#" in value:
+            self.comment_cut(line0, name, start, value, secret)
+        if ":" not in value:
+            return body, key
         fixed = self.fix_colon_in_value(line0, body, name, start, value)
         return fixed, key if fixed is body else None
 
