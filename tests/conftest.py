@@ -70,8 +70,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # PYTEST_CPU_REPORT=FOLDER: each test's CPU seconds (user + system of the worker and all its
 # descendants, cputime.tree_cpu, over setup, call and teardown: a module fixture's cost lands
 # on its first test) and wall seconds go to FOLDER/<worker>.jsonl, each worker's total
-# (collection included) to FOLDER/<worker>.total; the run's end prints the 20 most expensive. For finding what to make cheaper by
-# hand (see README, Development), never asserted on.
+# (collection included) to FOLDER/<worker>.total; the run's end prints the 20 most expensive.
+# For finding what to make cheaper by hand (see README, Development), never asserted on.
 CPU_REPORT = os.environ.get("PYTEST_CPU_REPORT", "")
 
 
