@@ -154,12 +154,22 @@ def aws(service: Service, tmp_path: Path, warm_aws: warm.Warm) -> AwsRunner:
     return _run
 
 
+_BOTO: list[Any] = []  # this worker's boto3 session (made by the first client)
+_BOTO_LOCK = threading.Lock()
+
+
 def boto_client(service: Service, access: str = ACCESS, secret: str = SECRET,
                 **config: Any) -> Any:
+    """A boto3 client of the service, signing as ``access``/``secret``. Every client comes
+    from one session (its credentials are the client's own, never the session's): a new
+    session loaded and parsed botocore's data files again, ~90 of a client's ~100 CPU ms.
+    A session is not thread-safe (clients are): the lock serialises making clients."""
     import boto3
     from botocore.config import Config
 
-    session = boto3.session.Session(aws_access_key_id=access, aws_secret_access_key=secret,
-                                    region_name=REGION)
-    return session.client("importexport", endpoint_url=service.url,
-                          config=Config(retries={"max_attempts": 1}, **config))
+    with _BOTO_LOCK:
+        if not _BOTO:
+            _BOTO.append(boto3.session.Session())
+        return _BOTO[0].client("importexport", endpoint_url=service.url, region_name=REGION,
+                               aws_access_key_id=access, aws_secret_access_key=secret,
+                               config=Config(retries={"max_attempts": 1}, **config))
