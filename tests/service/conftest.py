@@ -96,6 +96,26 @@ def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = 
     return service
 
 
+@dataclass(frozen=True)
+class ToolRun:
+    """What the tests read of a finished ``subprocess.run(..., capture_output=True,
+    text=True)``."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def tool(*args: str, backstop: float = cputime.BACKSTOP) -> ToolRun:
+    """``python -m manifest_tools ARGS`` in its own process, with this worker's environment
+    and working folder, forked from the worker's warm interpreter (``_warm_cli``): a fresh
+    process spent ~0.35 CPU s, most of it starting and importing."""
+    run = _warm_cli().start(list(args), module="manifest_tools", cpu_seconds=None,
+                            env=dict(os.environ), cwd=Path.cwd(), backstop=backstop).wait()
+    assert run.returncode is not None, run.problem()  # None: a hang, killed at the backstop
+    return ToolRun(run.returncode, run.out, run.err)
+
+
 def stop_service(service: Service, timeout: float = cputime.BACKSTOP) -> int:
     if service.proc.poll() is None:
         service.proc.send_signal(signal.SIGTERM)

@@ -24,16 +24,15 @@ from manifest_tools.service.errors import ServiceError
 from manifest_tools.service.operations import Context, cancel_job, create_job, update_job
 from manifest_tools.service.store import Store
 
-from .conftest import ACCESS, SAMPLES, SECRET
+from .conftest import ACCESS, SAMPLES, SECRET, ToolRun, tool
 
 VALID = (SAMPLES / "valid" / "s3-import.yaml").read_text()
 KEYS = {ACCESS: SecretKey(SECRET, "test")}
 BACKSTOP = 120  # seconds: only against a hang
 
 
-def _tool(*args: str, timeout: float = BACKSTOP) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def _tool(*args: str) -> ToolRun:
+    return tool(*args, backstop=BACKSTOP)
 
 
 def _job(data: Path, manifest: str = VALID) -> tuple[Context, str]:
