@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
 from manifest_tools.cli.app import main
-from tests import cputime
+from tests import cputime, warm
 
 # Hypothesis's own wall-clock checks (a 200 ms deadline per example, the too_slow health
 # check) fail on a busy machine without anything being wrong: off for every property test.
@@ -109,6 +109,14 @@ if CPU_REPORT:
             write(f"the 20 highest by {key} (cpu s, wall s, test):")
             for row in sorted(rows, key=lambda r: -r[key])[:20]:
                 write(f"  {row['cpu']:7.2f} {row['wall']:7.2f}  {row['test']}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_warm_cli() -> Iterator[None]:
+    # warm.cli() starts on first use (plain functions use it: warm.tool, the service tests'
+    # start_service); it ends here, so it never outlives the run.
+    yield
+    warm.close_cli()
 
 
 @dataclass(frozen=True)

@@ -53,35 +53,16 @@ class Service:
         return int(self.url.rsplit(":", 1)[1])
 
 
-_WARM: list[warm.Warm] = []
-
-
-def _warm_cli() -> warm.Warm:
-    """This worker's warm interpreter for service processes (every module of the package
-    imported once: a fresh ``python -m manifest_tools service run`` spent ~0.6 CPU s
-    starting, and each service imported the modules its first requests need); started by
-    the first service, closed after the last test (below)."""
-    if not _WARM:
-        _WARM.append(warm.Warm(warm.modules_of("manifest_tools"), env=_no_aws_env()))
-    return _WARM[0]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_warm_cli() -> Iterator[None]:
-    # start_service is a plain function (tests call it directly); its helper ends here, so it
-    # never outlives the run (and its children's CPU seconds are counted in the run's rusage).
-    yield
-    while _WARM:
-        _WARM.pop().close()
-
-
 def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = ()
                   ) -> Service:
     """Start a service process and wait for its first line (bounded)."""
     creds = tmp / "service-credentials"
     creds.write_text(CREDENTIALS)
     data = data or tmp / "data"
-    proc = _warm_cli().popen(
+    # Forked from the worker's warm interpreter (warm.cli: a fresh ``python -m manifest_tools
+    # service run`` spent ~0.6 CPU s starting, and each service imported the modules its
+    # first requests need).
+    proc = warm.cli().popen(
         ["service", "run", "--port", "0", "--data", str(data), "--credentials", str(creds),
          *extra], module="manifest_tools", env=_no_aws_env(), cwd=Path.cwd())
     line: list[str] = []
@@ -94,26 +75,6 @@ def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = 
     service = Service(line[0].strip().rsplit(" ", 1)[1], data, proc)
     threading.Thread(target=lambda: service.log.extend(proc.stderr), daemon=True).start()
     return service
-
-
-@dataclass(frozen=True)
-class ToolRun:
-    """What the tests read of a finished ``subprocess.run(..., capture_output=True,
-    text=True)``."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def tool(*args: str, backstop: float = cputime.BACKSTOP) -> ToolRun:
-    """``python -m manifest_tools ARGS`` in its own process, with this worker's environment
-    and working folder, forked from the worker's warm interpreter (``_warm_cli``): a fresh
-    process spent ~0.35 CPU s, most of it starting and importing."""
-    run = _warm_cli().start(list(args), module="manifest_tools", cpu_seconds=None,
-                            env=dict(os.environ), cwd=Path.cwd(), backstop=backstop).wait()
-    assert run.returncode is not None, run.problem()  # None: a hang, killed at the backstop
-    return ToolRun(run.returncode, run.out, run.err)
 
 
 def stop_service(service: Service, timeout: float = cputime.BACKSTOP) -> int:

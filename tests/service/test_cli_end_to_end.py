@@ -12,6 +12,7 @@ import pytest
 from manifest_tools.aws import JOB_ID_ALPHABET
 from manifest_tools.signature import compute_signature
 from tests import cputime
+from tests.warm import tool
 
 from .conftest import (
     OTHER_ACCESS,
@@ -20,7 +21,6 @@ from .conftest import (
     SECRET,
     AwsRunner,
     Service,
-    tool,
 )
 
 pytestmark = pytest.mark.slow  # a real service process, end to end

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import SAMPLES, AwsRunner, tool
+from tests.warm import tool
+
+from .conftest import SAMPLES, AwsRunner
 
 
 def test_manifest_path_without_file_scheme_asks_did_you_mean(aws: AwsRunner,

@@ -23,8 +23,9 @@ from manifest_tools.service.dock import receive
 from manifest_tools.service.errors import ServiceError
 from manifest_tools.service.operations import Context, cancel_job, create_job, update_job
 from manifest_tools.service.store import Store
+from tests.warm import ToolRun, tool
 
-from .conftest import ACCESS, SAMPLES, SECRET, ToolRun, tool
+from .conftest import ACCESS, SAMPLES, SECRET
 
 VALID = (SAMPLES / "valid" / "s3-import.yaml").read_text()
 KEYS = {ACCESS: SecretKey(SECRET, "test")}

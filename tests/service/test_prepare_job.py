@@ -7,7 +7,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .conftest import AwsRunner, Service, tool
+from tests.warm import tool
+
+from .conftest import AwsRunner, Service
 from .test_receive import _job
 
 

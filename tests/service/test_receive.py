@@ -12,8 +12,9 @@ import pytest
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.summary import error_count_finding, summarize
 from tests.manifests import ADDRESS
+from tests.warm import tool
 
-from .conftest import SAMPLES, AwsRunner, Service, tool
+from .conftest import SAMPLES, AwsRunner, Service
 
 pytestmark = pytest.mark.slow  # a real service process, end to end
 
