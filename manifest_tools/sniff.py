@@ -18,12 +18,13 @@ Kind = Literal["manifest", "get-status", "list-jobs", "signature", "log"]
 
 _HEAD = 64 * 1024
 
-_LIST_JOBS = re.compile(
-    r"""^[ \t]*(?:"Jobs"[ \t]*:|(?:-[ \t]*)?Jobs:[ \t]*$|JOBS\t|\|[ \t]*ListJobs[ \t]*\|)""",
-    re.MULTILINE)
+# The patterns a plain manifest never needs are kept as text and compiled (into re's cache)
+# the first time a text calls for them: _STATUS alone takes ~1 ms to compile.
+_LIST_JOBS = (
+    r"""^[ \t]*(?:"Jobs"[ \t]*:|(?:-[ \t]*)?Jobs:[ \t]*$|JOBS\t|\|[ \t]*ListJobs[ \t]*\|)""")
 # Members only get-status/create-job print (list-jobs items have JobId and JobType too).
 _STATUS_MEMBERS = "SignatureFileContents|ProgressCode|LocationCode|Signature|CurrentManifest"
-_STATUS = re.compile(
+_STATUS = (
     rf"""^[ \t]*(?:"(?:{_STATUS_MEMBERS})"[ \t]*:"""
     rf"""|(?:-[ \t]*)?(?:{_STATUS_MEMBERS}):[ \t]"""
     r"""|\|[ \t]*(?:GetStatus|CreateJob|get-status|create-job)[ \t]*\|"""
@@ -32,11 +33,9 @@ _STATUS = re.compile(
     # PowerShell's list layout (Get-IEStatus): names padded before " : ".
     rf"""|^(?:{_STATUS_MEMBERS})[ ]+:(?:[ ]|$)"""
     # boto3's print(): the response dict's repr; the raw API response (XML).
-    rf"""|'(?:{_STATUS_MEMBERS})':[ ]|<(?:\w+:)?(?:GetStatus|CreateJob)Response\b""",
-    re.MULTILINE)
+    rf"""|'(?:{_STATUS_MEMBERS})':[ ]|<(?:\w+:)?(?:GetStatus|CreateJob)Response\b""")
 # A top-level JobId (json, yaml) is get-status or create-job unless list-jobs markers say not.
-_JOB_ID_MEMBER = re.compile(r"""^(?:[ ]{4}"JobId"[ \t]*:|-?[ \t]*JobId:[ \t])""",
-                            re.MULTILINE)
+_JOB_ID_MEMBER = r"""^(?:[ ]{4}"JobId"[ \t]*:|-?[ \t]*JobId:[ \t])"""
 # Words each pattern above cannot match without (every alternative holds one of them): a
 # text with none of them is not searched. The search for _STATUS tries its unanchored
 # alternatives at every character; it was a third of the work of validating a manifest.
@@ -44,16 +43,18 @@ _STATUS_WORDS = (*_STATUS_MEMBERS.split("|"), "GetStatus", "CreateJob", "get-sta
                  "create-job", "AtAWS", "NotReceived", "Returned")
 _LIST_JOBS_WORDS = ("Jobs", "JOBS")
 _JOB_ID_WORDS = ("JobId",)
-# Each pattern with its words (tests/test_sniff.py: no text it matches lacks them).
+# Each pattern (searched with re.MULTILINE) with its words (tests/test_sniff.py: no text it
+# matches lacks them).
 WORD_FILTERS = ((_STATUS, _STATUS_WORDS), (_LIST_JOBS, _LIST_JOBS_WORDS),
                 (_JOB_ID_MEMBER, _JOB_ID_WORDS))
 
 
-def _found(pattern: re.Pattern[str], words: tuple[str, ...], text: str) -> bool:
-    """``pattern.search(text)``, for a pattern that needs one of ``words``."""
-    return any(word in text for word in words) and pattern.search(text) is not None
-_SIGNATURE_LINE = re.compile(r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*")
-_QUOTE = re.compile(r"^(?:>[ \t]?)+")
+def _found(pattern: str, words: tuple[str, ...], text: str) -> bool:
+    """Whether ``pattern`` (multi-line) is found in ``text``; it needs one of ``words``."""
+    return (any(word in text for word in words)
+            and re.search(pattern, text, re.MULTILINE) is not None)
+_SIGNATURE_LINE = r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*"
+_QUOTE = r"^(?:>[ \t]?)+"
 # The header row of an import/export log (Developer Guide, "Log File Fields").
 _LOG = re.compile(r"\A\ufeff?\"?DateTime\"?,\"?File\"?,")
 _MANIFEST = re.compile(r"^[ \t]*(?:-[ \t]+)?['\"]?manifestVersion['\"]?[ \t]*:", re.MULTILINE)
@@ -93,7 +94,7 @@ def _unquoted(text: str) -> str:
     lines = text.split("\n")
     if not all(ln.startswith(">") for ln in lines if ln.strip()) or not text.strip():
         return text
-    return "\n".join(_QUOTE.sub("", ln) for ln in lines)
+    return "\n".join(re.sub(_QUOTE, "", ln) for ln in lines)
 
 
 def _is_signature(text: str) -> bool:
@@ -107,7 +108,7 @@ def _is_signature(text: str) -> bool:
         return False
     keys = set()
     for line in lines:
-        m = _SIGNATURE_LINE.fullmatch(line)
+        m = re.fullmatch(_SIGNATURE_LINE, line)
         if m is None:
             return False
         keys.add(m.group(1))
