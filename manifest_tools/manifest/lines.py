@@ -37,7 +37,8 @@ MAX_FINDINGS_PER_RULE = 200
 _COMPACT = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)?)(?P<key>[A-Za-z][A-Za-z0-9_]*):(?=[^ \t\r\n])"
                       r"(?!//)")
 # YAML allows TAB, LF, CR, NEL and printable characters only (YAML 1.2 §5.1).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# (Text: compiled into re's cache by the first line that is not printable.)
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]"
 LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")
 _BREAKS = "\r\n\x85\u2028\u2029"
 # Characters that look like a space but are not one to YAML: what a copy from a web page or
@@ -284,15 +285,15 @@ class LinePass:
 
     def fix_control(self, line0: int, body: str) -> str:
         # Every character _CONTROL finds is unprintable: a printable line has none.
-        if body.isprintable() or not _CONTROL.search(body):
+        if body.isprintable() or not re.search(_CONTROL, body):
             return body
-        for bad in _CONTROL.finditer(body):
+        for bad in re.finditer(_CONTROL, body):
             if not self.findings.wants("MT113"):
                 break
             self.findings.add(error("MT113", f"control character U+{ord(bad.group()):04X} is "
                                     "not allowed in a manifest", line0 + 1, bad.start() + 1))
         self.result.explained_lines.add(line0 + 1)
-        return _CONTROL.sub(" ", body)
+        return re.sub(_CONTROL, " ", body)
 
     def fix_invisible(self, line0: int, body: str, hidden: bool) -> str:
         spots = _invisible_spots(body)
@@ -483,8 +484,9 @@ def _where(body: str, column: int) -> str:
 
 # --- indentation, diagnosed only when the YAML engine could not read the file ------------
 
-_ITEM = re.compile(r"(?P<lead>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#'\"\[\]{}](?:[^:#]*[^\s:#])?)"
-                   r"[ ]*:(?:[ ]+(?P<value>[^ ](?:.*[^ ])?))?[ ]*$")
+# (Text: compiled into re's cache when the engine first fails on a file.)
+_ITEM = (r"(?P<lead>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#'\"\[\]{}](?:[^:#]*[^\s:#])?)"
+         r"[ ]*:(?:[ ]+(?P<value>[^ ](?:.*[^ ])?))?[ ]*$")
 
 
 @dataclass(slots=True)
@@ -516,7 +518,7 @@ class IndentDoctor:
 
     def line(self, line0: int, line: str) -> str:
         body, end = split_break(line)
-        match = _ITEM.fullmatch(body) if ":" in body else None
+        match = re.fullmatch(_ITEM, body) if ":" in body else None
         if match is None:
             return line
         indent = len(match.group("lead"))
