@@ -42,7 +42,7 @@ from ..errors import UsageError
 from ..manifest.jobtype import JobType
 from .export import export_checks, folder_name_problem
 from .findings import FINDINGS_PER_RULE, Findings, display_path
-from .keys import KeyRules, literal_anchor
+from .keys import KeyRules, literal_shape
 from .outcome import entry_outcome, file_outcome, key_bytes
 from .walk import Entry, FileRun, Subtree, walk, walk_runs, walk_split, walk_subtree
 
@@ -148,7 +148,7 @@ class _Scan:
     # An export device: only count what is there and find the SIGNATURE (the keys and
     # per-file rules are about data going to S3).
     export: bool = False
-    # literal_anchor of each ignore pattern, in order (see ``searches``).
+    # literal_shape of each ignore pattern, in order (see ``searches``).
     anchors: tuple[tuple[str, str] | None, ...] = ()
     # In a forked worker: the key hashes in walk order, for the parent to note (``note``).
     hashes: list[int] | None = None
@@ -156,7 +156,7 @@ class _Scan:
     keys_text: KeysText | None = None
 
     def __post_init__(self) -> None:
-        self.anchors = tuple(literal_anchor(c.pattern) for _, c in self.rules.ignore)
+        self.anchors = tuple(literal_shape(c.pattern) for _, c in self.rules.ignore)
 
     def row(self, path: str, key: str, size: int, action: str, reason: str) -> None:
         if action == "import":
@@ -345,9 +345,9 @@ class _Scan:
     def searches(self, prefix: str, files: list[tuple[str, int]]) -> list[
             Callable[[str], object]]:
         """The ignore patterns' searches the files of a fast run need, in order: a pattern
-        that is plain text anchored at one end (``literal_anchor``) is left out when the
-        folder's names, looked at all at once, show it matches none of them (names of a
-        fast run hold no '/' and no newline, so ``$`` is the end of the name)."""
+        that is plain text anchored at one end or not at all (``literal_shape``) is left
+        out when the folder's names, looked at all at once, show it matches none of them
+        (names of a fast run hold no '/' and no newline, so ``$`` is the end of the name)."""
         names = "/" + "/".join(map(_first, files)) + "/"
         found: list[Callable[[str], object]] = []
         for (_, compiled), anchor in zip(self.rules.ignore, self.anchors, strict=True):
@@ -445,11 +445,14 @@ class _Scan:
 
 def _may_match(anchor: tuple[str, str], prefix: str, names: str) -> bool:
     """False only when no ``prefix + name`` (``names``: '/name/name/.../') can match the
-    anchored plain text ``anchor``: a suffix without '/' must end a name; a prefix is
-    decided by the folder path, or must start a name once the folder path is used up."""
+    plain text ``anchor``: a suffix without '/' must end a name; a prefix is decided by
+    the folder path, or must start a name once the folder path is used up; text without
+    '/' found anywhere is in the folder path (which ends with '/') or in a name."""
     kind, text = anchor
     if kind == "suffix":
         return "/" in text or text + "/" in names
+    if kind == "contains":
+        return "/" in text or text in prefix or text in names
     if len(text) <= len(prefix):
         return prefix.startswith(text)
     return text.startswith(prefix) and "/" + text[len(prefix):] in names

@@ -384,6 +384,50 @@ def test_fast_and_full_paths_give_the_same_rows_and_findings(
     assert fast_result.findings == full_result.findings
 
 
+def test_unanchored_and_wildcard_ignore_patterns_skip_no_file_on_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patterns like the sample manifest's (``^.*\\.bak$``, ``^tmp/.*``) and plain text
+    found anywhere are decided a folder at a time on the fast path too; every file they
+    match is still ignored, as the full path finds."""
+    files = {name: b"1" for name in [
+        "a.bak", "d/b.bak", "d/b.bakx", "tmp/x.txt", "tmpx/y.txt", "d/tmp/z.txt",
+        "e/.DS_Store", "e/f.DS_Storey", "g/ok.txt", "h.DS_Store/k.txt", "Thumbs.db",
+        "i/Thumbs.dbx", "j/k/l.txt"]}
+    root = device(tmp_path / "dev", files)
+    extra = ("ignore:\n  - ^.*\\.bak$\n  - ^tmp/.*\n  - \\.DS_Store\n  - Thumbs\\.db.*\n"
+             "substitutions:\n  k: K\n")
+    fast: list[KeyRow] = []
+    fast_result = check(root, extra, on_rows=fast.extend)
+    monkeypatch.setattr(pf, "FAST_PATH", False)
+    full: list[KeyRow] = []
+    full_result = check(root, extra, on_rows=full.extend)
+    assert fast == full
+    assert fast_result.findings == full_result.findings
+    ignored = {row[0] for row in fast if row[3] == "ignored"} - {"SIGNATURE"}
+    assert ignored == {"a.bak", "d/b.bak", "tmp/x.txt", "e/.DS_Store", "e/f.DS_Storey",
+                       "h.DS_Store/k.txt", "Thumbs.db", "i/Thumbs.dbx"}
+
+
+def test_keys_of_a_run_substituted_at_once_are_those_of_s3_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path substitutes a folder's names joined by '/' in one go: substitutions
+    that chain, overlap and touch a name's ends, under a prefix with and without a final
+    '/', give the keys ``KeyRules.s3_key`` gives file by file."""
+    files = {name: b"1" for name in [
+        "aa.txt", "aaa", "ba/ab", "b a/a b a", "x/aab/baa", "x/a", "abab/abab.abab"]}
+    root = device(tmp_path / "dev", files)
+    for prefix in ("p/", "pa", "", "a"):
+        extra = f"prefix: '{prefix}'\nsubstitutions:\n  aa: a\n  ab: ba\n  ' ': _a\n"
+        fast: list[KeyRow] = []
+        check(root, extra, on_rows=fast.extend)
+        monkeypatch.setattr(pf, "FAST_PATH", False)
+        full: list[KeyRow] = []
+        check(root, extra, on_rows=full.extend)
+        monkeypatch.setattr(pf, "FAST_PATH", True)
+        assert fast == full, prefix
+        assert len(fast) == len(files) + 1
+
+
 def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain-text patterns anchored at one end are decided a folder at a time on the fast
