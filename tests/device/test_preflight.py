@@ -396,13 +396,7 @@ def test_unanchored_and_wildcard_ignore_patterns_skip_no_file_on_the_fast_path(
     root = device(tmp_path / "dev", files)
     extra = ("ignore:\n  - ^.*\\.bak$\n  - ^tmp/.*\n  - \\.DS_Store\n  - Thumbs\\.db.*\n"
              "substitutions:\n  k: K\n")
-    fast: list[KeyRow] = []
-    fast_result = check(root, extra, on_rows=fast.extend)
-    monkeypatch.setattr(pf, "FAST_PATH", False)
-    full: list[KeyRow] = []
-    full_result = check(root, extra, on_rows=full.extend)
-    assert fast == full
-    assert fast_result.findings == full_result.findings
+    fast = _fast_and_full(root, extra, monkeypatch)
     ignored = {row[0] for row in fast if row[3] == "ignored"} - {"SIGNATURE"}
     assert ignored == {"a.bak", "d/b.bak", "tmp/x.txt", "e/.DS_Store", "e/f.DS_Storey",
                        "h.DS_Store/k.txt", "Thumbs.db", "i/Thumbs.dbx"}
@@ -418,14 +412,21 @@ def test_keys_of_a_run_substituted_at_once_are_those_of_s3_key(
     root = device(tmp_path / "dev", files)
     for prefix in ("p/", "pa", "", "a"):
         extra = f"prefix: '{prefix}'\nsubstitutions:\n  aa: a\n  ab: ba\n  ' ': _a\n"
-        fast: list[KeyRow] = []
-        check(root, extra, on_rows=fast.extend)
-        monkeypatch.setattr(pf, "FAST_PATH", False)
+        assert len(_fast_and_full(root, extra, monkeypatch)) == len(files) + 1
+
+
+def _fast_and_full(root: Path, extra: str, monkeypatch: pytest.MonkeyPatch) -> list[KeyRow]:
+    """The rows of the fast path, after checking that the full path gives the same rows
+    and findings."""
+    fast: list[KeyRow] = []
+    fast_result = check(root, extra, on_rows=fast.extend)
+    with monkeypatch.context() as patched:
+        patched.setattr(pf, "FAST_PATH", False)
         full: list[KeyRow] = []
-        check(root, extra, on_rows=full.extend)
-        monkeypatch.setattr(pf, "FAST_PATH", True)
-        assert fast == full, prefix
-        assert len(fast) == len(files) + 1
+        full_result = check(root, extra, on_rows=full.extend)
+    assert fast == full
+    assert fast_result.findings == full_result.findings
+    return fast
 
 
 def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
