@@ -244,12 +244,13 @@ class _Scan:
         names = "/".join(map(_first, files))
         if (FAST_PATH and _SLOW.search(names) is None and _SLOW.search(prefix) is None
                 and SIGNATURE_NAME not in names.upper() and self.plain_keys):
-            self.fast(prefix, depth, files)
+            self.fast(prefix, depth, files, names)
             return
         for name, size in files:
             self.file(Entry(prefix + name, "file", size, None, None, depth))
 
-    def fast(self, prefix: str, depth: int, files: list[tuple[str, int]]) -> None:
+    def fast(self, prefix: str, depth: int, files: list[tuple[str, int]], joined: str
+             ) -> None:
         """Files with clean names under rules whose substitutions can neither empty a name
         nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
         that is empty, huge, ignored or gets a long key. What is left can only be imported
@@ -263,8 +264,8 @@ class _Scan:
         names = list(map(_first, files))
         sizes = list(map(_second, files))
         relpaths = [prefix + name for name in names]
-        keys = self.run_keys(prefix, names, relpaths)
-        patterns = self.searches(prefix, files) if self.rules.ignore else []
+        keys = self.run_keys(prefix, names, relpaths, joined)
+        patterns = self.searches(prefix, joined) if self.rules.ignore else []
         if (0 not in sizes and max(sizes) <= S3_OBJECT_LIMIT
                 and max(map(len, keys)) <= S3_KEY_LIMIT // 4
                 and not any(any(map(search, relpaths)) for search in patterns)):
@@ -306,7 +307,8 @@ class _Scan:
         if len(rows) >= ROWS_BATCH:
             self.flush()
 
-    def run_keys(self, prefix: str, names: list[str], relpaths: list[str]) -> list[str]:
+    def run_keys(self, prefix: str, names: list[str], relpaths: list[str], joined: str
+                 ) -> list[str]:
         """``rules.s3_key`` of each ``prefix + name`` of a fast run. Under ``plain_keys`` no
         substitution's text holds '/' or is empty, so none can match across a '/', and
         ``str.replace`` of a key is that of each '/'-separated part: the names' parts are
@@ -318,7 +320,7 @@ class _Scan:
             return [head + name for name in names]
         if not head.endswith("/") and head:
             return list(map(rules.s3_key, relpaths))
-        tails = "/".join(names)
+        tails = joined  # the names joined by '/'
         for old, new in rules.substitutions:
             tails = tails.replace(old, new)
         return [head + tail for tail in tails.split("/")]
@@ -342,13 +344,13 @@ class _Scan:
             else:
                 seen.add(folded)
 
-    def searches(self, prefix: str, files: list[tuple[str, int]]) -> list[
+    def searches(self, prefix: str, joined: str) -> list[
             Callable[[str], object]]:
         """The ignore patterns' searches the files of a fast run need, in order: a pattern
         that is plain text anchored at one end or not at all (``literal_shape``) is left
         out when the folder's names, looked at all at once, show it matches none of them
         (names of a fast run hold no '/' and no newline, so ``$`` is the end of the name)."""
-        names = "/" + "/".join(map(_first, files)) + "/"
+        names = "/" + joined + "/"
         found: list[Callable[[str], object]] = []
         for (_, compiled), anchor in zip(self.rules.ignore, self.anchors, strict=True):
             if anchor is None or _may_match(anchor, prefix, names):
