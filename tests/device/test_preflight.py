@@ -455,3 +455,17 @@ def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
         "scratch/deep/b.txt": "ignore:^scratch/", "scratchy/c.txt": "ignore:^sc",
         "d/y.tmpx": "ignore:^d/y", "d/yes.txt": "ignore:^d/y", "e/a/b.txt": "ignore:a/b\\.txt$",
         "g/scratch/z.txt": "ignore:^g/scratch/z\\.txt", "SIGNATURE": "signature"}
+
+
+def test_the_clean_name_check_agrees_with_the_pattern() -> None:
+    """``_clean`` (the fast check of a run's names) says yes exactly when ``_SLOW`` finds
+    nothing: every character up to U+3000, the surrogate escapes, and mixes of them."""
+    import random
+
+    chars = [chr(c) for c in range(0x3000)] + [chr(c) for c in range(0xDC80, 0xDD00)]
+    texts = [*chars, *("photo " + c + ".jpg" for c in chars), "", "a/b c.txt"]
+    rng = random.Random(24)
+    texts += ["".join(rng.choice(chars[:300]) for _ in range(rng.randint(1, 12)))
+              for _ in range(3000)]
+    for text in texts:
+        assert pf._clean(text) == (pf._SLOW.search(text) is None), repr(text)
