@@ -70,7 +70,7 @@ KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
 _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
 # Characters that need a closer look: what _UNCLEAN or _AVOID find. (A name like SIGNATURE
 # is found with str.upper: an '(?i:signature)' branch here costs 4x the search.)
-_SLOW = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+UNUSUAL = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 _AVOID_CHARS = tuple(S3_KEY_AVOID)
 # Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
 _FILESYSTEM_FOLDERS = frozenset({"lost+found"})
@@ -243,7 +243,7 @@ class _Scan:
         key, an ignore search, a hash and a row; anything else goes through ``file``."""
         prefix, depth, files = run
         names = "/".join(map(_first, files))
-        if (FAST_PATH and _clean(names) and _clean(prefix)
+        if (FAST_PATH and plain_name(names) and plain_name(prefix)
                 and SIGNATURE_NAME not in names.upper() and self.plain_keys):
             self.fast(prefix, depth, files, names)
             return
@@ -364,7 +364,7 @@ class _Scan:
         search) goes straight to ``keyed``."""
         self.summary.files += 1
         self.summary.bytes += e.size
-        if _clean(e.relpath) and SIGNATURE_NAME not in e.relpath.upper():
+        if plain_name(e.relpath) and SIGNATURE_NAME not in e.relpath.upper():
             self.keyed(e, e.relpath, self.key_may_avoid)
             return
         shown = self.unclean(e)
@@ -446,14 +446,14 @@ class _Scan:
             self.more_suspects += 1
 
 
-def _clean(text: str) -> bool:
-    """True when ``_SLOW`` finds nothing in ``text``. ASCII text (the common case) is
+def plain_name(text: str) -> bool:
+    """True when ``UNUSUAL`` finds nothing in ``text``. ASCII text (the common case) is
     printable (no C0 control, no DEL) and holds no character S3 advises against (a memchr
     each): ~1/3 of the instructions of the regex's character class, tried on every
     character."""
     if text.isascii():
         return text.isprintable() and not any(map(text.__contains__, _AVOID_CHARS))
-    return _SLOW.search(text) is None
+    return UNUSUAL.search(text) is None
 
 
 def _may_match(anchor: tuple[str, str], prefix: str, names: str) -> bool:

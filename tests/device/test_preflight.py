@@ -458,7 +458,7 @@ def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
 
 
 def test_the_clean_name_check_agrees_with_the_pattern() -> None:
-    """``_clean`` (the fast check of a run's names) says yes exactly when ``_SLOW`` finds
+    """``plain_name`` (the fast check of a run's names) is True exactly when ``UNUSUAL`` finds
     nothing: every character up to U+3000, the surrogate escapes, and mixes of them."""
     import random
 
@@ -468,4 +468,4 @@ def test_the_clean_name_check_agrees_with_the_pattern() -> None:
     texts += ["".join(rng.choice(chars[:300]) for _ in range(rng.randint(1, 12)))
               for _ in range(3000)]
     for text in texts:
-        assert pf._clean(text) == (pf._SLOW.search(text) is None), repr(text)
+        assert pf.plain_name(text) == (pf.UNUSUAL.search(text) is None), repr(text)
