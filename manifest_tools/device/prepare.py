@@ -40,7 +40,6 @@ import re
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -54,6 +53,8 @@ from .target import RULE_SPACE, free_space, space_needed, target_checks
 from .walk import reason
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from .keys import KeyRules
     from .preflight import Preflight
     from .signature import WriteResult
@@ -509,6 +510,8 @@ class _Copier:
         page-aligned buffers of ``BIG_CHUNK`` circulate (bounded memory); a buffer is read
         into again only once both its hash and its write are done, the hashes run in order
         (one thread) and so do the writes, so the MD5 is of the very bytes written."""
+        from concurrent.futures import ThreadPoolExecutor
+
         digest = hashlib.md5(usedforsecurity=False)
         buffers = [mmap.mmap(-1, BIG_CHUNK) for _ in range(PIPELINE)]
         busy: list[tuple[Future[None], Future[None]] | None] = [None] * PIPELINE
@@ -826,7 +829,10 @@ def _make_folders(device: str, tasks: list[_Task]) -> None:
 def _copy_all(source: str, device: str, tasks: list[_Task], writer: JournalWriter,
               counts: PrepareCounts, findings: Findings, result: PrepareResult, verify: bool,
               jobs: int | None, hooks: Hooks, mount_type: str | None) -> None:
-    from concurrent.futures import FIRST_COMPLETED, wait
+    if not tasks:
+        return
+    # Imported here: a resume with nothing to copy needs neither (logging, ctypes: 20 ms).
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     try:
         _make_folders(device, tasks)
@@ -950,6 +956,8 @@ class _Batch:
             self._durable(staged)
             return
         if self.flusher is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self.flusher = ThreadPoolExecutor(1, thread_name_prefix="prepare-sync")
         self.flushing = self.flusher.submit(self._durable, staged)
 
