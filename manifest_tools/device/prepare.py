@@ -578,10 +578,11 @@ def _go_direct(fd: int) -> bool:
 class _Output:
     """The device copy's writes, in order. Direct I/O takes lengths, file offsets and
     memory addresses aligned to the device's logical block: the copy's chunks are (whole
-    ``CHUNK``s from page-aligned maps) but for the file's tail, and a short write leaves a
-    misaligned rest; from such a write on, the file is written through the page cache (the
-    fsync that makes the file durable covers both). A direct write the file system refuses
-    (EINVAL) is made again that way."""
+    chunks from page-aligned maps) but for the file's tail. The whole blocks of the tail
+    go directly, its last part block through the page cache, and so does everything after
+    it, after a short write (its rest is misaligned) or after a direct write the file
+    system refuses (EINVAL, made again that way). The fsync that makes the file durable
+    covers both kinds of write."""
 
     __slots__ = ("direct", "fd", "flushed", "written")
 
@@ -590,8 +591,16 @@ class _Output:
         self.written = self.flushed = 0
 
     def write(self, view: memoryview) -> None:
-        if self.direct and len(view) % _ALIGN:
-            self._buffered()
+        tail = len(view) % _ALIGN if self.direct else 0
+        if tail:  # the whole blocks directly, then the rest through the page cache
+            if len(view) > tail:
+                self._write(view[:-tail])
+            if self.direct:
+                self._buffered()
+            view = view[-tail:]
+        self._write(view)
+
+    def _write(self, view: memoryview) -> None:
         while view:
             try:
                 n = os.write(self.fd, view)
