@@ -475,10 +475,7 @@ class _Copier:
         total = 0
         after_chunk, advance = self.hooks.after_chunk, self.advance
         while True:
-            try:
-                n = os.readv(src, [buffer])
-            except OSError as exc:
-                raise _SourceFault(reason(exc)) from None
+            n = _read(src, buffer)
             if not n:
                 break
             if total >= size:
@@ -524,10 +521,7 @@ class _Copier:
                 slot = turn % PIPELINE
                 _settle(busy[slot])
                 busy[slot] = None
-                try:
-                    n = os.readv(src, [buffers[slot]])
-                except OSError as exc:
-                    raise _SourceFault(reason(exc)) from None
+                n = _read(src, buffers[slot])
                 if not n:
                     break
                 if total >= size:
@@ -547,6 +541,13 @@ class _Copier:
             hasher.shutdown(wait=True)
             writer.shutdown(wait=True)
         return digest.hexdigest(), total
+
+
+def _read(src: int, buffer: mmap.mmap) -> int:
+    try:
+        return os.readv(src, [buffer])
+    except OSError as exc:
+        raise _SourceFault(reason(exc)) from None
 
 
 def _settle(pair: tuple[Future[None], Future[None]] | None) -> None:
