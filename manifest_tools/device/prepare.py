@@ -59,8 +59,8 @@ if TYPE_CHECKING:
     from .preflight import Preflight
     from .signature import WriteResult
 
-__all__ = ["ATTEMPTS", "BATCH_BYTES", "BATCH_FILES", "CHUNK", "TEMP_NAME", "Hooks",
-           "PrepareCounts", "PrepareResult", "prepare"]
+__all__ = ["ATTEMPTS", "BATCH_BYTES", "BATCH_FILES", "CHUNK", "TEMP_NAME", "CopyWriter",
+           "Hooks", "PrepareCounts", "PrepareResult", "direct_io", "prepare"]
 
 CHUNK = 1024 * 1024
 # Bytes written to a device copy before their write-back is started (``_start_writeback``).
@@ -372,7 +372,7 @@ class _Copier:
                  progress: Callable[[int], None], group: bool, direct: bool) -> None:
         self.source, self.device, self.verify = source, device, verify
         self.hooks, self.advance = hooks, progress
-        # Direct I/O to the device copies where the file system is the kernel's (``_Output``).
+        # Direct I/O to the device copies where the file system is the kernel's (``CopyWriter``).
         self.direct = direct
         self.local = threading.local()
         # Group mode: no fsync per file; the caller syncs the whole file system once for a
@@ -466,11 +466,11 @@ class _Copier:
         """Copy and hash the file to its end; None for the MD5 when there is more than
         ``size`` bytes (the size before the read: a file that keeps growing must not keep the
         copy going). Every byte hashed is a byte of the buffer that was written."""
-        direct = self.direct and _go_direct(out)
+        direct = self.direct and direct_io(out)
         if size >= GROUP_LIMIT:
-            return self._pipeline(relpath, src, _Output(out, direct), size)
+            return self._pipeline(relpath, src, CopyWriter(out, direct), size)
         digest = hashlib.md5(usedforsecurity=False)
-        output = _Output(out, direct)
+        output = CopyWriter(out, direct)
         buffer = self._buffer()
         total = 0
         after_chunk, advance = self.hooks.after_chunk, self.advance
@@ -498,7 +498,7 @@ class _Copier:
             buffer = self.local.buffer = mmap.mmap(-1, CHUNK)
         return buffer
 
-    def _pipeline(self, relpath: str, src: int, output: _Output, size: int
+    def _pipeline(self, relpath: str, src: int, output: CopyWriter, size: int
                   ) -> tuple[str | None, int]:
         """``_pump`` for a large file: this thread reads, a second one hashes, a third one
         writes (hashlib and os.write release the GIL on large buffers), so one big file goes
@@ -557,7 +557,7 @@ def _settle(pair: tuple[Future[None], Future[None]] | None) -> None:
         pair[1].result()
 
 
-def _go_direct(fd: int) -> bool:
+def direct_io(fd: int) -> bool:
     """Switch the device copy to direct I/O (O_DIRECT) where the file system takes it: the
     writes then go from our buffer to the disk, with no copy into the page cache (about a
     third of the CPU time of a copy) and no dirty pages left for the fsync or syncfs to
@@ -576,7 +576,7 @@ def _go_direct(fd: int) -> bool:
     return True
 
 
-class _Output:
+class CopyWriter:
     """The device copy's writes, in order. Direct I/O takes lengths, file offsets and
     memory addresses aligned to the device's logical block: the copy's chunks are (whole
     chunks from page-aligned maps) but for the file's tail. The whole blocks of the tail

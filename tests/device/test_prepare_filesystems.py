@@ -147,14 +147,14 @@ def test_a_direct_write_the_kernel_refuses_goes_through_the_page_cache(tmp_path:
                                                                        ) -> None:
     """A direct write from a buffer that is not aligned is refused by the kernel (EINVAL):
     it is written again through the page cache, and so is the rest of the file."""
-    from manifest_tools.device.prepare import _go_direct, _Output
+    from manifest_tools.device.prepare import CopyWriter, direct_io
 
     with real_device("ext4", tmp_path) as d:
         target = d.root / "x"
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            assert _go_direct(fd)
-            output = _Output(fd, True)
+            assert direct_io(fd)
+            output = CopyWriter(fd, True)
             data = bytearray(os.urandom(3 * 4096 + 1))
             output.write(memoryview(data)[1:4097])  # aligned length, misaligned address
             assert not output.direct
