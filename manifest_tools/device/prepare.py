@@ -137,7 +137,8 @@ class PrepareCounts:
 class Hooks:
     """Observers. ``progress(files done, files to copy, bytes done, bytes to copy)`` from any
     thread (one at a time); ``after_chunk(relpath, bytes read so far)`` in the copying thread
-    after each chunk is written; ``after_row(row)`` after each row is appended to the
+    after each chunk is written (for a large file: handed to the writing thread);
+    ``after_row(row)`` after each row is appended to the
     journal (in the calling thread, or in the thread that makes a batch durable)."""
 
     progress: Callable[[int, int, int, int], None] | None = None
