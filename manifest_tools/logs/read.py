@@ -234,26 +234,30 @@ class LogReader:
                                  int(size_text), f[7].strip()))
 
     def _fast_block(self, block: str,
-                    text: io.TextIOWrapper) -> Iterator[list[LogRow] | Tally]:
-        """The rows of a block of whole lines with no quote, lone CR or replaced byte: the
-        whole block at once when every line is a common row (:func:`_common`), else the
-        common row made inline and any other line handed to the general path in its place."""
-        ended = block.endswith("\n")
-        common = _common(block if ended else block + "\n", self.delimiter)
+                    text: io.TextIOWrapper) -> Iterator[list[LogRow] | Tally] | None:
+        """The rows of a block of whole lines with no quote or replaced byte: the whole
+        block at once when every line is a common row (:func:`_common`), else the common
+        row made inline and any other line handed to the general path in its place; None
+        when a CR alone ends a line in it (the caller splits it on every line end)."""
+        ended = block.endswith(("\n", "\r"))
+        # The log's last line, without its end, is given the end the others have.
+        common = _common(block if ended else block + ("\r\n" if "\r" in block else "\n"),
+                         self.delimiter)
         if common is None:
+            if "\r" in block and block.count("\r") != block.count("\r\n"):
+                return None  # a CR alone ends a line too: not lines split on '\n'
             lines = block.split("\n")
             if ended:
                 lines.pop()
-            yield from self._line_by_line(lines, ended, text)
-            return
+            return self._line_by_line(lines, ended, text)
         fields, pair = common
         n = len(fields) // ROW_STRIDE
         self.rows_read += n
         self._lineno += n
         first = self._lineno - n + 1
         tally = _tally(fields, pair) if self._tallies and pair is not None else None
-        yield tally._replace(first=first, fields=fields) if tally is not None else \
-            _rows(fields, first)
+        return iter([tally._replace(first=first, fields=fields) if tally is not None else
+                     _rows(fields, first)])
 
     def _line_by_line(self, lines: list[str], ended: bool,
                       text: io.TextIOWrapper) -> Iterator[list[LogRow]]:
@@ -345,11 +349,13 @@ class LogReader:
                 if not block:
                     break
                 last = block
-                clean = _clean(block)
-                if clean is not None:
-                    yield from self._fast_block(clean, text)
-                else:  # quotes, CRs alone, replaced bytes: line by line
-                    self._pending.extend(reversed(_LINE.findall(block)))
+                if '"' not in block and "\ufffd" not in block:
+                    fast_block = self._fast_block(block, text)
+                    if fast_block is not None:
+                        yield from fast_block
+                        continue
+                # Quotes, CRs alone, replaced bytes: line by line.
+                self._pending.extend(reversed(_LINE.findall(block)))
                 continue
             line = self._next_line(text)
             if line is None:
@@ -509,6 +515,11 @@ def _common(block: str, delimiter: str) -> tuple[list[str], tuple[str, str] | No
     size, md5 = f[6::ROW_STRIDE], f[5::ROW_STRIDE]
     if not (LOG_CODES.keys() >= pairs and all(size) and "".join(size).isdecimal()):
         return None
+    # CRLF line ends: the CR ends each row's last field (stripped as the row is made), and
+    # there is no other CR (a CR alone ends a line: that block is read line by line).
+    if "\r" in block and not (block.count("\r") == n and all(
+            map(str.endswith, f[_WIDTH - 1::ROW_STRIDE], repeat("\r", n)))):
+        return None
     # Every MD5 32 characters long: joined by the delimiter (which no field holds), each
     # 33rd character is one; else each is 32 or empty, counted.
     joined = delimiter.join(md5)
@@ -537,19 +548,6 @@ def _rows(f: list[str], first: int) -> list[LogRow]:
     return list(map(_new_row, repeat(LogRow, n), zip(
         range(first, first + n), map(strip, f[0::s]), f[1::s], f[2::s], f[3::s], f[4::s],
         f[5::s], map(int, f[6::s]), map(strip, f[7::s]), strict=True)))
-
-
-def _clean(block: str) -> str | None:
-    """The block with its line ends as '\\n' when it has no quote, no replaced byte, and
-    every CR is part of a CRLF (lines split on '\\n'; a row's last field is stripped, so
-    the CR it loses is no loss); else None."""
-    if '"' in block or "\ufffd" in block:
-        return None
-    if "\r" in block:
-        block = block.replace("\r\n", "\n")
-        if "\r" in block:
-            return None
-    return block
 
 
 def kind_from_name(name: str) -> LogKind:
