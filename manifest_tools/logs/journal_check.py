@@ -13,6 +13,7 @@ a user who erased the device can copy again.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from ..aws import MULTIPART_ETAG, SIGNATURE_NAME
 from ..device.journal import JournalRow, JournalSummary, compared, read_journal
@@ -213,12 +214,8 @@ class JournalCheck:
                     "given"))
             self.retry.add(path)
         if row.size is not None and row.size != journaled.size:
-            if self._keep("MT724"):
-                self.sink.add(self._row(
-                    Severity.ERROR, "MT724", row, path, f"{clip(path)!r} is {row.size} bytes "
-                    f"in the log but {journaled.size} in the journal", "send it again (it is "
-                    "in --retry)"))
-            self.retry.add(path)
+            self._again("MT724", row, path, lambda: f"{clip(path)!r} is {row.size} bytes in "
+                        f"the log but {journaled.size} in the journal")
             return
         md5 = row.md5
         if not md5 or MULTIPART_ETAG.fullmatch(md5):
@@ -229,12 +226,16 @@ class JournalCheck:
                     Severity.WARNING, "MT715", row, path, f"{clip(path)!r}: the log's MD5 is "
                     f"{why}; compared with the journal by size only", None))
         elif md5.lower() != journaled.md5:
-            if self._keep("MT725"):
-                self.sink.add(self._row(
-                    Severity.ERROR, "MT725", row, path, f"{clip(path)!r}: MD5 {md5} in the "
-                    f"log, {journaled.md5} in the journal (the bytes prepare wrote)", "send it "
-                    "again (it is in --retry)"))
-            self.retry.add(path)
+            self._again("MT725", row, path, lambda: f"{clip(path)!r}: MD5 {md5} in the log, "
+                        f"{journaled.md5} in the journal (the bytes prepare wrote)")
+
+    def _again(self, rule: str, row: LogRow, path: str, message: Callable[[], str]) -> None:
+        """An error about a row whose file is to be sent again; the message is made only
+        while the rule is under its cap."""
+        if self._keep(rule):
+            self.sink.add(self._row(Severity.ERROR, rule, row, path, message(),
+                                    "send it again (it is in --retry)"))
+        self.retry.add(path)
 
     def _device(self) -> None:
         """The device against the journal: every journaled file there with its size, and
