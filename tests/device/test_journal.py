@@ -178,9 +178,10 @@ def test_read_journal_block_by_block_is_line_by_line(paths: list[str],
 @given(st.lists(NAMES, min_size=1, max_size=40, unique=True), st.data())
 def test_a_summary_in_two_halves_is_the_summary_in_one(paths: list[str],
                                                        data: st.DataObject) -> None:
-    """A big journal is scanned in two halves, the second by a forked child: after any
-    damage, withdrawals, rows written again and a torn tail, the summary (hashes, rows,
-    damaged lines, torn, withdrawn paths) is the one a single process makes."""
+    """A big journal is scanned in two halves, the second by a forked child (when a CPU is
+    idle): after any damage, withdrawals, rows written again and a torn tail, the summary
+    (hashes, rows, damaged lines, torn, withdrawn paths) is the one a single process
+    makes."""
     from manifest_tools.device import journal as journal_module
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,7 +196,7 @@ def test_a_summary_in_two_halves_is_the_summary_in_one(paths: list[str],
         # The child's half starts at the first line after the middle: none, no child.
         halves = b"\n" in raw[start + (len(raw) - start) // 2 - 1:]
 
-        def summary(fork_above: int) -> tuple[object, ...]:
+        def summary(fork_above: int, load: float = 0.0) -> tuple[object, ...]:
             forks = []
             real_fork = os.fork
 
@@ -207,9 +208,11 @@ def test_a_summary_in_two_halves_is_the_summary_in_one(paths: list[str],
                 patch.setattr(journal_module, "FORK_ABOVE", fork_above)
                 patch.setattr(os, "fork", fork)
                 patch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+                patch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
                 s = JournalSummary(journal)
             return (s.expected, s.rows, s.bad_lines, s.torn, s.withdrawn), len(forks)
 
         (one, no_fork), (two, forked) = summary(1 << 40), summary(0)
-        assert no_fork == 0 and forked == halves
-        assert one == two
+        busy, not_forked = summary(0, load=2.0)  # no CPU idle: one process
+        assert no_fork == not_forked == 0 and forked == halves
+        assert one == two == busy
