@@ -85,8 +85,11 @@ class LogReader:
     """
 
     def __init__(self, stream: BinaryIO, name: str = "<log>",
-                 kind: LogKind | None = None) -> None:
+                 kind: LogKind | None = None, whole_blocks: bool = True) -> None:
         self.name = name
+        # False: every line of a block is taken on its own, never the block at once (the
+        # reference the whole-block path is tested against).
+        self.whole_blocks = whole_blocks
         self.kind = kind
         self.header = False
         self.delimiter = ","
@@ -242,7 +245,7 @@ class LogReader:
         ended = block.endswith(("\n", "\r"))
         # The log's last line, without its end, is given the end the others have.
         common = _common(block if ended else block + ("\r\n" if "\r" in block else "\n"),
-                         self.delimiter)
+                         self.delimiter) if self.whole_blocks else None
         if common is None:
             if "\r" in block and block.count("\r") != block.count("\r\n"):
                 return None  # a CR alone ends a line too: not lines split on '\n'

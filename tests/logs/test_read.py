@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manifest_tools.aws import LOG_COLUMNS
-from manifest_tools.logs import read as read_module
 from manifest_tools.logs.model import GlacierRecord, LogKind, LogRow, Outcome
 from manifest_tools.logs.read import MAX_REPEATS, LogReader, Tally
 from manifest_tools.logs.write import LogWriter, format_glacier_log, format_log
@@ -259,7 +258,7 @@ _ODD_LINES = [
 def test_whole_blocks_read_as_line_by_line(odd: list[tuple[int, str]], end: str,
                                            last_end: bool) -> None:
     """Whatever odd lines sit among common ones, and wherever (block edges included), the
-    whole-block path (:func:`read._common`, column by column) gives the rows, line numbers,
+    whole-block path (column by column) gives the rows, line numbers,
     findings and tallies of the line-by-line path it stands in for."""
     lines = [HEADER] + [f"{D},d{i % 3}/f{i}.jpg,200,OK,b/d{i % 3}/f{i}.jpg,{MD5},{i},image/jpeg"
                         for i in range(1500)]
@@ -268,14 +267,10 @@ def test_whole_blocks_read_as_line_by_line(odd: list[tuple[int, str]], end: str,
     data = (end.join(lines) + (end if last_end else "")).encode()
 
     def read_all(whole_blocks: bool) -> tuple[list[object], list[tuple[str, int, int]]]:
-        reader = LogReader(io.BytesIO(data), "import-log-PROP")
-        with pytest.MonkeyPatch.context() as patch:
-            if not whole_blocks:
-                patch.setattr(read_module, "_common", lambda block, delimiter: None)
-            got: list[object] = []
-            for batch in reader.counted():
-                got.extend([batch._replace(fields=None)] if isinstance(batch, Tally)
-                           else batch)
+        reader = LogReader(io.BytesIO(data), "import-log-PROP", whole_blocks=whole_blocks)
+        got: list[object] = []
+        for batch in reader.counted():
+            got.extend([batch._replace(fields=None)] if isinstance(batch, Tally) else batch)
         return got, [(d.rule, d.line, d.column) for d in reader.diagnostics]
 
     whole, per_line = read_all(True), read_all(False)
