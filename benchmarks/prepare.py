@@ -13,11 +13,13 @@ benchmarks/.work/prepare it generates, then deletes when done:
    (``posix_fadvise(DONTNEED)``: only this benchmark's files, not the whole machine's cache),
    and again between the peer's two steps, so every side reads the source from the disk.
 2. The resume of the finished 1,000-file job (nothing to copy: walk, journal, device walk,
-   the device's preflight) against ``find SRC -printf '%s %T@ %p\\n'``.
+   the device's preflight) against ``find SRC -printf '%s %T@ %p\\n'``; beside it the
+   floors no Python command goes below, ``python -I -S -c pass`` and ``python -c pass``.
 3. ``log LOG --journal J`` over a 1,000,000-row log and journal: wall time, CPU time and
    peak RSS, beside ``log LOG`` alone (the same log read and summarised, no journal: what
    the journal adds is the difference).
 
+``BENCH_BASE=DIR`` runs the package exported in DIR too, interleaved (before and after).
 Each pair runs alternately; printed: both medians, the median of the per-pair ratios, the
 CPU seconds (user + system) of each side and the median 1-minute load average when the
 pair's runs started. The machine is shared and noisy: quote ratios and CPU times.
@@ -31,6 +33,7 @@ import shutil
 import statistics
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +53,11 @@ KEEP = os.environ.get("BENCH_KEEP", "0") != "0"
 MiB = 1024 * 1024
 BLOCK = hashlib.sha256(b"seed").digest() * (MiB // 32)
 ENV["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
+# BENCH_BASE=DIR: also run the manifest_tools package found in DIR (e.g. an export of main:
+# ``git archive main manifest_tools | tar -x -C DIR``), interleaved with ours, marked [base].
+BASE = os.environ.get("BENCH_BASE")
+BASE_COMMAND = [sys.executable, "-c", f"import sys; sys.path.insert(0, {BASE!r}); "
+                "from manifest_tools.cli.entry import main; main()"]
 
 
 def _file(path: Path, mib: int, salt: int) -> None:
@@ -114,14 +122,18 @@ def _fresh(name: str) -> Path:
     return target
 
 
-def copy_pairs(name: str, src: Path) -> dict[str, tuple[Callable[[], tuple[float, int, float]],
-                                                       Callable[[], tuple[float, int, float]]]]:
+Pairs = dict[str, tuple[Callable[[], tuple[float, int, float]],
+                        Callable[[], tuple[float, int, float]]]]
+
+
+def copy_pairs(name: str, src: Path, ours_command: list[str]) -> Pairs:
     def ours() -> tuple[float, int, float]:
         dev = _fresh("dev")
         journal = WORK / "journal"
         journal.unlink(missing_ok=True)
         drop(src)
-        return run([*OURS, "prepare", str(src), str(dev), "--manifest", str(WORK / "m.yaml"),
+        return run([*ours_command, "prepare", str(src), str(dev), "--manifest",
+                    str(WORK / "m.yaml"),
                     "--status", str(WORK / "status.json"), "--journal", str(journal),
                     "--no-progress"])
 
@@ -143,10 +155,10 @@ def copy_pairs(name: str, src: Path) -> dict[str, tuple[Callable[[], tuple[float
             f"prepare {name} vs cp -a + sync, then md5sum from disk": (ours, two_steps)}
 
 
-def resume_pair() -> tuple[Callable[[], tuple[float, int, float]],
-                           Callable[[], tuple[float, int, float]]]:
+def resume_pair(ours_command: list[str]) -> tuple[Callable[[], tuple[float, int, float]],
+                                                  Callable[[], tuple[float, int, float]]]:
     src, dev, journal = WORK / "many", WORK / "resume-dev", WORK / "resume-journal"
-    args = [*OURS, "prepare", str(src), str(dev), "--manifest", str(WORK / "m.yaml"),
+    args = [*ours_command, "prepare", str(src), str(dev), "--manifest", str(WORK / "m.yaml"),
             "--status", str(WORK / "status.json"), "--journal", str(journal), "--no-progress"]
     if not journal.exists():
         dev.mkdir(exist_ok=True)
@@ -155,25 +167,46 @@ def resume_pair() -> tuple[Callable[[], tuple[float, int, float]],
             lambda: run(["find", str(src), "-printf", "%s %T@ %p\n"]))
 
 
+def build_pairs() -> Pairs:
+    """The pairs of the parts asked for (BENCH_PARTS), with BENCH_BASE's too."""
+    pairs: Pairs = {}
+    for label, command in ((" [base]", BASE_COMMAND), ("", OURS)) if BASE else (
+            ("", OURS),):
+        if 1 in PARTS:
+            for name, pair in copy_pairs("1,000 x 1 MiB", WORK / "many",
+                                         command).items():
+                pairs[name + label] = pair
+            if BIG:
+                for name, pair in copy_pairs("one 1 GiB file", WORK / "big",
+                                             command).items():
+                    pairs[name + label] = pair
+        if 2 in PARTS:
+            pairs["resume of the finished 1,000-file job vs find -printf" + label] = \
+                resume_pair(command)
+        if 3 in PARTS:
+            log = [*command, "log", str(WORK / "import-log-ROWS1"), "--format", "json"]
+            journal = [*log, "--journal", str(WORK / "journal-1m")]
+            pairs["log --journal, 1,000,000 rows vs log alone" + label] = (
+                partial(run, journal), partial(run, log))
+            run(journal)  # bytecode compiled once, untimed
+    if 2 in PARTS:
+        # What no Python program can go below: the interpreter's own start (isolated, no
+        # site; then as the CLI starts, with site and the installed package's .pth
+        # files).
+        find = ["find", str(WORK / "many"), "-printf", "%s %T@ %p\n"]
+        pairs["floor: python -I -S -c pass vs find -printf"] = (
+            lambda: run([sys.executable, "-I", "-S", "-c", "pass"]), lambda: run(find))
+        pairs["floor: python -c pass vs find -printf"] = (
+            lambda: run([sys.executable, "-c", "pass"]), lambda: run(find))
+    return pairs
+
+
 def main() -> None:
     print(f"generating in {WORK} ...", flush=True)
     WORK.mkdir(parents=True, exist_ok=True)
     try:
         generate()
-        pairs: dict[str, tuple[Callable[[], tuple[float, int, float]],
-                               Callable[[], tuple[float, int, float]]]] = {}
-        if 1 in PARTS:
-            pairs.update(copy_pairs("1,000 x 1 MiB", WORK / "many"))
-            if BIG:
-                pairs.update(copy_pairs("one 1 GiB file", WORK / "big"))
-        if 2 in PARTS:
-            pairs["resume of the finished 1,000-file job vs find -printf"] = resume_pair()
-        if 3 in PARTS:
-            log = [*OURS, "log", str(WORK / "import-log-ROWS1"), "--format", "json"]
-            journal = [*log, "--journal", str(WORK / "journal-1m")]
-            pairs["log --journal, 1,000,000 rows vs log alone"] = (lambda: run(journal),
-                                                                   lambda: run(log))
-            run(journal)  # bytecode compiled once, untimed
+        pairs = build_pairs()
         results: dict[str, list[tuple[float, float, int, float, float, float]]] = {}
         for _ in range(ROUNDS):
             for name, (ours, peer) in pairs.items():

@@ -8,11 +8,20 @@ bytecode compiled once into a cache), so the before/after ratio is the change al
 Printed per pair: the medians, the median of the per-round ratios (ours / peer) before and
 after, CPU seconds (user + system, ``wait4``) and the load average.
 
-Pairs (smaller than the issue's where noted, to fit a shared machine):
+Pairs (the issue's sizes):
 - ``validate`` one file vs ``check-jsonschema --schemafile`` (from this venv);
 - ``validate -q`` of the 1,000 generated manifests (benchmarks/run.py's) vs the same;
-- ``log --device`` of one 256 MiB file vs ``md5sum`` (tmpfs, page cache);
-- ``preflight --keys`` of 20,000 empty files in 400 folders vs ``find -printf``.
+- ``log --device`` of one 1 GiB file vs ``md5sum`` (tmpfs, page cache);
+- ``log --device`` of 1,000 files of 1 MiB vs ``md5sum`` of them (one process);
+- ``preflight --keys`` of 100,000 files in 2,000 folders (benchmarks/preflight.py's tree and
+  manifest: a prefix, two ignore patterns, a substitution; sizes are holes) vs
+  ``find -type f -printf '%s %p\\n' > FILE``.
+
+Switches: ``BENCH_PARTS`` (comma-separated, default all: ``validate``, ``validate-bulk``,
+``log-big``, ``log-many``, ``preflight``) runs only those; ``BENCH_ROUNDS`` is ``--rounds``;
+``BENCH_LOG_MIB`` (default 1024) the size of the one big file; ``BENCH_PREFLIGHT_FILES``
+(default 100,000) the preflight tree; ``BENCH_PREFLIGHT_MANIFEST=sample`` preflights with
+samples/valid/s3-import.yaml (``^.*\\.bak$``, ``^tmp/.*``, two substitutions) instead.
 """
 
 from __future__ import annotations
@@ -69,11 +78,23 @@ def compare(label: str, ours: Sequence[str], peer: Sequence[str], trees: dict[st
         print(f"  {name:7s} wall {wall:7.3f} s  CPU {cpu:7.3f} s{ratio}")
 
 
+PARTS = ("validate", "validate-bulk", "log-big", "log-many", "preflight")
+
+
+def _parts() -> set[str]:
+    chosen = {p.strip() for p in os.environ.get("BENCH_PARTS", ",".join(PARTS)).split(",")}
+    unknown = chosen - set(PARTS) - {""}
+    if unknown:
+        raise SystemExit(f"BENCH_PARTS: unknown {sorted(unknown)}; choose from {PARTS}")
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", default="main")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "5")))
     args = parser.parse_args()
+    parts = _parts()
     before = WORK / "before"
     shutil.rmtree(before, ignore_errors=True)
     before.mkdir(parents=True)
@@ -82,52 +103,76 @@ def main() -> None:
     subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
     trees = {"before": before, "after": ROOT}
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    import run as bench_run  # the 1,000 manifests of benchmarks/run.py
-
-    files = [str(p) for p in bench_run.generate()]
-    cj = str(Path(PY).parent / "check-jsonschema")
     ours = [PY, "-m", "manifest_tools"]
-    compare("validate 1 file vs check-jsonschema", [*ours, "validate", files[0]],
-            [cj, "--schemafile", str(SCHEMA), files[0]], trees, args.rounds)
-    compare("validate 1,000 files vs check-jsonschema", [*ours, "validate", "-q", *files],
-            [cj, "--schemafile", str(SCHEMA), *files], trees, args.rounds)
-    with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
-        _log_pair(Path(shm), ours, trees, args.rounds)
-    with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
-        _preflight_pair(Path(shm), ours, trees, args.rounds)
+    if parts & {"validate", "validate-bulk"}:
+        import run as bench_run  # the 1,000 manifests of benchmarks/run.py
+
+        files = [str(p) for p in bench_run.generate()]
+        cj = str(Path(PY).parent / "check-jsonschema")
+        if "validate" in parts:
+            compare("validate 1 file vs check-jsonschema", [*ours, "validate", files[0]],
+                    [cj, "--schemafile", str(SCHEMA), files[0]], trees, args.rounds)
+        if "validate-bulk" in parts:
+            compare("validate 1,000 files vs check-jsonschema",
+                    [*ours, "validate", "-q", *files],
+                    [cj, "--schemafile", str(SCHEMA), *files], trees, args.rounds)
+    if "log-big" in parts:
+        with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
+            mib = int(os.environ.get("BENCH_LOG_MIB", "1024"))
+            _log_pair(Path(shm), ours, trees, args.rounds, [("one.bin", mib)],
+                      f"log --device one {mib:,} MiB file vs md5sum")
+    if "log-many" in parts:
+        with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
+            _log_pair(Path(shm), ours, trees, args.rounds,
+                      [(f"d{n // 100:02d}/f{n:04d}.bin", 1) for n in range(1000)],
+                      "log --device 1,000 x 1 MiB vs md5sum of them")
+    if "preflight" in parts:
+        with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
+            _preflight_pair(Path(shm), ours, trees, args.rounds)
 
 
-def _log_pair(shm: Path, ours: list[str], trees: dict[str, Path], rounds: int) -> None:
+def _log_pair(shm: Path, ours: list[str], trees: dict[str, Path], rounds: int,
+              files: list[tuple[str, int]], label: str) -> None:
+    """A device of ``files`` ((relative path, MiB) each, distinct data), its import log
+    (every file ``200 Loaded`` with its MD5), read once so both sides hash from the page
+    cache."""
     sys.path.insert(0, str(ROOT))
     from manifest_tools.logs.write import LogWriter
 
     device = shm / "dev"
-    device.mkdir()
     block = hashlib.sha256(b"seed").digest() * (1024 * 1024 // 32)
-    digest = hashlib.md5()
-    with (device / "one.bin").open("wb") as f:
-        for n in range(256):
-            chunk = n.to_bytes(8, "little") + block[8:]
-            f.write(chunk)
-            digest.update(chunk)
     log = shm / "import-log-BIG01"
-    with log.open("w", newline="", encoding="utf-8") as f:
-        LogWriter(f).loaded("one.bin", "bucket/one.bin", digest.hexdigest(), 256 * 1024 * 1024)
-    compare("log --device one 256 MiB file vs md5sum",
-            [*ours, "log", str(log), "--device", str(device), "--no-progress"],
-            ["md5sum", str(device / "one.bin")], trees, rounds)
+    serial = 0
+    with log.open("w", newline="", encoding="utf-8") as out:
+        writer = LogWriter(out)
+        for relpath, mib in files:
+            path = device / relpath
+            path.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.md5()
+            with path.open("wb") as f:
+                for _ in range(mib):
+                    serial += 1
+                    chunk = serial.to_bytes(8, "little") + block[8:]
+                    f.write(chunk)
+                    digest.update(chunk)
+            writer.loaded(relpath, f"bucket/{relpath}", digest.hexdigest(),
+                          mib * 1024 * 1024)
+    compare(label, [*ours, "log", str(log), "--device", str(device), "--no-progress"],
+            ["md5sum", *(str(device / relpath) for relpath, _ in files)], trees, rounds)
 
 
 def _preflight_pair(shm: Path, ours: list[str], trees: dict[str, Path], rounds: int) -> None:
+    import preflight as bench_preflight  # benchmarks/preflight.py: the tree and manifest
+
+    count = int(os.environ.get("BENCH_PREFLIGHT_FILES", "100000"))
     device = shm / "dev"
-    for d in range(400):
-        folder = device / f"album {d:03d}"
-        folder.mkdir(parents=True)
-        for n in range(50):
-            (folder / f"photo {n:02d}.jpg").touch()
+    bench_preflight.generate(device, count)
     manifest = shm / "manifest.yaml"
-    manifest.write_bytes((ROOT / "samples" / "valid" / "s3-import.yaml").read_bytes())
-    compare("preflight --keys 20,000 files vs find -printf",
+    if os.environ.get("BENCH_PREFLIGHT_MANIFEST") == "sample":
+        manifest.write_bytes((ROOT / "samples" / "valid" / "s3-import.yaml").read_bytes())
+    else:
+        manifest.write_text(bench_preflight.MANIFEST)
+    compare(f"preflight --keys {count:,} files vs find -printf",
             [*ours, "preflight", str(device), "--manifest", str(manifest), "--keys",
              str(shm / "keys.csv"), "--no-progress", "--format", "json"],
             ["sh", "-c", f"find '{device}' -type f -printf '%s %p\\n' > '{shm}/find.txt'"],

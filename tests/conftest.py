@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+import os
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
 from manifest_tools.cli.app import main
+from tests import cputime, warm
 
 # Hypothesis's own wall-clock checks (a 200 ms deadline per example, the too_slow health
 # check) fail on a busy machine without anything being wrong: off for every property test.
@@ -60,6 +65,58 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                     "suffix, so its group is spread over the workers (pytest-xdist cannot group "
                     "with this pytest: pytest-dev/pytest-xdist#1386); install the versions "
                     "pyproject.toml names", pytrace=False)
+
+
+# PYTEST_CPU_REPORT=FOLDER: each test's CPU seconds (user + system of the worker and all its
+# descendants, cputime.tree_cpu, over setup, call and teardown: a module fixture's cost lands
+# on its first test) and wall seconds go to FOLDER/<worker>.jsonl, each worker's total
+# (collection included) to FOLDER/<worker>.total; the run's end prints the 20 most expensive.
+# For finding what to make cheaper by hand (see README, Development), never asserted on.
+CPU_REPORT = os.environ.get("PYTEST_CPU_REPORT", "")
+
+
+def _worker(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else "main"
+
+
+if CPU_REPORT:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+        cpu, wall = cputime.tree_cpu(), time.perf_counter()
+        yield
+        line = {"test": item.nodeid, "cpu": round(cputime.tree_cpu() - cpu, 3),
+                "wall": round(time.perf_counter() - wall, 3)}
+        folder = Path(CPU_REPORT)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{_worker(item.config)}.jsonl", "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+
+    def pytest_sessionfinish(session: pytest.Session) -> None:
+        folder = Path(CPU_REPORT)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{_worker(session.config)}.total").write_text(f"{cputime.tree_cpu():.2f}\n")
+
+    def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+        folder = Path(CPU_REPORT)
+        rows = [json.loads(line) for f in sorted(folder.glob("*.jsonl"))
+                for line in f.read_text().splitlines()]
+        totals = {f.stem: float(f.read_text()) for f in folder.glob("*.total")}
+        write = terminalreporter.write_line
+        write(f"PYTEST_CPU_REPORT: {len(rows)} tests, {sum(r['cpu'] for r in rows):.1f} CPU s in "
+              f"tests; process totals {totals}")
+        for key in ("cpu", "wall"):
+            write(f"the 20 highest by {key} (cpu s, wall s, test):")
+            for row in sorted(rows, key=lambda r: -r[key])[:20]:
+                write(f"  {row['cpu']:7.2f} {row['wall']:7.2f}  {row['test']}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_warm_cli() -> Iterator[None]:
+    # warm.cli() starts on first use (plain functions use it: warm.tool, the service tests'
+    # start_service); it ends here, so it never outlives the run.
+    yield
+    warm.close_cli()
 
 
 @dataclass(frozen=True)

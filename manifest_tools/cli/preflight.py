@@ -25,12 +25,11 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..device.preflight import KeyRow, Summary
+    from ..device.preflight import KeysText, Summary
 
 
 @contextlib.contextmanager
-def _keys_file(path: str | None,
-               root: str) -> Iterator[Callable[[list[KeyRow]], object] | None]:
+def _keys_file(path: str | None, root: str) -> Iterator[KeysText | None]:
     """A CSV writer for --keys, streamed through the one atomic writer (a failed run leaves
     no partial file); never inside the device."""
     if path is None:
@@ -41,6 +40,7 @@ def _keys_file(path: str | None,
                          "to the device: write the CSV elsewhere")
     import io
 
+    from ..device.preflight import KeysText
     from ..report.preflight import csv_header, csv_lines
 
     writing = atomic_output(path)
@@ -51,7 +51,7 @@ def _keys_file(path: str | None,
     stream = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline="")
     try:
         stream.write(csv_header())
-        yield lambda rows: stream.write(csv_lines(rows))
+        yield KeysText(csv_lines, stream.write)
         stream.flush()
         stream.detach()
     except BaseException as exc:  # the run failed: no file, the temporary one removed
@@ -104,6 +104,7 @@ def preflight_command(
     show_secrets: ShowSecretsOption = False,
 ) -> int:
     """Check a device before shipping: SIGNATURE, file system, names, sizes, S3 keys."""
+    from ..device.fanout import cpus
     from ..job.preflight import preflight_job
     from ..report.preflight import RENDERERS
 
@@ -111,10 +112,11 @@ def preflight_command(
     # verify --device reads it.
     job = load(manifest=manifest, status=status,
                device=device_root if status is not None else None)
-    with (_keys_file(keys, device_root) as on_rows, _progress(not no_progress) as progress,
-          no_cyclic_gc()):
-        result = preflight_job(device_root, job, show_secrets=show_secrets, on_rows=on_rows,
-                               progress=progress)
+    with (_keys_file(keys, device_root) as keys_text,
+          _progress(not no_progress) as progress, no_cyclic_gc()):
+        # A big tree is walked by one forked worker per CPU (the same output, in order).
+        result = preflight_job(device_root, job, show_secrets=show_secrets,
+                               keys_text=keys_text, progress=progress, jobs=cpus())
     typer.echo(RENDERERS[output_format.value](result, strict), nl=False)
     failed = result.errors or (strict and result.warnings)
     return int(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -43,6 +43,7 @@ __all__ = [
     "KeyRulesError",
     "aws_ignores",
     "literal_anchor",
+    "literal_shape",
     "pattern_diagnostics",
     "translate_java_regex",
 ]
@@ -169,6 +170,39 @@ def literal_anchor(translated: str) -> tuple[Literal["prefix", "suffix"], str] |
         return None
     text = re.sub(r"\\(.)", lambda m: m.group(1), shape.group(2))
     return ("prefix" if shape.group(1) else "suffix"), text
+
+
+_LITERAL = re.compile(r"(?:[^\\.^$*+?{}\[\]()|]|\\[!-/:-@\[-`{-~ ])+")
+
+
+def literal_shape(translated: str) -> tuple[Literal["prefix", "suffix", "contains"], str] | None:
+    r"""``literal_anchor``, and also the shapes people write around plain text, on names
+    without a newline (where ``.*`` matches any run of characters and ``$`` only the end):
+    ``^.*X$`` and ``.*X$`` are the suffix X; ``^X.*`` and ``^X.*$`` the prefix X; ``X``,
+    ``^.*X`` and ``X.*`` mean X anywhere (``'contains'``). (The sample manifest's
+    ``^.*\.bak$`` and ``^tmp/.*``, and patterns like ``\.DS_Store``.) None for anything
+    else, and for plain text anchored at both ends."""
+    anchor = literal_anchor(translated)
+    if anchor is not None or not translated.startswith("(?a)"):
+        return anchor
+    body, start, end = translated[4:], False, False
+    if body.startswith("^.*"):
+        body = body[3:]
+    elif body.startswith(".*"):
+        body = body[2:]
+    elif body.startswith("^"):
+        body, start = body[1:], True
+    # An escaped '.' or '$' at the end leaves a lone backslash: not plain text, so None.
+    if body.endswith(".*$"):
+        body = body[:-3]
+    elif body.endswith(".*"):
+        body = body[:-2]
+    elif body.endswith("$"):
+        body, end = body[:-1], True
+    if (start and end) or _LITERAL.fullmatch(body) is None:
+        return None
+    text = re.sub(r"\\(.)", lambda m: m.group(1), body)
+    return ("prefix" if start else "suffix" if end else "contains"), text
 
 
 def _patterns(data: Mapping[str, Any]) -> list[tuple[str, str]]:

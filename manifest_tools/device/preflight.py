@@ -18,12 +18,15 @@ kept; the rest are counted (MT623).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..aws import (
     DEVICE_LIMIT,
@@ -39,14 +42,14 @@ from ..errors import UsageError
 from ..manifest.jobtype import JobType
 from .export import export_checks, folder_name_problem
 from .findings import FINDINGS_PER_RULE, Findings, display_path
-from .keys import KeyRules, literal_anchor
+from .keys import KeyRules, literal_shape
 from .outcome import entry_outcome, file_outcome, key_bytes
-from .walk import Entry, FileRun, walk, walk_runs
+from .walk import Entry, FileRun, Subtree, walk, walk_runs, walk_split, walk_subtree
 
 if TYPE_CHECKING:
     from ..manifest.parse import Manifest
 
-__all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "Preflight", "Summary",
+__all__ = ["FINDINGS_PER_RULE", "KEYS_HEADER", "KeyRow", "KeysText", "Preflight", "Summary",
            "display_path", "folder_name_problem", "run_preflight"]
 
 ROWS_BATCH = 4096
@@ -56,15 +59,23 @@ FAST_PATH = True
 # Keys shared by several files that the second walk names; more are only counted.
 SUSPECTS_RESOLVED = 1000
 PROGRESS_EVERY = 1024
+# With ``jobs`` > 1: entries walked here before the root's remaining folders are walked by
+# forked workers (``fanout``): a tree smaller than this never forks, and forking costs
+# ~10 ms. Public so that tests can make small trees fork.
+FORK_AFTER = 4096
+# A worker sends its rows, key hashes and counts every this many files.
+CHUNK_FILES = 8192
 KEYS_HEADER = ("path", "key", "bytes", "action", "reason")
 
 _AVOID = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f]")
 # Characters that need a closer look: what _UNCLEAN or _AVOID find. (A name like SIGNATURE
 # is found with str.upper: an '(?i:signature)' branch here costs 4x the search.)
-_SLOW = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+UNUSUAL = re.compile("[" + re.escape(S3_KEY_AVOID) + r"\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+_AVOID_CHARS = tuple(S3_KEY_AVOID)
 # Root folders a file system makes itself (mkfs.ext4's lost+found): empty by design.
 _FILESYSTEM_FOLDERS = frozenset({"lost+found"})
 _first = itemgetter(0)
+_second = itemgetter(1)
 
 
 # One ``--keys`` CSV row, in KEYS_HEADER order: (path, key, bytes, action, reason).
@@ -72,6 +83,19 @@ _first = itemgetter(0)
 # for the root SIGNATURE, ``ignore:<pattern>`` for an ignored file. A plain tuple: one is
 # made per file, and csv.writer.writerow takes it as it is.
 KeyRow = tuple[str, str, int, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class KeysText:
+    """The key rows as text (the ``--keys`` CSV): ``render`` (a pure function of a list of
+    rows) runs where the rows are made, in a forked worker too; ``write`` gets the texts,
+    in walk order, in this process."""
+
+    render: Callable[[list[KeyRow]], str]
+    write: Callable[[str], object]
+
+    def rows(self, rows: list[KeyRow]) -> None:
+        self.write(self.render(rows))
 
 
 @dataclass(slots=True)
@@ -125,11 +149,15 @@ class _Scan:
     # An export device: only count what is there and find the SIGNATURE (the keys and
     # per-file rules are about data going to S3).
     export: bool = False
-    # literal_anchor of each ignore pattern, in order (see ``searches``).
+    # literal_shape of each ignore pattern, in order (see ``searches``).
     anchors: tuple[tuple[str, str] | None, ...] = ()
+    # In a forked worker: the key hashes in walk order, for the parent to note (``note``).
+    hashes: list[int] | None = None
+    # The rows as text (``on_rows`` is then its ``rows``): what lets workers make them.
+    keys_text: KeysText | None = None
 
     def __post_init__(self) -> None:
-        self.anchors = tuple(literal_anchor(c.pattern) for _, c in self.rules.ignore)
+        self.anchors = tuple(literal_shape(c.pattern) for _, c in self.rules.ignore)
 
     def row(self, path: str, key: str, size: int, action: str, reason: str) -> None:
         if action == "import":
@@ -215,28 +243,52 @@ class _Scan:
         key, an ignore search, a hash and a row; anything else goes through ``file``."""
         prefix, depth, files = run
         names = "/".join(map(_first, files))
-        if (FAST_PATH and _SLOW.search(names) is None and _SLOW.search(prefix) is None
+        if (FAST_PATH and plain_name(names) and plain_name(prefix)
                 and SIGNATURE_NAME not in names.upper() and self.plain_keys):
-            self.fast(prefix, depth, files)
+            self.fast(prefix, depth, files, names)
             return
         for name, size in files:
             self.file(Entry(prefix + name, "file", size, None, None, depth))
 
-    def fast(self, prefix: str, depth: int, files: list[tuple[str, int]]) -> None:
+    def fast(self, prefix: str, depth: int, files: list[tuple[str, int]], joined: str
+             ) -> None:
         """Files with clean names under rules whose substitutions can neither empty a name
         nor add a character S3 advises against (``plain_keys``); ``file`` takes any file
         that is empty, huge, ignored or gets a long key. What is left can only be imported
         (``outcome.file_outcome`` could refuse it only by MT609, which ``plain_keys`` rules
         out, or by size or key length, which the test below sends to ``file``): its key is
-        ``KeyRules.s3_key``'s, the one formula."""
-        rules, summary, seen, rows = self.rules, self.summary, self.seen, self.rows
-        s3_key = rules.s3_key
-        patterns = self.searches(prefix, files) if rules.ignore else []
+        ``KeyRules.s3_key``'s, the one formula (``run_keys``). A run where no file needs
+        ``file`` (the common case, one test over the whole run) is handled in C-level
+        loops: keys, hashes and rows made by ``map`` and ``zip``."""
+        if not files:
+            return
+        names = list(map(_first, files))
+        sizes = list(map(_second, files))
+        relpaths = [prefix + name for name in names]
+        keys = self.run_keys(prefix, names, relpaths, joined)
+        patterns = self.searches(prefix, joined) if self.rules.ignore else []
+        if (0 not in sizes and max(sizes) <= S3_OBJECT_LIMIT
+                and max(map(len, keys)) <= S3_KEY_LIMIT // 4
+                and not any(any(map(search, relpaths)) for search in patterns)):
+            self.note(list(map(hash, map(str.lower, keys))))
+            summary = self.summary
+            summary.files += len(files)
+            summary.keys += len(files)
+            summary.bytes += sum(sizes)
+            if self.on_rows is not None:
+                self.rows.extend(zip(relpaths, keys, sizes, repeat("import"), repeat("")))
+                if len(self.rows) >= ROWS_BATCH:
+                    self.flush()
+            return
+        self.some_fast(depth, relpaths, keys, sizes, patterns)
+
+    def some_fast(self, depth: int, relpaths: list[str], keys: list[str], sizes: list[int],
+                  patterns: list[Callable[[str], object]]) -> None:
+        """``fast`` file by file, for a run where some file needs ``file``."""
+        summary, rows = self.summary, self.rows
         limit, keep, largest = S3_KEY_LIMIT // 4, self.on_rows is not None, S3_OBJECT_LIMIT
         count = total = 0
-        for name, size in files:
-            relpath = prefix + name
-            key = s3_key(relpath)
+        for relpath, key, size in zip(relpaths, keys, sizes, strict=True):
             hit = not size or size > largest or len(key) > limit
             for search in patterns:
                 if hit or search(relpath) is not None:
@@ -247,11 +299,7 @@ class _Scan:
                 continue
             count += 1
             total += size
-            folded = hash(key.lower())
-            if folded in seen:
-                self.suspect(folded)
-            else:
-                seen.add(folded)
+            self.note((hash(key.lower()),))
             if keep:
                 rows.append((relpath, key, size, "import", ""))
         summary.files += count
@@ -260,13 +308,50 @@ class _Scan:
         if len(rows) >= ROWS_BATCH:
             self.flush()
 
-    def searches(self, prefix: str, files: list[tuple[str, int]]) -> list[
+    def run_keys(self, prefix: str, names: list[str], relpaths: list[str], joined: str
+                 ) -> list[str]:
+        """``rules.s3_key`` of each ``prefix + name`` of a fast run. Under ``plain_keys`` no
+        substitution's text holds '/' or is empty, so none can match across a '/', and
+        ``str.replace`` of a key is that of each '/'-separated part: the names' parts are
+        substituted all at once (joined by '/') and put after the folder's key, which ends
+        with '/' (unless the run is in the root under a prefix without a final '/')."""
+        rules = self.rules
+        head = rules.s3_key(prefix)
+        if not rules.substitutions:
+            return [head + name for name in names]
+        if not head.endswith("/") and head:
+            return list(map(rules.s3_key, relpaths))
+        tails = joined  # the names joined by '/'
+        for old, new in rules.substitutions:
+            tails = tails.replace(old, new)
+        return [head + tail for tail in tails.split("/")]
+
+    def note(self, hashes: Sequence[int]) -> None:
+        """Remember key hashes, in walk order: one seen before makes a suspect. Bulk: when
+        none was seen and none repeats, one set update (else one by one, in order)."""
+        if self.hashes is not None:
+            self.hashes.extend(hashes)
+            return
+        seen = self.seen
+        if seen.isdisjoint(hashes):
+            before = len(seen)
+            seen.update(hashes)
+            if len(seen) - before == len(hashes):
+                return
+            seen.difference_update(hashes)
+        for folded in hashes:
+            if folded in seen:
+                self.suspect(folded)
+            else:
+                seen.add(folded)
+
+    def searches(self, prefix: str, joined: str) -> list[
             Callable[[str], object]]:
         """The ignore patterns' searches the files of a fast run need, in order: a pattern
-        that is plain text anchored at one end (``literal_anchor``) is left out when the
-        folder's names, looked at all at once, show it matches none of them (names of a
-        fast run hold no '/' and no newline, so ``$`` is the end of the name)."""
-        names = "/" + "/".join(map(_first, files)) + "/"
+        that is plain text anchored at one end or not at all (``literal_shape``) is left
+        out when the folder's names, looked at all at once, show it matches none of them
+        (names of a fast run hold no '/' and no newline, so ``$`` is the end of the name)."""
+        names = "/" + joined + "/"
         found: list[Callable[[str], object]] = []
         for (_, compiled), anchor in zip(self.rules.ignore, self.anchors, strict=True):
             if anchor is None or _may_match(anchor, prefix, names):
@@ -279,7 +364,7 @@ class _Scan:
         search) goes straight to ``keyed``."""
         self.summary.files += 1
         self.summary.bytes += e.size
-        if _SLOW.search(e.relpath) is None and SIGNATURE_NAME not in e.relpath.upper():
+        if plain_name(e.relpath) and SIGNATURE_NAME not in e.relpath.upper():
             self.keyed(e, e.relpath, self.key_may_avoid)
             return
         shown = self.unclean(e)
@@ -299,11 +384,7 @@ class _Scan:
             return
         if size == 0 or (check_avoid and _AVOID.search(key) is not None):
             self.key_warnings(e, shown, key)
-        folded = hash(key.lower())
-        if folded in self.seen:
-            self.suspect(folded)
-        else:
-            self.seen.add(folded)
+        self.note((hash(key.lower()),))
         self.summary.keys += 1
         if self.on_rows is not None:
             self.rows.append((shown, key, size, "import", ""))
@@ -365,13 +446,26 @@ class _Scan:
             self.more_suspects += 1
 
 
+def plain_name(text: str) -> bool:
+    """True when ``UNUSUAL`` finds nothing in ``text``. ASCII text (the common case) is
+    printable (no C0 control, no DEL) and holds no character S3 advises against (a memchr
+    each): ~1/3 of the instructions of the regex's character class, tried on every
+    character."""
+    if text.isascii():
+        return text.isprintable() and not any(map(text.__contains__, _AVOID_CHARS))
+    return UNUSUAL.search(text) is None
+
+
 def _may_match(anchor: tuple[str, str], prefix: str, names: str) -> bool:
     """False only when no ``prefix + name`` (``names``: '/name/name/.../') can match the
-    anchored plain text ``anchor``: a suffix without '/' must end a name; a prefix is
-    decided by the folder path, or must start a name once the folder path is used up."""
+    plain text ``anchor``: a suffix without '/' must end a name; a prefix is decided by
+    the folder path, or must start a name once the folder path is used up; text without
+    '/' found anywhere is in the folder path (which ends with '/') or in a name."""
     kind, text = anchor
     if kind == "suffix":
         return "/" in text or text + "/" in names
+    if kind == "contains":
+        return "/" in text or text in prefix or text in names
     if len(text) <= len(prefix):
         return prefix.startswith(text)
     return text.startswith(prefix) and "/" + text[len(prefix):] in names
@@ -499,12 +593,17 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes | Manifest,
                   manifest_label: str = "", *, key_rules: KeyRulesRead | None = None,
                   extra_findings: Iterable[Diagnostic] = (),
                   on_rows: Callable[[list[KeyRow]], object] | None = None,
-                  progress: Callable[[Summary], object] | None = None) -> Preflight:
+                  keys_text: KeysText | None = None,
+                  progress: Callable[[Summary], object] | None = None,
+                  jobs: int = 1) -> Preflight:
     """Check the device at ``root`` against ``manifest`` (bytes, or parsed); see the module
     doc.
 
     Raises :class:`InputError` when the root cannot be walked, :class:`UsageError` for a
-    manifest that is not an S3 import or export. ``on_rows`` gets the key rows of an import.
+    manifest that is not an S3 import or export. ``on_rows`` gets the key rows of an import;
+    or ``keys_text`` gets them as text. ``jobs`` > 1: a big import tree's root-level
+    folders are walked by that many forked workers (not with ``on_rows``: rows are only
+    sent between processes as text); the results are the same, in the same order.
     ``key_rules``: the manifest's rules and what they left out, already read
     (``KeyRules.located``), so a caller holding them does not build them again.
     ``extra_findings`` are added after the device's own, as they are: ``job.preflight``
@@ -520,12 +619,17 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes | Manifest,
     substitutions = rules.substitutions  # an export's folder names (export_checks)
     if job_type is not JobType.IMPORT:
         rules = KeyRules()
-    scan = _Scan(rules, on_rows if job_type is JobType.IMPORT else None, findings,
+    import_job = job_type is JobType.IMPORT
+    if keys_text is not None and on_rows is None:
+        on_rows = keys_text.rows
+    else:
+        keys_text = None
+    scan = _Scan(rules, on_rows if import_job else None, findings,
                  export=job_type is JobType.EXPORT,
                  key_may_avoid=any(_AVOID.search(text) for text in
                                    [rules.prefix, *(new for _, new in rules.substitutions)]),
-                 plain_keys=_plain_rules(rules))
-    _scan(root, scan, progress)
+                 plain_keys=_plain_rules(rules), keys_text=keys_text if import_job else None)
+    _scan(root, scan, progress, jobs if scan.on_rows is None or scan.keys_text else 1)
     _signature_checks(scan)
     if scan.summary.bytes > DEVICE_LIMIT:
         findings.error("MT614", f"the files hold {scan.summary.bytes:,} bytes; AWS accepts "
@@ -543,24 +647,121 @@ def run_preflight(root: str | os.PathLike[str], manifest: bytes | Manifest,
                      findings.finish(), tuple(notes))
 
 
-def _scan(root: str, scan: _Scan, progress: Callable[[Summary], object] | None) -> None:
+def _scan(root: str, scan: _Scan, progress: Callable[[Summary], object] | None,
+          jobs: int = 1) -> None:
     if scan.export:
         for e in walk(root):
             scan.existing(e)
         return
-    run, other = scan.run, scan.other
+    if jobs > 1 and scan.hashes is None:
+        from .fanout import can_fork
+
+        if can_fork():
+            _scan_forked(root, scan, progress, jobs)
+            return
     every = PROGRESS_EVERY if progress is not None else 0
     seen = 0
     for item in walk_runs(root):
-        if type(item) is FileRun:
-            run(item)
-            seen += len(item.files)
-        else:
-            other(item)  # type: ignore[arg-type]
-            seen += 1
+        seen += _feed(scan, item)
         if every and seen >= every and progress is not None:
             progress(scan.summary)
             seen = 0
     scan.flush()
     if progress is not None:
         progress(scan.summary)
+
+
+def _feed(scan: _Scan, item: Entry | FileRun) -> int:
+    """One item of the walk through the checks; the number of entries it holds."""
+    if type(item) is FileRun:
+        scan.run(item)
+        return len(item.files)
+    scan.other(item)  # type: ignore[arg-type]
+    return 1
+
+
+def _scan_forked(root: str, scan: _Scan, progress: Callable[[Summary], object] | None,
+                 jobs: int) -> None:
+    """``_scan`` with the root's folders walked by ``jobs`` forked workers once
+    FORK_AFTER entries have been walked here (``fanout``: the same results, in the same
+    order, as one walk). A worker checks a folder with a copy of ``scan``'s rules and
+    sends, every CHUNK_FILES files, its rows (as text: ``scan.keys_text``), key hashes
+    and counts, then its findings; they are merged here in walk order."""
+    from .fanout import fan_out
+
+    walked = 0
+
+    def local(item: Entry | FileRun | Subtree) -> None:
+        nonlocal walked
+        if type(item) is Subtree:
+            for inner in walk_subtree(root, item):
+                walked += _feed(scan, inner)
+        else:
+            walked += _feed(scan, item)  # type: ignore[arg-type]
+        if progress is not None:
+            progress(scan.summary)
+
+    def remote(item: Entry | FileRun | Subtree) -> bool:
+        return type(item) is Subtree and walked >= FORK_AFTER
+
+    def merge(message: tuple[Any, ...]) -> None:
+        _merge(scan, message)
+        if progress is not None:
+            progress(scan.summary)
+
+    fan_out(walk_split(root), remote, functools.partial(_work, root, scan), local, merge,
+            jobs)
+    scan.flush()
+
+
+def _work(root: str, scan: _Scan, subtree: Subtree,
+          send: Callable[[tuple[object, ...]], None]) -> None:
+    """In a forked worker: check the folder ``subtree`` as ``scan`` would, sending
+    ("rows", text, hashes, counts) every CHUNK_FILES files, then ("findings", kept, counts)."""
+    texts: list[str] = []
+    hashes: list[int] = []
+    keys_text = scan.keys_text
+    own = replace(scan, on_rows=None if keys_text is None else (
+        lambda rows: texts.append(keys_text.render(rows))), findings=Findings(
+        scan.findings.limit), summary=Summary(), seen=set(), suspects={}, rows=[],
+        hashes=hashes)
+
+    def chunk() -> None:
+        own.flush()
+        s = own.summary
+        send(("rows", "".join(texts), array("q", hashes).tobytes(),
+              (s.files, s.bytes, s.keys, s.ignored, s.skipped)))
+        texts.clear()
+        hashes.clear()
+        own.summary = Summary()
+
+    for item in walk_subtree(root, subtree):
+        _feed(own, item)
+        if len(hashes) >= CHUNK_FILES:
+            chunk()
+    chunk()
+    send(("findings", own.findings.kept, own.findings.counts))
+
+
+def _merge(scan: _Scan, message: tuple[Any, ...]) -> None:
+    """A worker's message, in walk order (see ``_work``)."""
+    if message[0] == "rows":
+        _, text, hashes, counts = message
+        scan.flush()  # this process's own rows come first
+        if text and scan.keys_text is not None:
+            scan.keys_text.write(text)
+        scan.note(array("q", hashes))
+        s = scan.summary
+        s.files += counts[0]
+        s.bytes += counts[1]
+        s.keys += counts[2]
+        s.ignored += counts[3]
+        s.skipped += counts[4]
+        return
+    _, kept, counts = message
+    findings = scan.findings
+    for d in kept:
+        findings.add(d)
+    for rule, n in counts.items():
+        # The worker's first ``limit`` findings of a rule were kept: the rest only counted.
+        findings.counts[rule] += n - min(n, findings.limit)

@@ -28,13 +28,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from ..errors import InputError
 
-__all__ = ["Entry", "FileRun", "Kind", "walk", "walk_runs"]
+__all__ = ["Entry", "FileRun", "Kind", "Subtree", "walk", "walk_runs", "walk_split",
+           "walk_subtree"]
 
 Kind = Literal["file", "dir", "symlink", "fifo", "socket", "other", "error"]
 
@@ -114,6 +115,14 @@ class FileRun(NamedTuple):
     files: list[tuple[str, int]]
 
 
+class Subtree(NamedTuple):
+    """A root-level folder whose contents ``walk_split`` leaves to :func:`walk_subtree`
+    (which may run in another process): its name and (st_dev, st_ino) as listed."""
+
+    name: str
+    ident: tuple[int, int]
+
+
 @dataclass(slots=True)
 class _Frame:
     prefix: str  # relative path of this folder + '/' ('' for the root)
@@ -160,15 +169,33 @@ def _list(fd: int) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], subtree: Subtree | None = None) -> None:
         self.fd, info = _open_root(root)
+        ident = (info.st_dev, info.st_ino)
+        if subtree is not None:
+            # The root's frame has nothing left to visit: the walk ends when it climbs
+            # back from the subtree (checking its '..', as the whole walk does).
+            self.stack = [_Frame("", [], 0, ident, 1)]
+            self._enter(subtree, root)
+            return
         try:
             names = _list(self.fd)
         except OSError as exc:
             os.close(self.fd)
             raise InputError(f"cannot list device root {os.fspath(root)}: {reason(exc)}",
                              os.fspath(root)) from None
-        self.stack = [_Frame("", names, 0, (info.st_dev, info.st_ino), 1)]
+        self.stack = [_Frame("", names, 0, ident, 1)]
+
+    def _enter(self, subtree: Subtree, root: str | os.PathLike[str]) -> None:
+        """Open and list the root-level folder ``subtree`` as the walk does on the way
+        down; it must still be the folder that was listed."""
+        entry, child = self._descend(self.stack[0], subtree.name, subtree.ident)
+        if child is None:
+            self.close()
+            raise InputError(f"the device tree changed during the walk ({entry.error}); "
+                             "run the preflight again on an unchanging device",
+                             os.fspath(root))
+        self.stack.append(child)
 
     def close(self) -> None:
         for frame in self.stack:
@@ -179,9 +206,11 @@ class _Walker:
             os.close(self.fd)
             self.fd = -1
 
-    def items(self, runs: bool = True) -> Iterator[Entry | FileRun]:
+    def items(self, runs: bool = True, split: bool = False
+              ) -> Iterator[Entry | FileRun | Subtree]:
         """Pre-order; consecutive regular files of one folder come as one FileRun, or
-        (``runs`` False) each as an Entry with its ident."""
+        (``runs`` False) each as an Entry with its ident. ``split``: a root-level folder
+        that opens and lists comes as its Entry then a Subtree, and is not entered."""
         stack, lstat, is_reg = self.stack, os.stat, stat.S_ISREG
         while stack:
             frame = stack[-1]
@@ -208,16 +237,31 @@ class _Walker:
                 if info is None:
                     yield Entry(prefix + name, "error", 0, error, None, depth)
                 elif stat.S_ISDIR(info.st_mode):
-                    entry, child = self._descend(frame, name, info)
+                    entry, child = self._descend(frame, name, (info.st_dev, info.st_ino))
                     yield entry
-                    if child is not None:
-                        frame.index = i  # resume here after the subfolder
-                        stack.append(child)
+                    if (yield from self._into(frame, name, child, i, split)):
                         break
                 else:
                     yield Entry(prefix + name, _kind(info.st_mode), 0, None, None, depth)
             else:
                 yield from self._leave(FileRun(prefix, depth, files))
+
+    def _into(self, frame: _Frame, name: str, child: _Frame | None, index: int,
+              split: bool) -> Generator[Subtree, None, bool]:
+        """After ``_descend``: True when the walk goes on inside ``child`` (pushed; the
+        folder ``frame`` resumes at ``index`` afterwards). With ``split``, a root-level
+        folder is closed again and yielded as a Subtree instead (its '..' is checked by
+        walk_subtree)."""
+        if child is None:
+            return False
+        if split and frame.depth == 1:
+            os.close(self.fd)
+            self.fd, frame.fd = frame.fd, -1
+            yield Subtree(name, child.ident)
+            return False
+        frame.index = index
+        self.stack.append(child)
+        return True
 
     def _leave(self, run: FileRun) -> Iterator[FileRun]:
         """The folder on top of the stack is done: its last files, then back to its
@@ -228,7 +272,7 @@ class _Walker:
         if self.stack:
             self._climb(self.stack[-1])
 
-    def _descend(self, frame: _Frame, name: str, info: os.stat_result
+    def _descend(self, frame: _Frame, name: str, ident: tuple[int, int]
                  ) -> tuple[Entry, _Frame | None]:
         relpath = frame.prefix + name
         try:
@@ -238,7 +282,7 @@ class _Walker:
                          frame.depth), None
         try:
             opened = os.fstat(child)
-            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            if (opened.st_dev, opened.st_ino) != ident:
                 raise OSError(errno.ESTALE, "the folder changed while it was being read")
             names = _list(child)
         except OSError as exc:
@@ -251,7 +295,7 @@ class _Walker:
             os.close(self.fd)
         self.fd = child
         return (Entry(relpath, "dir", 0, None, len(names), frame.depth),
-                _Frame(relpath + "/", names, 0, (info.st_dev, info.st_ino), frame.depth + 1))
+                _Frame(relpath + "/", names, 0, ident, frame.depth + 1))
 
     def _climb(self, frame: _Frame) -> None:
         """Back to ``frame``'s folder after its subfolder, checking that the subfolder's
@@ -285,12 +329,36 @@ def walk(root: str | os.PathLike[str]) -> Iterator[Entry]:
         walker.close()
 
 
+def walk_split(root: str | os.PathLike[str]) -> Iterator[Entry | FileRun | Subtree]:
+    """``walk_runs``, but each root-level folder that opens and lists is followed by a
+    :class:`Subtree` instead of its contents: ``walk_subtree(root, subtree)`` gives them,
+    so that the root's folders can be walked apart (by forked workers) and the results
+    put back in this order."""
+    walker = _Walker(root)
+    try:
+        yield from walker.items(split=True)
+    finally:
+        walker.close()
+
+
+def walk_subtree(root: str | os.PathLike[str], subtree: Subtree
+                 ) -> Iterator[Entry | FileRun]:
+    """What ``walk_runs`` yields between a root-level folder's Entry and the root's next
+    name. Raises :class:`InputError` if that folder is no longer the one ``walk_split``
+    listed, or if the tree is moved during the walk."""
+    walker = _Walker(root, subtree)
+    try:
+        yield from walker.items()  # type: ignore[misc]
+    finally:
+        walker.close()
+
+
 def walk_runs(root: str | os.PathLike[str]) -> Iterator[Entry | FileRun]:
     """``walk`` in the same order, but each run of consecutive regular files in one folder
     comes as one :class:`FileRun`: a caller with per-file work to do loops over plain
     (name, size) pairs instead of one object per file (the preflight's hot path)."""
     walker = _Walker(root)
     try:
-        yield from walker.items()
+        yield from walker.items()  # type: ignore[misc]
     finally:
         walker.close()

@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostic, Severity
 from .verification import Check, verify_status
 
 if TYPE_CHECKING:
-    from ..device.preflight import KeyRow, Preflight, Summary
+    from ..device.preflight import KeyRow, KeysText, Preflight, Summary
     from .loader import Job
 
 __all__ = ["check_finding", "preflight_job", "status_findings"]
@@ -46,7 +46,9 @@ def status_findings(job: Job, *, show_secrets: bool = False) -> list[Diagnostic]
 
 def preflight_job(root: str | os.PathLike[str], job: Job, *, show_secrets: bool = False,
                   on_rows: Callable[[list[KeyRow]], object] | None = None,
-                  progress: Callable[[Summary], object] | None = None) -> Preflight:
+                  keys_text: KeysText | None = None,
+                  progress: Callable[[Summary], object] | None = None,
+                  jobs: int = 1) -> Preflight:
     """Check the device at ``root`` against the job's manifest (and get-status output, when
     the job has it): :func:`device.preflight.run_preflight` with the job's parsed manifest
     and key rules, and :func:`status_findings` merged in."""
@@ -56,4 +58,5 @@ def preflight_job(root: str | os.PathLike[str], job: Job, *, show_secrets: bool 
     manifest = job.manifest
     findings = status_findings(job, show_secrets=show_secrets)
     return run_preflight(root, manifest.parsed, manifest.label, key_rules=manifest.key_rules,
-                         extra_findings=findings, on_rows=on_rows, progress=progress)
+                         extra_findings=findings, on_rows=on_rows, keys_text=keys_text,
+                         progress=progress, jobs=jobs)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..device.fanout import cpus
 from ..device.opening import Ident, open_listed, open_root
 
 if TYPE_CHECKING:  # concurrent.futures (and logging) imported when hashing starts
@@ -46,10 +47,7 @@ class Digest:
 
 def default_jobs() -> int:
     """One thread per CPU this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    return cpus()
 
 
 def md5_file(path: bytes | str, progress: _Advance | None = None) -> tuple[str, int]:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,6 +31,7 @@ from manifest_tools.logs.reconcile import reconcile
 from manifest_tools.manifest.parse import parse_manifest
 from manifest_tools.service.dock import receive
 from manifest_tools.service.store import Job, Store
+from tests import warm
 
 from .conftest import BUCKET, import_manifest, new_job
 
@@ -164,9 +163,8 @@ def test_the_issues_case_in_process(tmp_path: Path) -> None:
     _agree(tmp_path, _manifest("imports/", {"drafts": ""}, []), ISSUE_TREE)
 
 
-def _tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+def _tool(*args: str) -> warm.ToolRun:
+    return warm.tool(*args, backstop=120)
 
 
 def test_the_issues_case_through_the_commands(tmp_path: Path) -> None:

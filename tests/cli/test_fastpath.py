@@ -23,6 +23,7 @@ from typer import _click as click
 from manifest_tools.cli import argtable, fastpath, typerless
 from manifest_tools.cli.log import log_command
 from manifest_tools.cli.preflight import preflight_command
+from manifest_tools.cli.prepare import prepare_command
 from manifest_tools.cli.validate import validate
 from manifest_tools.logs.write import LogWriter
 from tests import cputime
@@ -33,7 +34,7 @@ INVALID = sorted((ROOT / "samples" / "invalid").glob("MT2*.yaml"))[0]
 
 
 def test_stored_table_is_what_typer_builds() -> None:
-    live = fastpath.table_text(fastpath.describe(("validate", "log", "preflight")))
+    live = fastpath.table_text(fastpath.describe(("validate", "log", "preflight", "prepare")))
     stored = Path(argtable.__file__)
     if os.environ.get("UPDATE_ARGTABLE"):
         stored.write_text(live, encoding="utf-8")
@@ -42,7 +43,8 @@ def test_stored_table_is_what_typer_builds() -> None:
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"validate": validate, "log": log_command,
-                                            "preflight": preflight_command}
+                                            "preflight": preflight_command,
+                                            "prepare": prepare_command}
 
 
 @functools.cache
@@ -97,6 +99,9 @@ WORDS = ["import-log-X", "--device", "dev", "--keys", "k.csv", "--show-secrets",
 
 
 LOG_WORDS = WORDS[:28]
+PREPARE_WORDS = [*WORDS[10:28], "--job-id", "JOBID", "--verify", "--dry-run", "--key-file",
+                 "k", "--profile", "p", "--key", "secret", "--secret-key", "--jobs", "64",
+                 "65"]
 
 
 def _argument_lists() -> list[list[str]]:
@@ -109,9 +114,15 @@ def _argument_lists() -> list[list[str]]:
     preflight = [[*(rng.choice(LOG_WORDS) for _ in range(rng.randint(0, 4))), "--manifest",
                   "m.yaml", *(rng.choice(LOG_WORDS) for _ in range(rng.randint(0, 3)))]
                  for _ in range(1000)]
+    # prepare's: SOURCE DEVICE_ROOT, --manifest and --journal are required.
+    prepare = [[*(rng.choice(PREPARE_WORDS) for _ in range(rng.randint(0, 2))), "src",
+                "--manifest", "m.yaml", *(rng.choice(PREPARE_WORDS) for _ in range(
+                    rng.randint(0, 1))), "--journal", "j", "dev",
+                *(rng.choice(PREPARE_WORDS) for _ in range(rng.randint(0, 2)))]
+               for _ in range(1000)]
     lists = [[rng.choice(WORDS) for _ in range(rng.randint(0, 7))] for _ in range(2500)]
     return [
-        *lists, *log, *preflight, ["a.yaml"], ["-q", "a.yaml", "b.yaml"],
+        *lists, *log, *preflight, *prepare, ["a.yaml"], ["-q", "a.yaml", "b.yaml"],
         ["a.yaml", "--format", "json", "-o", "-q"],
         ["--", "--help"], ["--", "-q"], ["-o", "--", "a.yaml"], ["--exclude", "-", "a"],
         ["--strict", "--strict", "a"], ["--format", "json", "--format", "text", "a"],
@@ -120,7 +131,7 @@ def _argument_lists() -> list[list[str]]:
     ]
 
 
-@pytest.mark.parametrize("command", ["validate", "log", "preflight"])
+@pytest.mark.parametrize("command", ["validate", "log", "preflight", "prepare"])
 def test_whatever_the_fast_parser_accepts_typer_accepts_alike(command: str) -> None:
     assert set(argtable.COMMANDS) == set(FUNCTIONS)
     accepted = refused = 0
@@ -132,6 +143,8 @@ def test_whatever_the_fast_parser_accepts_typer_accepts_alike(command: str) -> N
         accepted += 1
         slow = _typer_values(command, args)
         assert slow is not None, args
+        # --key (it only refuses) is not in the table: the fast path passes nothing for it.
+        assert slow.pop("key", None) is None, args
         assert fast == slow, args
         assert [type(v) for v in fast.values()] == [type(v) for v in slow.values()], args
     assert accepted > 100 and refused > 300, (accepted, refused)
@@ -259,3 +272,35 @@ def test_a_preflight_run_is_typer_run_without_typer(tmp_path: Path) -> None:
             assert ("typer" in run[3]) == (entry == "app")
         fast, slow = outputs
         assert fast == slow, extra
+
+
+def test_a_prepare_run_is_typer_run_without_typer(tmp_path: Path) -> None:
+    """A dry run, a copy, a resume of the finished job (the common run: nothing to copy)
+    and a refused --key give typer's output and exit code; only the last imports typer."""
+    source = tmp_path / "src"
+    (source / "photos").mkdir(parents=True)
+    for n in range(3):
+        (source / "photos" / f"p {n}.jpg").write_bytes(b"x" * n)
+    device = tmp_path / "dev"
+    device.mkdir()
+    status = ROOT / "samples" / "status" / "get-status.json"
+    common = [str(source), str(device), "--manifest", str(VALID), "--journal",
+              str(tmp_path / "journal"), "--no-progress"]
+    runs = {}
+    for name, args in (("dry", [*common, "--dry-run", "--status", str(status)]),
+                       ("copy", [*common, "--status", str(status)]),
+                       ("resume", [*common, "--status", str(status), "--format", "json"]),
+                       ("key", [*common, "--key", "s3cr3t-value"])):
+        fast = _run(f"from manifest_tools.cli.entry import main; "
+                    f"main({['prepare', *args]!r})")
+        if name == "copy":  # the same copy again through typer would be a resume
+            runs[name] = fast
+            continue
+        slow = _run(f"from manifest_tools.cli.app import main; main({['prepare', *args]!r})")
+        assert fast[:3] == slow[:3], name
+        assert ("typer" in fast[3]) == (name == "key"), name
+        runs[name] = fast
+    assert runs["copy"][0] == 0 and "typer" not in runs["copy"][3], runs["copy"]
+    assert runs["resume"][0] == 0 and '"already": 3' in runs["resume"][1], runs["resume"][1]
+    assert runs["key"][0] == 2 and "never goes on the command line" in runs["key"][2]
+    assert "s3cr3t-value" not in runs["key"][1] + runs["key"][2]

@@ -60,7 +60,11 @@ def test_hook_through_pre_commit_try_repo(tmp_path: Path) -> None:
     (repo / "notes.yaml").write_text("not: a manifest\n")  # outside the hook's pattern
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    # PIP_COMPILE=0 (pip's --no-compile): pip does not byte-compile the hook's dependencies
+    # (pygments, rich, cryptography...: ~3 of the test's ~15 CPU s); Python compiles what the
+    # hook imports when it runs, as on any install without .pyc files.
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1",
+           "PIP_COMPILE": "0"}
     run = subprocess.run([pre_commit, "try-repo", str(ROOT), "validate-aws-manifest",
                           "--all-files", "--color", "never"], cwd=repo, env=env,
                          capture_output=True, text=True, timeout=1800, check=False)

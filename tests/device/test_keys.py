@@ -178,3 +178,31 @@ def test_literal_anchor_reads_only_plain_text_anchored_at_one_end() -> None:
             assert (compiled.search(name) is not None) == plain, (java, name)
     for java in ["a.b$", "^x$", r"\d$", "abc", "$", "^", "[a]$", "^a*", "(a)$", "a|b$"]:
         assert literal_anchor(translate_java_regex(java)) is None, java
+
+
+def test_literal_shape_reads_the_forms_people_write_around_plain_text() -> None:
+    """Each shape it returns means what the compiled pattern means on names without a
+    newline (prefix, suffix, or the text anywhere); anything else is None, escaped dots
+    and dollars and text anchored at both ends included."""
+    from manifest_tools.device.keys import literal_shape
+
+    samples = ["a.bak", "x/a.bak", "a.bakx", "abak", "tmp/a", "tmpx/a", "x/tmp/a", "tmp",
+               ".DS_Store", "x/.DS_Store", "x/y.DS_Storez", "Thumbs.db", "a\\", "a\\b", "",
+               "a$", "a.", "a.b"]
+    shapes = {r"^.*\.bak$": ("suffix", ".bak"), r".*\.bak$": ("suffix", ".bak"),
+              "^tmp/.*": ("prefix", "tmp/"), "^tmp/.*$": ("prefix", "tmp/"),
+              r"\.DS_Store": ("contains", ".DS_Store"), r"^.*\.DS_Store": ("contains", ".DS_Store"),
+              r"Thumbs\.db.*": ("contains", "Thumbs.db"), r"a\\.*": ("contains", "a\\"),
+              r"\.tmp$": ("suffix", ".tmp"), "^scratch/": ("prefix", "scratch/")}
+    for java, shape in shapes.items():
+        translated = translate_java_regex(java)
+        assert literal_shape(translated) == shape, java
+        kind, text = shape
+        compiled = re.compile(translated)
+        for name in samples:
+            plain = (name.endswith(text) if kind == "suffix" else name.startswith(text)
+                     if kind == "prefix" else text in name)
+            assert (compiled.search(name) is not None) == plain, (java, name)
+    for java in [r"a\.*", r"a\$", "^a$", "^.*$", ".*", "^x.*y$", "a.b", r"\d", "[a]",
+                 "(a).*", "a|b", "a*"]:
+        assert literal_shape(translate_java_regex(java)) is None, java

@@ -384,6 +384,51 @@ def test_fast_and_full_paths_give_the_same_rows_and_findings(
     assert fast_result.findings == full_result.findings
 
 
+def test_unanchored_and_wildcard_ignore_patterns_skip_no_file_on_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patterns like the sample manifest's (``^.*\\.bak$``, ``^tmp/.*``) and plain text
+    found anywhere are decided a folder at a time on the fast path too; every file they
+    match is still ignored, as the full path finds."""
+    files = {name: b"1" for name in [
+        "a.bak", "d/b.bak", "d/b.bakx", "tmp/x.txt", "tmpx/y.txt", "d/tmp/z.txt",
+        "e/.DS_Store", "e/f.DS_Storey", "g/ok.txt", "h.DS_Store/k.txt", "Thumbs.db",
+        "i/Thumbs.dbx", "j/k/l.txt"]}
+    root = device(tmp_path / "dev", files)
+    extra = ("ignore:\n  - ^.*\\.bak$\n  - ^tmp/.*\n  - \\.DS_Store\n  - Thumbs\\.db.*\n"
+             "substitutions:\n  k: K\n")
+    fast = _fast_and_full(root, extra, monkeypatch)
+    ignored = {row[0] for row in fast if row[3] == "ignored"} - {"SIGNATURE"}
+    assert ignored == {"a.bak", "d/b.bak", "tmp/x.txt", "e/.DS_Store", "e/f.DS_Storey",
+                       "h.DS_Store/k.txt", "Thumbs.db", "i/Thumbs.dbx"}
+
+
+def test_keys_of_a_run_substituted_at_once_are_those_of_s3_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path substitutes a folder's names joined by '/' in one go: substitutions
+    that chain, overlap and touch a name's ends, under a prefix with and without a final
+    '/', give the keys ``KeyRules.s3_key`` gives file by file."""
+    files = {name: b"1" for name in [
+        "aa.txt", "aaa", "ba/ab", "b a/a b a", "x/aab/baa", "x/a", "abab/abab.abab"]}
+    root = device(tmp_path / "dev", files)
+    for prefix in ("p/", "pa", "", "a"):
+        extra = f"prefix: '{prefix}'\nsubstitutions:\n  aa: a\n  ab: ba\n  ' ': _a\n"
+        assert len(_fast_and_full(root, extra, monkeypatch)) == len(files) + 1
+
+
+def _fast_and_full(root: Path, extra: str, monkeypatch: pytest.MonkeyPatch) -> list[KeyRow]:
+    """The rows of the fast path, after checking that the full path gives the same rows
+    and findings."""
+    fast: list[KeyRow] = []
+    fast_result = check(root, extra, on_rows=fast.extend)
+    with monkeypatch.context() as patched:
+        patched.setattr(pf, "FAST_PATH", False)
+        full: list[KeyRow] = []
+        full_result = check(root, extra, on_rows=full.extend)
+    assert fast == full
+    assert fast_result.findings == full_result.findings
+    return fast
+
+
 def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain-text patterns anchored at one end are decided a folder at a time on the fast
@@ -410,3 +455,17 @@ def test_anchored_ignore_patterns_skip_no_file_on_the_fast_path(
         "scratch/deep/b.txt": "ignore:^scratch/", "scratchy/c.txt": "ignore:^sc",
         "d/y.tmpx": "ignore:^d/y", "d/yes.txt": "ignore:^d/y", "e/a/b.txt": "ignore:a/b\\.txt$",
         "g/scratch/z.txt": "ignore:^g/scratch/z\\.txt", "SIGNATURE": "signature"}
+
+
+def test_the_clean_name_check_agrees_with_the_pattern() -> None:
+    """``plain_name`` (the fast check of a run's names) is True exactly when ``UNUSUAL`` finds
+    nothing: every character up to U+3000, the surrogate escapes, and mixes of them."""
+    import random
+
+    chars = [chr(c) for c in range(0x3000)] + [chr(c) for c in range(0xDC80, 0xDD00)]
+    texts = [*chars, *("photo " + c + ".jpg" for c in chars), "", "a/b c.txt"]
+    rng = random.Random(24)
+    texts += ["".join(rng.choice(chars[:300]) for _ in range(rng.randint(1, 12)))
+              for _ in range(3000)]
+    for text in texts:
+        assert pf.plain_name(text) == (pf.UNUSUAL.search(text) is None), repr(text)

@@ -89,7 +89,7 @@ def reference() -> Iterator[tuple[Path, dict[str, tuple[bytes, int]], dict[str, 
 
 @pytest.fixture(scope="module")
 def warm_cli() -> Iterator[warm.Warm]:
-    with warm.Warm(["manifest_tools.cli.app"]) as helper:
+    with warm.Warm(warm.modules_of("manifest_tools")) as helper:
         yield helper
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import warm
 from tests.conftest import RunCli
 from tests.manifests import IMPORT
 
@@ -22,11 +21,10 @@ BACKSTOP = 120  # seconds: only against a hang, never a measure
 LOG_HEADER = "DateTime,File,Status,Code,Key,MD5,Bytes,Content-Type\n"
 
 
-def _tool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The real console entry point in a child process, for inputs that could hang."""
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args], capture_output=True,
-                          text=True, timeout=BACKSTOP, env={**os.environ, **(env or {})},
-                          check=False)
+def _tool(*args: str, env: dict[str, str] | None = None) -> warm.ToolRun:
+    """The real console entry point in a child process (forked from a warm interpreter:
+    tests/warm.py), for inputs that could hang."""
+    return warm.tool(*args, env={**os.environ, **(env or {})}, backstop=BACKSTOP)
 
 
 def _no_internal_error(text: str) -> None:

@@ -194,7 +194,7 @@ def run_all(folder: Path) -> dict[tuple[str, str], Outcome | str]:
         pending.append(((command, name), argv, path))
     running: list[tuple[tuple[str, str], warm.WarmChild, str]] = []
     width = max(2, os.cpu_count() or 2)
-    with warm.Warm(["manifest_tools.cli.app"]) as helper:
+    with warm.Warm(warm.modules_of("manifest_tools")) as helper:
         while pending or running:
             while pending and len(running) < width:
                 case, argv, path = pending.pop(0)

@@ -5,8 +5,8 @@ data folder and credentials file, reads the ``listening on`` line, and stops it 
 SIGTERM afterwards (the test fails if it does not stop cleanly). ``aws`` runs the real AWS
 CLI with a private HOME and config, so nothing of the machine's own AWS setup leaks in: each
 call is its own process running the ``aws`` script, forked from one warm interpreter per worker
-that imported ``awscli.clidriver`` once (tests/warm.py; a fresh ``aws`` process spent ~1 CPU
-second on start-up and imports, most of each call).
+that imported ``awscli.clidriver`` and its handlers once (tests/warm.py; a fresh ``aws``
+process spent ~1 CPU second on start-up and imports, most of each call).
 """
 
 from __future__ import annotations
@@ -53,35 +53,16 @@ class Service:
         return int(self.url.rsplit(":", 1)[1])
 
 
-_WARM: list[warm.Warm] = []
-
-
-def _warm_cli() -> warm.Warm:
-    """This worker's warm interpreter for service processes (the CLI and the service's
-    modules imported once: a fresh ``python -m manifest_tools service run`` spent ~0.6 CPU s
-    starting); started by the first service, closed after the last test (below)."""
-    if not _WARM:
-        _WARM.append(warm.Warm(["manifest_tools.cli.app", "manifest_tools.cli.service",
-                                "manifest_tools.service.server"], env=_no_aws_env()))
-    return _WARM[0]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_warm_cli() -> Iterator[None]:
-    # start_service is a plain function (tests call it directly); its helper ends here, so it
-    # never outlives the run (and its children's CPU seconds are counted in the run's rusage).
-    yield
-    while _WARM:
-        _WARM.pop().close()
-
-
 def start_service(tmp: Path, data: Path | None = None, extra: tuple[str, ...] = ()
                   ) -> Service:
     """Start a service process and wait for its first line (bounded)."""
     creds = tmp / "service-credentials"
     creds.write_text(CREDENTIALS)
     data = data or tmp / "data"
-    proc = _warm_cli().popen(
+    # Forked from the worker's warm interpreter (warm.cli: a fresh ``python -m manifest_tools
+    # service run`` spent ~0.6 CPU s starting, and each service imported the modules its
+    # first requests need).
+    proc = warm.cli().popen(
         ["service", "run", "--port", "0", "--data", str(data), "--credentials", str(creds),
          *extra], module="manifest_tools", env=_no_aws_env(), cwd=Path.cwd())
     line: list[str] = []
@@ -124,7 +105,9 @@ AwsRunner = Callable[..., AwsResult]
 
 @pytest.fixture(scope="session")
 def warm_aws() -> Iterator[warm.Warm]:
-    with warm.Warm(["awscli.clidriver"], env=_no_aws_env()) as helper:
+    # awscli.handlers imports the CLI's customizations (~190 modules) that each run
+    # imported again: 0.33 -> 0.21 CPU s an `aws importexport` call.
+    with warm.Warm(["awscli.clidriver", "awscli.handlers"], env=_no_aws_env()) as helper:
         yield helper
 
 
@@ -152,12 +135,22 @@ def aws(service: Service, tmp_path: Path, warm_aws: warm.Warm) -> AwsRunner:
     return _run
 
 
+_BOTO: list[Any] = []  # this worker's boto3 session (made by the first client)
+_BOTO_LOCK = threading.Lock()
+
+
 def boto_client(service: Service, access: str = ACCESS, secret: str = SECRET,
                 **config: Any) -> Any:
+    """A boto3 client of the service, signing as ``access``/``secret``. Every client comes
+    from one session (its credentials are the client's own, never the session's): a new
+    session loaded and parsed botocore's data files again, ~90 of a client's ~100 CPU ms.
+    A session is not thread-safe (clients are): the lock serialises making clients."""
     import boto3
     from botocore.config import Config
 
-    session = boto3.session.Session(aws_access_key_id=access, aws_secret_access_key=secret,
-                                    region_name=REGION)
-    return session.client("importexport", endpoint_url=service.url,
-                          config=Config(retries={"max_attempts": 1}, **config))
+    with _BOTO_LOCK:
+        if not _BOTO:
+            _BOTO.append(boto3.session.Session())
+        return _BOTO[0].client("importexport", endpoint_url=service.url, region_name=REGION,
+                               aws_access_key_id=access, aws_secret_access_key=secret,
+                               config=Config(retries={"max_attempts": 1}, **config))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -14,18 +12,21 @@ import pytest
 from manifest_tools.aws import JOB_ID_ALPHABET
 from manifest_tools.signature import compute_signature
 from tests import cputime
+from tests.warm import tool
 
-from .conftest import OTHER_ACCESS, OTHER_SECRET, SAMPLES, SECRET, AwsRunner, Service
+from .conftest import (
+    OTHER_ACCESS,
+    OTHER_SECRET,
+    SAMPLES,
+    SECRET,
+    AwsRunner,
+    Service,
+)
 
 pytestmark = pytest.mark.slow  # a real service process, end to end
 
 VALID = SAMPLES / "valid" / "s3-import.yaml"
 CRLF = SAMPLES / "valid" / "s3-import-crlf.yaml"
-
-
-def _manifest_tools(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
 
 
 def _create(aws: AwsRunner, manifest: Path = VALID, *extra: str) -> dict[str, object]:
@@ -91,7 +92,7 @@ def test_get_status_text_and_table_and_write_signature(aws: AwsRunner, tmp_path:
     status_file.write_text(text.out)
     device = tmp_path / "device"
     device.mkdir()
-    written = _manifest_tools("write-signature", str(device), "--status", str(status_file))
+    written = tool("write-signature", str(device), "--status", str(status_file))
     assert written.returncode == 0, written.stderr
     signature = (device / "SIGNATURE").read_text()
     assert signature == json.loads(aws("get-status", "--job-id", job_id).out)[
@@ -100,8 +101,8 @@ def test_get_status_text_and_table_and_write_signature(aws: AwsRunner, tmp_path:
     key_file = tmp_path / "key"
     key_file.write_text(SECRET)
     key_file.chmod(0o600)
-    checked = _manifest_tools("verify", "--status", str(status_file), "--device", str(device),
-                              "--manifest", str(VALID), "--key-file", str(key_file))
+    checked = tool("verify", "--status", str(status_file), "--device", str(device),
+                   "--manifest", str(VALID), "--key-file", str(key_file))
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

@@ -4,16 +4,11 @@ folder with no service data, and what to do after a SIGNATURE failure."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.warm import tool
+
 from .conftest import SAMPLES, AwsRunner
-
-
-def _tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_manifest_path_without_file_scheme_asks_did_you_mean(aws: AwsRunner,
@@ -38,14 +33,14 @@ def test_receive_and_return_on_a_folder_without_service_data(tmp_path: Path) -> 
     device = tmp_path / "device"
     device.mkdir()
     for args in (["receive", "ABCDE", str(device)], ["return", "ABCDE"]):
-        result = _tool("service", *args, "--data", str(empty))
+        result = tool("service", *args, "--data", str(empty))
         assert result.returncode == 2, result
         assert f"the data folder {empty} holds no service data (no importexport.sqlite3): " \
                "only 'manifest-tools service run' creates one" in result.stderr
         assert "does not exist" not in result.stderr.split("creates one")[0]
         assert list(empty.iterdir()) == []  # no empty database left behind
     missing = tmp_path / "typo"
-    result = _tool("service", "return", "ABCDE", "--data", str(missing))
+    result = tool("service", "return", "ABCDE", "--data", str(missing))
     assert result.returncode == 2
     assert f"the data folder {missing} does not exist" in result.stderr
     assert not missing.exists()

@@ -23,6 +23,7 @@ from manifest_tools.service.dock import receive
 from manifest_tools.service.errors import ServiceError
 from manifest_tools.service.operations import Context, cancel_job, create_job, update_job
 from manifest_tools.service.store import Store
+from tests.warm import ToolRun, tool
 
 from .conftest import ACCESS, SAMPLES, SECRET
 
@@ -31,9 +32,8 @@ KEYS = {ACCESS: SecretKey(SECRET, "test")}
 BACKSTOP = 120  # seconds: only against a hang
 
 
-def _tool(*args: str, timeout: float = BACKSTOP) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def _tool(*args: str) -> ToolRun:
+    return tool(*args, backstop=BACKSTOP)
 
 
 def _job(data: Path, manifest: str = VALID) -> tuple[Context, str]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.warm import tool
+
 from .conftest import AwsRunner, Service
-from .test_receive import _job, _tool
+from .test_receive import _job
 
 
 def _source(tmp: Path) -> Path:
@@ -26,16 +28,16 @@ def test_prepare_ship_log_journal(aws: AwsRunner, service: Service, tmp_path: Pa
     status.write_text(aws("get-status", "--job-id", job_id, "--output", "text").out)
     src, device, journal = _source(tmp_path), tmp_path / "device", tmp_path / "journal"
     device.mkdir()
-    prepared = _tool("prepare", str(src), str(device), "--manifest", str(manifest),
-                     "--status", str(status), "--journal", str(journal))
+    prepared = tool("prepare", str(src), str(device), "--manifest", str(manifest),
+                    "--status", str(status), "--journal", str(journal))
     assert prepared.returncode == 0, prepared.stdout + prepared.stderr
     assert not (device / "draft.bak").exists()
-    received = _tool("service", "receive", job_id, str(device), "--data", str(service.data))
+    received = tool("service", "receive", job_id, str(device), "--data", str(service.data))
     assert received.returncode == 0, received.stdout + received.stderr
     log = service.data / "buckets" / "example-log-bucket" / "logs" / f"import-log-{job_id}"
-    both = _tool("log", str(log), "--journal", str(journal), "--device", str(device))
+    both = tool("log", str(log), "--journal", str(journal), "--device", str(device))
     assert both.returncode == 0, both.stdout + both.stderr
     shutil.rmtree(device)  # eraseDevice: yes; the disk comes back blank
-    alone = _tool("log", str(log), "--journal", str(journal))
+    alone = tool("log", str(log), "--journal", str(journal))
     assert alone.returncode == 0, alone.stdout + alone.stderr
     assert "journal: 2 rows, 2 loaded by AWS" in alone.stdout

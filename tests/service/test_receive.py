@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from manifest_tools.logs.read import LogReader
 from manifest_tools.logs.summary import error_count_finding, summarize
-from tests import cputime
 from tests.manifests import ADDRESS
+from tests.warm import tool
 
 from .conftest import SAMPLES, AwsRunner, Service
 
@@ -37,11 +35,6 @@ ignore:
 substitutions:
   Old Photos: photos
 """ + ADDRESS
-
-
-def _tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "manifest_tools", *args],
-                          capture_output=True, text=True, timeout=cputime.BACKSTOP, check=False)
 
 
 def _device(tmp: Path, link: bool = False) -> Path:
@@ -78,12 +71,12 @@ def test_whole_job_success(aws: AwsRunner, service: Service, tmp_path: Path) -> 
     device = _device(tmp_path)
     text = aws("get-status", "--job-id", job_id, "--output", "text")
     (tmp_path / "status.txt").write_text(text.out)
-    wrote = _tool("write-signature", str(device), "--status", str(tmp_path / "status.txt"))
+    wrote = tool("write-signature", str(device), "--status", str(tmp_path / "status.txt"))
     assert wrote.returncode == 0, wrote.stderr
-    preflight = _tool("preflight", str(device), "--manifest", str(manifest))
+    preflight = tool("preflight", str(device), "--manifest", str(manifest))
     assert preflight.returncode in (0, 1), preflight.stderr  # warnings: empty folder, link
-    received = _tool("service", "receive", job_id, str(device), "--data", str(service.data),
-                     "--copy")
+    received = tool("service", "receive", job_id, str(device), "--data", str(service.data),
+                    "--copy")
     assert received.returncode == 0, received.stdout + received.stderr
     assert "Success: 2 file(s) imported" in received.stdout
     status = _status(aws, job_id)
@@ -107,17 +100,17 @@ def test_whole_job_success(aws: AwsRunner, service: Service, tmp_path: Path) -> 
     # The log command reconciles the log with the device: nothing missing, nothing changed.
     status_file = tmp_path / "status-after.json"
     status_file.write_text(aws("get-status", "--job-id", job_id).out)
-    reconciled = _tool("log", str(log), "--device", str(device), "--status", str(status_file))
+    reconciled = tool("log", str(log), "--device", str(device), "--status", str(status_file))
     assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     copied = service.data / "buckets" / "example-import-bucket" / "imports" / "photos"
     assert (copied / "cat.jpg").read_bytes() == b"\xff\xd8 cat"
-    returned = _tool("service", "return", job_id, "--data", str(service.data),
-                     "--carrier", "UPS", "--tracking-number", "1Z999AA10123456784")
+    returned = tool("service", "return", job_id, "--data", str(service.data),
+                    "--carrier", "UPS", "--tracking-number", "1Z999AA10123456784")
     assert returned.returncode == 0, returned.stderr
     status = _status(aws, job_id)
     assert (status["LocationCode"], status["Carrier"], status["TrackingNumber"]) == (
         "Returned", "UPS", "1Z999AA10123456784")
-    again = _tool("service", "receive", job_id, str(device), "--data", str(service.data))
+    again = tool("service", "receive", job_id, str(device), "--data", str(service.data))
     assert again.returncode == 2 and "already been received" in again.stderr
 
 
@@ -126,12 +119,12 @@ def test_missing_and_invalid_signature(aws: AwsRunner, service: Service, tmp_pat
     first, _ = _job(aws, tmp_path)
     second, _ = _job(aws, tmp_path)
     device = _device(tmp_path)
-    missing = _tool("service", "receive", first, str(device), "--data", str(service.data))
+    missing = tool("service", "receive", first, str(device), "--data", str(service.data))
     assert missing.returncode == 1 and "MissingSignature" in missing.stdout
     assert _status(aws, first)["ProgressCode"] == "MissingSignature"
     # The other job's SIGNATURE on this job's device.
     (device / "SIGNATURE").write_text(str(_status(aws, first)["SignatureFileContents"]))
-    invalid = _tool("service", "receive", second, str(device), "--data", str(service.data))
+    invalid = tool("service", "receive", second, str(device), "--data", str(service.data))
     assert invalid.returncode == 1 and "InvalidSignature" in invalid.stdout
     status = _status(aws, second)
     assert (status["LocationCode"], status["ProgressCode"]) == ("AtAWS", "InvalidSignature")
@@ -146,7 +139,7 @@ def test_errors_are_counted(aws: AwsRunner, service: Service, tmp_path: Path) ->
     deep.mkdir(parents=True)
     (deep / "too-long.txt").write_text("key over 1,024 bytes")
     (device / "SIGNATURE").write_text(str(_status(aws, job_id)["SignatureFileContents"]))
-    received = _tool("service", "receive", job_id, str(device), "--data", str(service.data))
+    received = tool("service", "receive", job_id, str(device), "--data", str(service.data))
     assert received.returncode == 1 and "SuccessWithErrors" in received.stdout
     status = _status(aws, job_id)
     assert (status["ProgressCode"], status["ErrorCount"]) == ("SuccessWithErrors", 1)
@@ -158,7 +151,7 @@ def test_errors_are_counted(aws: AwsRunner, service: Service, tmp_path: Path) ->
 
 
 def test_receive_refuses_what_cannot_be_received(service: Service, tmp_path: Path) -> None:
-    unknown = _tool("service", "receive", "ZZZZZ", str(tmp_path), "--data", str(service.data))
+    unknown = tool("service", "receive", "ZZZZZ", str(tmp_path), "--data", str(service.data))
     assert unknown.returncode == 2 and "no job" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     assert SAMPLES.is_dir()
