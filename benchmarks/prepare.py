@@ -1,8 +1,9 @@
 """Benchmark ``manifest-tools prepare`` and ``log --journal``, interleaved, medians and ratios.
 
 Run by hand (``.venv/bin/python benchmarks/prepare.py``; ``BENCH_ROUNDS=N``, ``BENCH_BIG=0``
-to leave out the 1 GiB file); never a test. In benchmarks/.work/prepare it generates, then
-deletes when done:
+to leave out the 1 GiB file, ``BENCH_PARTS=3`` (or ``1,2``...) to run only those parts below,
+``BENCH_KEEP=1`` to keep the generated files for profiling); never a test. In
+benchmarks/.work/prepare it generates, then deletes when done:
 
 1. 1,000 files of 1 MiB, and one file of 1 GiB: ``prepare SRC DEV`` onto a fresh folder
    device (its files durable: fsync each, folders synced, journal) against
@@ -32,6 +33,7 @@ import shutil
 import statistics
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +48,8 @@ from tests.manifests import IMPORT  # noqa: E402
 WORK = HERE / ".work" / "prepare"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 BIG = os.environ.get("BENCH_BIG", "1") != "0"
+PARTS = {int(p) for p in os.environ.get("BENCH_PARTS", "1,2,3").split(",")}
+KEEP = os.environ.get("BENCH_KEEP", "0") != "0"
 MiB = 1024 * 1024
 BLOCK = hashlib.sha256(b"seed").digest() * (MiB // 32)
 ENV["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
@@ -75,17 +79,24 @@ def drop(folder: Path) -> None:
 
 
 def generate() -> None:
-    many = WORK / "many"
-    for n in range(1000):
-        folder = many / f"d{n // 100}"
-        folder.mkdir(parents=True, exist_ok=True)
-        _file(folder / f"f{n:04d}.bin", 1, n + 1)
-    if BIG:
-        (WORK / "big").mkdir(parents=True, exist_ok=True)
-        _file(WORK / "big" / "one.bin", 1024, 0)
-    (WORK / "m.yaml").write_text(IMPORT)
-    (WORK / "status.json").write_bytes((HERE.parent / "samples" / "status" /
-                                        "get-status.json").read_bytes())
+    if PARTS & {1, 2}:
+        many = WORK / "many"
+        for n in range(1000):
+            folder = many / f"d{n // 100}"
+            folder.mkdir(parents=True, exist_ok=True)
+            _file(folder / f"f{n:04d}.bin", 1, n + 1)
+        if BIG and 1 in PARTS:
+            (WORK / "big").mkdir(parents=True, exist_ok=True)
+            _file(WORK / "big" / "one.bin", 1024, 0)
+        (WORK / "m.yaml").write_text(IMPORT)
+        (WORK / "status.json").write_bytes((HERE.parent / "samples" / "status" /
+                                            "get-status.json").read_bytes())
+    if 3 in PARTS and not (WORK / "journal-1m").exists():
+        generate_log()
+
+
+def generate_log() -> None:
+    """Part 3's inputs: a 1,000,000-row log and the journal it agrees with."""
     rows = 1_000_000
     header = JournalHeader(str(WORK / "src"), "0" * 64)
     writer = JournalWriter(str(WORK / "journal-1m"), header, None)
@@ -156,33 +167,46 @@ def resume_pair(ours_command: list[str]) -> tuple[Callable[[], tuple[float, int,
             lambda: run(["find", str(src), "-printf", "%s %T@ %p\n"]))
 
 
-def main() -> None:
-    print(f"generating in {WORK} ...", flush=True)
-    WORK.mkdir(parents=True, exist_ok=True)
-    try:
-        generate()
-        pairs: Pairs = {}
-        for label, command in ((" [base]", BASE_COMMAND), ("", OURS)) if BASE else (
-                ("", OURS),):
-            for name, pair in copy_pairs("1,000 x 1 MiB", WORK / "many", command).items():
+def build_pairs() -> Pairs:
+    """The pairs of the parts asked for (BENCH_PARTS), with BENCH_BASE's too."""
+    pairs: Pairs = {}
+    for label, command in ((" [base]", BASE_COMMAND), ("", OURS)) if BASE else (
+            ("", OURS),):
+        if 1 in PARTS:
+            for name, pair in copy_pairs("1,000 x 1 MiB", WORK / "many",
+                                         command).items():
                 pairs[name + label] = pair
             if BIG:
-                for name, pair in copy_pairs("one 1 GiB file", WORK / "big", command).items():
+                for name, pair in copy_pairs("one 1 GiB file", WORK / "big",
+                                             command).items():
                     pairs[name + label] = pair
+        if 2 in PARTS:
             pairs["resume of the finished 1,000-file job vs find -printf" + label] = \
                 resume_pair(command)
+        if 3 in PARTS:
+            log = [*command, "log", str(WORK / "import-log-ROWS1"), "--format", "json"]
+            journal = [*log, "--journal", str(WORK / "journal-1m")]
+            pairs["log --journal, 1,000,000 rows vs log alone" + label] = (
+                partial(run, journal), partial(run, log))
+            run(journal)  # bytecode compiled once, untimed
+    if 2 in PARTS:
         # What no Python program can go below: the interpreter's own start (isolated, no
-        # site; then as the CLI starts, with site and the installed package's .pth files).
+        # site; then as the CLI starts, with site and the installed package's .pth
+        # files).
         find = ["find", str(WORK / "many"), "-printf", "%s %T@ %p\n"]
         pairs["floor: python -I -S -c pass vs find -printf"] = (
             lambda: run([sys.executable, "-I", "-S", "-c", "pass"]), lambda: run(find))
         pairs["floor: python -c pass vs find -printf"] = (
             lambda: run([sys.executable, "-c", "pass"]), lambda: run(find))
-        log = [*OURS, "log", str(WORK / "import-log-ROWS1"), "--format", "json"]
-        journal = [*log, "--journal", str(WORK / "journal-1m")]
-        pairs["log --journal, 1,000,000 rows vs log alone"] = (lambda: run(journal),
-                                                               lambda: run(log))
-        run(journal)  # bytecode compiled once, untimed
+    return pairs
+
+
+def main() -> None:
+    print(f"generating in {WORK} ...", flush=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    try:
+        generate()
+        pairs = build_pairs()
         results: dict[str, list[tuple[float, float, int, float, float, float]]] = {}
         for _ in range(ROUNDS):
             for name, (ours, peer) in pairs.items():
@@ -204,8 +228,11 @@ def main() -> None:
                   f"{max(r[2] for r in runs) / 1024:.0f} MB | "
                   f"{statistics.median(r[5] for r in runs):.1f} |", flush=True)
     finally:
-        shutil.rmtree(WORK, ignore_errors=True)
-        print(f"removed {WORK}")
+        if KEEP:
+            print(f"kept {WORK}")
+        else:
+            shutil.rmtree(WORK, ignore_errors=True)
+            print(f"removed {WORK}")
 
 
 if __name__ == "__main__":

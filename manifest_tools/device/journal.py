@@ -31,7 +31,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
+import struct
 import zlib
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -395,17 +398,25 @@ def _unescape_text(text: str) -> str:
     return _unescape(text.encode("utf-8", "surrogateescape"))
 
 
-def _blocks(path: str) -> Iterator[tuple[bytes, bool]]:
-    """The journal after its first line in blocks of whole lines; the flag marks the last
-    block, whose tail (a line without its newline) is a torn write."""
+def _blocks(path: str, start: int | None = None, end: int | None = None
+            ) -> Iterator[tuple[bytes, bool]]:
+    """The journal after its first line (or from ``start``, a line's start, up to ``end``)
+    in blocks of whole lines; the flag marks the last block, whose tail (a line without its
+    newline) is a torn write."""
     with open(path, "rb") as stream:
-        stream.readline()
+        if start is None:
+            stream.readline()
+        else:
+            stream.seek(start)
+        left = -1 if end is None else end - stream.tell()
         carry = b""
         while True:
-            data = stream.read(_BLOCK)
+            data = stream.read(_BLOCK if left < 0 else min(_BLOCK, left))
             if not data:
                 yield carry, True
                 return
+            if left >= 0:
+                left -= len(data)
             data = carry + data
             cut = data.rfind(b"\n") + 1
             carry = data[cut:]
@@ -418,22 +429,51 @@ class JournalSummary:
     rows in force (:func:`compared`), their count, and the paths whose rows were withdrawn
     (``D``; those rows are resolved in order by ``read_paths``). About 60 bytes a row."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, header: JournalHeader | None = None,
+                 scan: bool = True) -> None:
         self.path = path
-        self.header = read_header(path)
+        self.header = read_header(path) if header is None else header
         self.expected: set[int] = set()
         self.rows = 0
         self.bad_lines = 0
         self.torn = False
         self.withdrawn: set[str] = set()
+        if not scan:
+            return
         try:
             self._scan()
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}", path) from None
 
     def _scan(self) -> None:
+        half = _Half.start(self.path)
+        if half is None:
+            self._scan_part(None, None)
+        else:
+            try:
+                self._scan_part(None, half.offset)
+            except BaseException:
+                half.close()
+                raise
+            self._merge(half)
+        self._resolve_withdrawn()
+
+    def _merge(self, half: _Half) -> None:
+        """The child's half added; if it failed in any way, the half is scanned here."""
+        got = half.result()
+        if got is None:
+            self._scan_part(half.offset, None)
+            return
+        hashes, rows, bad_lines, torn, withdrawn = got
+        self.expected.update(hashes)
+        self.rows += rows
+        self.bad_lines += bad_lines
+        self.torn = torn
+        self.withdrawn.update(withdrawn)
+
+    def _scan_part(self, start: int | None, end: int | None) -> None:
         expected, f_row, d_row = self.expected, _F_ROW, _D_ROW
-        for block, last in _blocks(self.path):
+        for block, last in _blocks(self.path, start, end):
             if last:
                 self.torn = bool(block)
                 break
@@ -445,6 +485,8 @@ class JournalSummary:
                 else []
             self.withdrawn.update(_unescape(w) for w in withdrawn)
             self.bad_lines += block.count(b"\n") - len(found) - len(withdrawn)
+
+    def _resolve_withdrawn(self) -> None:
         if self.withdrawn:
             # Every row of a withdrawn path leaves the set; the one in force, if any (the
             # last record of the path), comes back.
@@ -555,3 +597,96 @@ def read_header(path: str) -> JournalHeader:
     if not first.endswith(b"\n"):
         raise InputError(f"{path}: not a manifest-tools journal", path)
     return _parse_header(_checked(first[:-1]), path)
+
+
+# Below this size (about 150,000 rows) the scan takes a tenth of a second: not worth a fork.
+FORK_ABOVE = 16 * 1024 * 1024
+
+
+class _Half:
+    """The second half of a big journal scanned by a forked child while this process scans
+    the first (a million-row journal is a second of the regular expression engine and of
+    hashing; on two CPUs the halves overlap). The child sends its hashes as 8-byte integers
+    (``array('q')``; a fork keeps the parent's hash seed, so they are this process's
+    hashes) and its counts pickled. ``result`` is None when the child failed in any way:
+    the half is then scanned here, so every outcome and error is the one-process one."""
+
+    def __init__(self, path: str, offset: int) -> None:
+        self.path = path
+        self.offset = offset  # where the child's half starts: the start of a line
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns to the caller
+            status = 1
+            try:
+                os.close(read_end)
+                self._send(write_end)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._from_child = read_end
+
+    @classmethod
+    def start(cls, path: str) -> _Half | None:
+        """A child for the second half, when the journal is big, ``fork`` exists and a
+        second CPU is there to run it; else None. On a busy machine (a load average that
+        leaves no CPU idle) the child would wait for a CPU and this process for the child:
+        measured on two busy CPUs (load 8), 9.4 s of wall time instead of 6.1."""
+        if not hasattr(os, "fork"):
+            return None
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+            os.cpu_count() or 1
+        if hasattr(os, "getloadavg") and os.getloadavg()[0] > cpus - 0.5:
+            return None
+        with open(path, "rb") as stream:
+            first = len(stream.readline())
+            size = os.fstat(stream.fileno()).st_size
+            if cpus < 2 or size - first < FORK_ABOVE:
+                return None
+            stream.seek(first + (size - first) // 2 - 1)
+            rest = stream.read(_BLOCK)
+        cut = rest.find(b"\n")
+        if cut < 0:
+            return None
+        return cls(path, first + (size - first) // 2 + cut)
+
+    def _send(self, fd: int) -> None:
+        import pickle
+
+        part = JournalSummary(self.path, JournalHeader("", ""), scan=False)
+        part._scan_part(self.offset, None)
+        hashes = array("q", part.expected).tobytes()
+        rest = pickle.dumps((part.rows, part.bad_lines, part.torn, part.withdrawn))
+        data = memoryview(struct.pack("<QQ", len(rest), len(hashes)) + rest + hashes)
+        while data:
+            data = data[os.write(fd, data):]
+
+    def result(self) -> tuple[array[int], int, int, bool, set[str]] | None:
+        import pickle
+
+        with os.fdopen(self._from_child, "rb") as stream:
+            self._from_child = -1
+            data = stream.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if status != 0 or len(data) < 16:
+            return None
+        rest, size = struct.unpack_from("<QQ", data)
+        if len(data) != 16 + rest + size:
+            return None
+        rows, bad_lines, torn, withdrawn = pickle.loads(data[16:16 + rest])
+        hashes = array("q")
+        hashes.frombytes(data[16 + rest:])
+        return hashes, rows, bad_lines, torn, withdrawn
+
+    def close(self) -> None:
+        """End and reap the child when its result will not be taken."""
+        if self._from_child >= 0:
+            os.close(self._from_child)
+            self._from_child = -1
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = 0

@@ -29,7 +29,7 @@ from ..aws import EXPORT_LOG_NAME, GLACIER_ARCHIVE, LOG_CODES, LOG_COLUMNS, MULT
 from ..diagnostics import FINDINGS_PER_RULE, Diagnostic, Severity, clip, overflow_message
 from .model import GlacierRecord, LogKind, LogRow, Outcome, outcome_of
 
-__all__ = ["MAX_LINE", "MAX_REPEATS", "LogReader", "Tally", "kind_from_name"]
+__all__ = ["MAX_LINE", "MAX_REPEATS", "ROW_STRIDE", "LogReader", "Tally", "kind_from_name"]
 
 # A record is a few hundred characters (a 1,024-byte key, a path, a date); a quoted field that
 # is still open after this many lines or characters is an unterminated quote, not a name.
@@ -49,6 +49,8 @@ _HEX_DIGITS = "0123456789abcdefABCDEF"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _HEADER = tuple(c.casefold() for c in LOG_COLUMNS)
 _WIDTH = len(LOG_COLUMNS)
+# A block's fields come flat, a row's eight then its line end ('\n') as a ninth.
+ROW_STRIDE = _WIDTH + 1
 
 
 class Tally(NamedTuple):
@@ -59,7 +61,7 @@ class Tally(NamedTuple):
     code: str
     rows: int
     bytes: int
-    # The line number of the first row, and the block's fields flat (eight a row, as
+    # The line number of the first row, and the block's fields flat (ROW_STRIDE a row, as
     # ``_common`` split them): what ``log --journal`` compares column by column.
     first: int = 0
     fields: list[str] | None = None
@@ -83,8 +85,11 @@ class LogReader:
     """
 
     def __init__(self, stream: BinaryIO, name: str = "<log>",
-                 kind: LogKind | None = None) -> None:
+                 kind: LogKind | None = None, whole_blocks: bool = True) -> None:
         self.name = name
+        # False: every line of a block is taken on its own, never the block at once (the
+        # reference the whole-block path is tested against).
+        self.whole_blocks = whole_blocks
         self.kind = kind
         self.header = False
         self.delimiter = ","
@@ -232,24 +237,30 @@ class LogReader:
                                  int(size_text), f[7].strip()))
 
     def _fast_block(self, block: str,
-                    text: io.TextIOWrapper) -> Iterator[list[LogRow] | Tally]:
-        """The rows of a block of whole lines with no quote, lone CR or replaced byte: the
-        whole block at once when every line is a common row (:func:`_columns`), else the
-        common row made inline and any other line handed to the general path in its place."""
-        lines = block.split("\n")
-        ended = lines[-1] == ""
-        if ended:
-            lines.pop()
-        fields = _common(lines, self.delimiter)
-        if fields is None:
-            yield from self._line_by_line(lines, ended, text)
-            return
-        tally = _tally(fields) if self._tallies else None
-        self.rows_read += len(lines)
-        self._lineno += len(lines)
-        first = self._lineno - len(lines) + 1
-        yield tally._replace(first=first, fields=fields) if tally is not None else \
-            _rows(fields, first)
+                    text: io.TextIOWrapper) -> Iterator[list[LogRow] | Tally] | None:
+        """The rows of a block of whole lines with no quote or replaced byte: the whole
+        block at once when every line is a common row (:func:`_common`), else the common
+        row made inline and any other line handed to the general path in its place; None
+        when a CR alone ends a line in it (the caller splits it on every line end)."""
+        ended = block.endswith(("\n", "\r"))
+        # The log's last line, without its end, is given the end the others have.
+        common = _common(block if ended else block + ("\r\n" if "\r" in block else "\n"),
+                         self.delimiter) if self.whole_blocks else None
+        if common is None:
+            if "\r" in block and block.count("\r") != block.count("\r\n"):
+                return None  # a CR alone ends a line too: not lines split on '\n'
+            lines = block.split("\n")
+            if ended:
+                lines.pop()
+            return self._line_by_line(lines, ended, text)
+        fields, pair = common
+        n = len(fields) // ROW_STRIDE
+        self.rows_read += n
+        self._lineno += n
+        first = self._lineno - n + 1
+        tally = _tally(fields, pair) if self._tallies and pair is not None else None
+        return iter([tally._replace(first=first, fields=fields) if tally is not None else
+                     _rows(fields, first)])
 
     def _line_by_line(self, lines: list[str], ended: bool,
                       text: io.TextIOWrapper) -> Iterator[list[LogRow]]:
@@ -341,10 +352,13 @@ class LogReader:
                 if not block:
                     break
                 last = block
-                if _clean(block):
-                    yield from self._fast_block(block, text)
-                else:  # quotes, CRs alone, replaced bytes: line by line
-                    self._pending.extend(reversed(_LINE.findall(block)))
+                if '"' not in block and "\ufffd" not in block:
+                    fast_block = self._fast_block(block, text)
+                    if fast_block is not None:
+                        yield from fast_block
+                        continue
+                # Quotes, CRs alone, replaced bytes: line by line.
+                self._pending.extend(reversed(_LINE.findall(block)))
                 continue
             line = self._next_line(text)
             if line is None:
@@ -475,55 +489,68 @@ def _block(text: io.TextIOWrapper) -> str:
     return block
 
 
-def _common(lines: list[str], delimiter: str) -> list[str] | None:
-    """The fields of ``lines``, flat (eight a row), if every line is a common row: eight
-    fields, a known status and code, Bytes in digits, MD5 empty or 32 hex digits (the
-    per-line fast path's test, made on whole columns); else None. Each step is one C call
-    over the block (count, split, stride slices, sets, join), no bytecode per row."""
-    n = len(lines)
-    if not n or set(map(str.count, lines, repeat(delimiter, n))) != {_WIDTH - 1}:
+def _common(block: str, delimiter: str) -> tuple[list[str], tuple[str, str] | None] | None:
+    """The fields of ``block`` (whole lines, each ended by '\\n'), flat, ROW_STRIDE a row
+    (the eight fields, then the line end '\\n' as a field of its own), if every line is a
+    common row: eight fields, a known status and code, Bytes in digits, MD5 empty or 32 hex
+    digits (the per-line fast path's test, made on whole columns); with the block's one
+    (status, code) when all its rows say the same. Else None. Each step is one C call over
+    the block (replace, split, stride slices, counts, joins), no bytecode per row, and only
+    the fields themselves are made (no list of lines, no per-line count)."""
+    # Every line end becomes a field of its own: the block's lines all have eight fields
+    # exactly when every ROW_STRIDE-th field is that line end (and there are n of them:
+    # each line end adds two characters).
+    spread = block.replace("\n", f"{delimiter}\n{delimiter}")
+    n = (len(spread) - len(block)) // 2
+    f = spread.split(delimiter)
+    if not n or len(f) != n * ROW_STRIDE + 1 or f[_WIDTH::ROW_STRIDE].count("\n") != n:
         return None
-    f = delimiter.join(lines).split(delimiter)
-    status, code = set(f[2::8]), set(f[3::8])
-    pairs = {(s, c) for s in status for c in code} if len(status) == 1 or len(code) == 1 \
-        else set(zip(f[2::8], f[3::8], strict=True))
-    size, md5 = f[6::8], f[5::8]
-    if not (LOG_CODES.keys() >= pairs and all(size) and "".join(size).isdecimal()
-            and set(map(len, md5)) <= {0, 32}):
+    f.pop()  # the empty string after the last line end
+    status, code = f[2::ROW_STRIDE], f[3::ROW_STRIDE]
+    pair: tuple[str, str] | None = (status[0], code[0])
+    if status.count(status[0]) == n and code.count(code[0]) == n:
+        pairs = {pair}
+    else:
+        pair = None
+        status_set, code_set = set(status), set(code)
+        pairs = {(s, c) for s in status_set for c in code_set} \
+            if len(status_set) == 1 or len(code_set) == 1 else set(zip(status, code, strict=True))
+    size, md5 = f[6::ROW_STRIDE], f[5::ROW_STRIDE]
+    if not (LOG_CODES.keys() >= pairs and all(size) and "".join(size).isdecimal()):
+        return None
+    # CRLF line ends: the CR ends each row's last field (stripped as the row is made), and
+    # there is no other CR (a CR alone ends a line: that block is read line by line).
+    if "\r" in block and not (block.count("\r") == n and all(
+            map(str.endswith, f[_WIDTH - 1::ROW_STRIDE], repeat("\r", n)))):
+        return None
+    # Every MD5 32 characters long: joined by the delimiter (which no field holds), each
+    # 33rd character is one; else each is 32 or empty, counted.
+    joined = delimiter.join(md5)
+    if not (len(joined) == 33 * n - 1 and joined[32::33] == delimiter * (n - 1)) \
+            and not set(map(len, md5)) <= {0, 32}:
         return None
     digits = "".join(md5)
     try:
         # fromhex skips whitespace: fewer bytes than half the digits means there was some.
-        return f if len(bytes.fromhex(digits)) * 2 == len(digits) else None
+        return (f, pair) if len(bytes.fromhex(digits)) * 2 == len(digits) else None
     except ValueError:
         return None
 
 
-def _tally(f: list[str]) -> Tally | None:
+def _tally(f: list[str], pair: tuple[str, str]) -> Tally | None:
     """A block of common rows that all say one loaded (status, code): only counted."""
-    status, code = set(f[2::8]), set(f[3::8])
-    if len(status) != 1 or len(code) != 1:
-        return None
-    pair = (next(iter(status)), next(iter(code)))
     if outcome_of(*pair) is not Outcome.LOADED:
         return None
-    return Tally(*pair, len(f) // _WIDTH, sum(map(int, f[6::8])))
+    return Tally(*pair, len(f) // ROW_STRIDE, sum(map(int, f[6::ROW_STRIDE])))
 
 
 def _rows(f: list[str], first: int) -> list[LogRow]:
     """The rows of a block's common fields, made in C (map, zip, tuple.__new__)."""
-    n = len(f) // _WIDTH
-    strip = str.strip
+    n = len(f) // ROW_STRIDE
+    strip, s = str.strip, ROW_STRIDE
     return list(map(_new_row, repeat(LogRow, n), zip(
-        range(first, first + n), map(strip, f[0::8]), f[1::8], f[2::8], f[3::8], f[4::8],
-        f[5::8], map(int, f[6::8]), map(strip, f[7::8]), strict=True)))
-
-
-def _clean(block: str) -> bool:
-    """No quote, no replaced byte, and every CR part of a CRLF: lines split on '\n'."""
-    if '"' in block or "\ufffd" in block:
-        return False
-    return "\r" not in block or block.count("\r") == block.count("\r\n")
+        range(first, first + n), map(strip, f[0::s]), f[1::s], f[2::s], f[3::s], f[4::s],
+        f[5::s], map(int, f[6::s]), map(strip, f[7::s]), strict=True)))
 
 
 def kind_from_name(name: str) -> LogKind:

@@ -356,8 +356,6 @@ def _journal_findings(journal: JournalCheck, result: Reconciliation, found: Capp
                       log: str) -> None:
     """The journal's findings; the files to send again become its source paths (the log's
     own failures among them)."""
-    result.retry = journal.finish(result.device is not None, log)
-    for d in journal.found:
-        found.add(d)
+    result.retry = journal.finish(result.device is not None, log, found)
     result.journal = JournalCounts(journal.journal.rows, journal.loaded,
                                    journal.not_compared, journal.journal.torn)

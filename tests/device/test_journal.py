@@ -3,9 +3,11 @@ before the next append, a damaged row elsewhere is counted, a withdrawal removes
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,14 +108,7 @@ def test_read_paths_is_the_journal_read_whole(paths: list[str], data: st.DataObj
     what it returns is still the rows in force of a journal read whole, withdrawals and
     rows written again included."""
     with tempfile.TemporaryDirectory() as tmp:
-        journal = str(Path(tmp) / "j")
-        writer = JournalWriter(journal, HEADER, None)
-        writer.rows([_row(p, i) for i, p in enumerate(paths)])
-        for p in data.draw(st.lists(st.sampled_from(paths), max_size=5)):
-            writer.withdraw(p)
-        again = data.draw(st.lists(st.sampled_from(paths), max_size=5))
-        writer.rows([_row(p, 7) for p in again])
-        writer.close()
+        journal = _rewritten(str(Path(tmp) / "j"), paths, data)
         whole = read_journal(journal).rows
         summary = JournalSummary(journal)
         wanted = set(data.draw(st.lists(st.sampled_from(paths), max_size=len(paths))))
@@ -123,6 +118,18 @@ def test_read_paths_is_the_journal_read_whole(paths: list[str], data: st.DataObj
                   if p not in wanted}
         assert summary.read_paths(hashes, set()) == {p: r for p, r in whole.items()
                                                      if p not in wanted}
+
+
+def _rewritten(journal: str, paths: list[str], data: st.DataObject) -> str:
+    """A journal of ``paths``, then some of them withdrawn, then some written again."""
+    writer = JournalWriter(journal, HEADER, None)
+    writer.rows([_row(p, i) for i, p in enumerate(paths)])
+    for p in data.draw(st.lists(st.sampled_from(paths), max_size=5)):
+        writer.withdraw(p)
+    again = data.draw(st.lists(st.sampled_from(paths), max_size=5))
+    writer.rows([_row(p, 7) for p in again])
+    writer.close()
+    return journal
 
 
 def _read_line_by_line(path: str) -> Journal:
@@ -165,3 +172,47 @@ def test_read_journal_block_by_block_is_line_by_line(paths: list[str],
         assert fast.rows == slow.rows
         assert (fast.torn, fast.bad_lines, fast.good_end) == (slow.torn, slow.bad_lines,
                                                               slow.good_end)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=40, unique=True), st.data())
+def test_a_summary_in_two_halves_is_the_summary_in_one(paths: list[str],
+                                                       data: st.DataObject) -> None:
+    """A big journal is scanned in two halves, the second by a forked child (when a CPU is
+    idle): after any damage, withdrawals, rows written again and a torn tail, the summary
+    (hashes, rows, damaged lines, torn, withdrawn paths) is the one a single process
+    makes."""
+    from manifest_tools.device import journal as journal_module
+
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = _rewritten(str(Path(tmp) / "j"), paths, data)
+        raw = bytearray(Path(journal).read_bytes())
+        start = raw.index(b"\n") + 1
+        for _ in range(data.draw(st.integers(0, 3))):
+            raw[data.draw(st.integers(start, len(raw) - 1))] = data.draw(
+                st.sampled_from(b"\t\nF0x\\"))
+        raw = raw[:data.draw(st.integers(start, len(raw)))]
+        Path(journal).write_bytes(bytes(raw))
+        # The child's half starts at the first line after the middle: none, no child.
+        halves = b"\n" in raw[start + (len(raw) - start) // 2 - 1:]
+
+        def summary(fork_above: int, load: float = 0.0) -> tuple[object, ...]:
+            forks = []
+            real_fork = os.fork
+
+            def fork() -> int:
+                forks.append(1)
+                return real_fork()
+
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(journal_module, "FORK_ABOVE", fork_above)
+                patch.setattr(os, "fork", fork)
+                patch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+                patch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
+                s = JournalSummary(journal)
+            return (s.expected, s.rows, s.bad_lines, s.torn, s.withdrawn), len(forks)
+
+        (one, no_fork), (two, forked) = summary(1 << 40), summary(0)
+        busy, not_forked = summary(0, load=2.0)  # no CPU idle: one process
+        assert no_fork == not_forked == 0 and forked == halves
+        assert one == two == busy

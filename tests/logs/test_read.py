@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from manifest_tools.aws import LOG_COLUMNS
 from manifest_tools.logs.model import GlacierRecord, LogKind, LogRow, Outcome
-from manifest_tools.logs.read import MAX_REPEATS, LogReader
+from manifest_tools.logs.read import MAX_REPEATS, LogReader, Tally
 from manifest_tools.logs.write import LogWriter, format_glacier_log, format_log
 
 from .conftest import read
@@ -219,3 +221,65 @@ def test_blocks_and_line_numbers_across_a_large_log() -> None:
     assert by_line[20001] == LogRow(20001, D, "d/f19999.jpg", "200", "OK", "b/d/f19999.jpg",
                                     MD5, 19999, "image/jpeg")
     assert sorted(by_line) == [n for n in range(2, 20_002) if n != 9001]
+
+
+# Lines that are almost common rows: each differs in one way the whole-block test must see.
+_ODD_LINES = [
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5},5",  # seven fields
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5},5,image/jpeg,",  # nine, the last empty
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5},5,image/jpeg,more",  # nine
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5[:31]},5,image/jpeg",  # MD5 of 31
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5}a,5,image/jpeg",  # MD5 of 33
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5[:16]} {MD5[17:]},5,image/jpeg",  # a space in it
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5.upper()},5,image/jpeg",  # upper case: still hex
+    f"{D},x.jpg,200,OK,b/x.jpg,,5,image/jpeg",  # no MD5
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5}-3,5,image/jpeg",  # multipart ETag
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5},5x,image/jpeg",  # Bytes not digits
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5},,image/jpeg",  # no Bytes
+    f"{D},x.jpg,400,BadDigest,b/x.jpg,{MD5},5,image/jpeg",  # failed
+    f"{D},x.jpg,299,Odd,b/x.jpg,{MD5},5,image/jpeg",  # a code nobody knows
+    f"{D},x.jpg, 200,OK,b/x.jpg,{MD5},5,image/jpeg",  # a space before the status
+    f"{D},SIGNATURE,103,Ignored,,,86,text/plain",  # ignored
+    f"{D},x.jpg,200,OK,/b/x.jpg,{MD5},5,image/jpeg",  # a key under '/'
+    "",  # blank
+    ",,,,,,,",  # eight empty fields
+    # Two lines whose faults cancel out over a block: seven fields then nine, eight and
+    # eight in all; MD5s of 31 and 33 characters, 64 in all. ({END}: the log's line end.)
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5},5{{END}}image/jpeg,{D},y.jpg,200,OK,b/y.jpg,{MD5},6,"
+    "image/jpeg",
+    f"{D},x.jpg,200,OK,b/x.jpg,{MD5[:31]},5,image/jpeg{{END}}{D},y.jpg,200,OK,b/y.jpg,"
+    f"{MD5}0,6,image/jpeg",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 1499), st.sampled_from(_ODD_LINES)), max_size=6),
+       st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_whole_blocks_read_as_line_by_line(odd: list[tuple[int, str]], end: str,
+                                           last_end: bool) -> None:
+    """Whatever odd lines sit among common ones, and wherever (block edges included), the
+    whole-block path (column by column) gives the rows, line numbers,
+    findings and tallies of the line-by-line path it stands in for."""
+    lines = [HEADER] + [f"{D},d{i % 3}/f{i}.jpg,200,OK,b/d{i % 3}/f{i}.jpg,{MD5},{i},image/jpeg"
+                        for i in range(1500)]
+    for where, line in odd:
+        lines[1 + where] = line.replace("{END}", end)
+    data = (end.join(lines) + (end if last_end else "")).encode()
+
+    def read_all(whole_blocks: bool) -> tuple[list[object], list[tuple[str, int, int]]]:
+        reader = LogReader(io.BytesIO(data), "import-log-PROP", whole_blocks=whole_blocks)
+        got: list[object] = []
+        for batch in reader.counted():
+            got.extend([batch._replace(fields=None)] if isinstance(batch, Tally) else batch)
+        return got, [(d.rule, d.line, d.column) for d in reader.diagnostics]
+
+    whole, per_line = read_all(True), read_all(False)
+    rows = [r for r in whole[0] if isinstance(r, LogRow)]
+    tallied = sum(t.rows for t in whole[0] if isinstance(t, Tally))
+    assert not any(isinstance(t, Tally) for t in per_line[0])
+    assert whole[1] == per_line[1]
+    assert len(rows) + tallied == len(per_line[0])
+    # The rows made in either path are the same rows; the tallied ones are the rest.
+    assert set(rows) <= set(per_line[0])
+    if not odd:
+        assert tallied == 1500 and not rows
