@@ -53,6 +53,8 @@ def _found(pattern: str, words: tuple[str, ...], text: str) -> bool:
     """Whether ``pattern`` (multi-line) is found in ``text``; it needs one of ``words``."""
     return (any(word in text for word in words)
             and re.search(pattern, text, re.MULTILINE) is not None)
+
+
 _SIGNATURE_LINE = r"[ \t]*(version|signingMethod|jobId|signature)[ \t]*:.*"
 _QUOTE = r"^(?:>[ \t]?)+"
 # The header row of an import/export log (Developer Guide, "Log File Fields").
